@@ -1,0 +1,1 @@
+"""Alembic migration environment for Chartfile (run through indexer.db.engine.migrate)."""

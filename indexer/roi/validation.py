@@ -1,0 +1,161 @@
+"""Pure 45 CFR 164.508 checks of one authorization against an injectable "today".
+
+Owns the list of core elements (164.508(c)(1)) and required statements
+(164.508(c)(2)), and the rules that make an authorization defective
+(164.508(b)(2)): expired by date or by a recorded event, not filled out
+completely, revoked in writing (effective from the day the office received
+the revocation), material information known to be false; plus this office's
+rule that a draft parsed from a scan is never usable until a clerk confirms it.
+
+Validity is always computed for a given date; nothing here reads the clock,
+so an authorization that expires today is invalid today without anyone
+touching its row.  No database access here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Element:
+    """One required element of a valid authorization."""
+
+    code: str
+    citation: str
+    label: str
+
+
+ELEMENTS: tuple[Element, ...] = (
+    Element("description", "164.508(c)(1)(i)",
+            "description of the information to be disclosed (document types, date range or text)"),
+    Element("discloser", "164.508(c)(1)(ii)", "who may make the disclosure"),
+    Element("recipient", "164.508(c)(1)(iii)", "recipient (person or class of persons) to whom it may be made"),
+    Element("purpose", "164.508(c)(1)(iv)", "purpose of the disclosure ('at the request of the individual' "
+                                            "suffices)"),
+    Element("expiration", "164.508(c)(1)(v)", "expiration date or expiration event"),
+    Element("signature", "164.508(c)(1)(vi)", "signature of the individual (signer)"),
+    Element("signature_date", "164.508(c)(1)(vi)", "date of the signature"),
+    Element("representative_authority", "164.508(c)(1)(vi)",
+            "description of the personal representative's authority to act for the individual"),
+    Element("revocation_statement", "164.508(c)(2)(i)",
+            "statement of the right to revoke in writing and how (or a reference to the notice)"),
+    Element("conditioning_statement", "164.508(c)(2)(ii)",
+            "statement on conditioning treatment, payment, enrollment or eligibility on signing"),
+    Element("redisclosure_statement", "164.508(c)(2)(iii)",
+            "statement that disclosed information may be redisclosed and no longer protected"),
+)
+ELEMENTS_BY_CODE = {e.code: e for e in ELEMENTS}
+
+
+class AuthorizationFacts(Protocol):
+    """What validation needs of an authorization (the ORM row satisfies it)."""
+
+    status: str
+    patient_id: int | None
+    discloser: str | None
+    recipient_name: str | None
+    description: str | None
+    doc_types: str
+    info_from: date | None
+    info_to: date | None
+    purpose: str | None
+    expires_on: date | None
+    expiration_event: str | None
+    event_occurred_on: date | None
+    signed_on: date | None
+    signer_name: str | None
+    signed_by_representative: bool
+    representative_authority: str | None
+    stmt_revocation: bool
+    stmt_conditioning: bool
+    stmt_redisclosure: bool
+    revoked_on: date | None
+    known_false: bool
+    known_false_reason: str | None
+
+
+@dataclass
+class Validation:
+    """Outcome of validating one authorization on one day."""
+
+    as_of: str  # ISO date the result holds for
+    valid: bool
+    missing: list[str] = field(default_factory=list)  # element codes
+    problems: list[str] = field(default_factory=list)  # clerk-readable reasons, missing ones first
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @property
+    def summary(self) -> str:
+        return "valid" if self.valid else "INVALID: " + "; ".join(self.problems)
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+def missing_elements(a: AuthorizationFacts) -> list[str]:
+    """Codes of every 164.508(c) element or statement that is absent, in rule order."""
+    present = {
+        "description": not _blank(a.description) or bool(a.doc_types.strip())
+        or a.info_from is not None or a.info_to is not None,
+        "discloser": not _blank(a.discloser),
+        "recipient": not _blank(a.recipient_name),
+        "purpose": not _blank(a.purpose),
+        "expiration": a.expires_on is not None or not _blank(a.expiration_event),
+        "signature": not _blank(a.signer_name),
+        "signature_date": a.signed_on is not None,
+        "representative_authority": not a.signed_by_representative or not _blank(a.representative_authority),
+        "revocation_statement": a.stmt_revocation,
+        "conditioning_statement": a.stmt_conditioning,
+        "redisclosure_statement": a.stmt_redisclosure,
+    }
+    return [e.code for e in ELEMENTS if not present[e.code]]
+
+
+def _missing_text(code: str) -> str:
+    element = ELEMENTS_BY_CODE[code]
+    return f"missing {element.label} [{element.citation}]"
+
+
+def state_problems(a: AuthorizationFacts, today: date) -> list[str]:
+    """Reasons other than missing elements why the authorization cannot be used on ``today``."""
+    problems: list[str] = []
+    if a.status != "active":
+        problems.append("draft from a scanned form: a clerk must confirm it before any release")
+    if a.patient_id is None:
+        problems.append("no patient linked")
+    if a.expires_on is not None and today >= a.expires_on:
+        problems.append(f"expired on {a.expires_on.isoformat()} [164.508(b)(2)(i)]")
+    if a.event_occurred_on is not None and today >= a.event_occurred_on:
+        problems.append(f"expiration event occurred on {a.event_occurred_on.isoformat()} [164.508(b)(2)(i)]")
+    if a.revoked_on is not None and today >= a.revoked_on:
+        problems.append(f"revoked in writing, received {a.revoked_on.isoformat()} [164.508(b)(5)]")
+    if a.known_false:
+        reason = f": {a.known_false_reason}" if a.known_false_reason else ""
+        problems.append(f"material information known to be false{reason} [164.508(b)(2)(v)]")
+    if a.signed_on is not None and a.signed_on > today:
+        problems.append(f"signature date {a.signed_on.isoformat()} is in the future")
+    if a.info_from and a.info_to and a.info_from > a.info_to:
+        problems.append("information date range ends before it starts")
+    return problems
+
+
+def validate(a: AuthorizationFacts, today: date) -> Validation:
+    """Validate ``a`` as of ``today`` (164.508(b)(2) and (c))."""
+    missing = missing_elements(a)
+    problems = [_missing_text(code) for code in missing] + state_problems(a, today)
+    return Validation(as_of=today.isoformat(), valid=not problems, missing=missing, problems=problems)
+
+
+def load_stored(validation_json: str) -> Validation | None:
+    """The stored result, or None when nothing was stored yet."""
+    data = json.loads(validation_json or "{}")
+    if not data:
+        return None
+    return Validation(**data)

@@ -1,0 +1,1 @@
+"""Bundled data files (document-type rules).  Read with :mod:`importlib.resources`."""

@@ -1,0 +1,432 @@
+"""Entity extraction: a spaCy rule pipeline over page text -> :class:`~intake.model.Entities`.
+
+spaCy (blank English tokenizer + PhraseMatcher, via :mod:`intake._exec.nlp`)
+finds field labels (``Patient:``, ``D.O.B.``, ``MRN``, ``Date of Service`` ...);
+small parsers normalise the values that follow them (:mod:`intake.dates`,
+:mod:`intake.names`).  Roster names are found with an OCR-tolerant gazetteer,
+our own MRNs anywhere with OCR-confusable characters repaired, phone and fax
+numbers with ``phonenumbers``.  The document date is chosen by label priority
+(date of service / report beats a generic date), never from the fax header,
+a footer, a prior result or the DOB.  Nothing here logs text or values.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import phonenumbers
+
+from intake import dates, doctype, names
+from intake._exec.nlp import Hit, RuleMatcher
+from intake.config import Config
+from intake.model import Entities, NameMention, PageEntities, PageText, ValueMention
+
+log = logging.getLogger(__name__)
+
+LABELS: dict[str, tuple[str, ...]] = {
+    "NAME": ("patient name", "pt name", "patient's name", "name of patient", "patient", "name",
+             "re", "member", "member name", "client name", "pt", "patient full name"),
+    "LAST": ("last name", "family name", "surname"),
+    "FIRST": ("first name", "given name"),
+    "MI": ("mi", "m.i.", "middle initial", "middle name"),
+    "DOB": ("dob", "d.o.b.", "d.o.b", "date of birth", "birth date", "birthdate", "born",
+            "dob/age", "birth dt"),
+    "MRN": ("mrn", "medical record number", "medical record #", "medical record no",
+            "med rec #", "med rec no", "med rec", "mr #", "chart #", "chart no", "chart no.",
+            "chart number", "chart id", "patient id", "pt id", "patient #", "lab pt id",
+            "client id", "client mrn", "your mrn", "pcp chart #", "imaging id", "record #",
+            "chart # (office use)"),
+    "OTHER_ID": ("acct", "acct #", "account #", "account number", "encounter", "req #",
+                 "accession", "accession #", "member id", "group no", "group #", "rx pt id",
+                 "authorization #", "rxbin", "rxpcn"),
+    "SEX": ("sex", "gender"),
+    "DATE1": ("date of service", "dos", "service date", "visit date", "date of visit",
+              "exam date", "date of exam", "study date", "collected", "collection date",
+              "date collected", "discharge date", "date of discharge", "referral date",
+              "request date", "report date", "date of report", "encounter date",
+              "procedure date", "letter date"),
+    "DATE2": ("date", "reported", "date reported", "result date", "form date", "date signed"),
+    "DATE3": ("admission date", "date of admission"),
+    "NODATE": ("last fill", "effective", "expires", "expires on", "expiration", "expiration date",
+               "dates of service", "comparison", "prior study dated", "printed", "received",
+               "prior result", "previous", "called to", "sent"),
+    "PROVIDER": ("provider", "ordering provider", "ordering physician", "referring provider",
+                 "referring physician", "attending", "attending physician", "prescriber",
+                 "physician", "electronically signed by", "dictated and signed by",
+                 "signed by", "radiologist"),
+    "FROM": ("from", "sender"),
+}
+COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "provider", "sex",
+                  "physician", "attending", "reported", "collected", "dos", "mi",
+                  "gender", "born", "sender", "effective", "received", "printed", "sent"}
+DOC_DATE_RANK = {"DATE1": 1, "DATE2": 2, "DATE3": 3}
+_SEP = " \t:#.-_…"
+_LINE_STOP = re.compile(r"\s{3,}|\t|\|")
+_HEADER_HINT = re.compile(r"(?i)\b(from|to|fax|p\.?\s*\d+\s*/\s*\d+|p\.\s*\d+|page\s*\d+|pg\s*\d+)\b"
+                          r"|->|#\s*\d|\d{10}")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?\b")
+_FOOTER = re.compile(r"(?i)^\s*(printed|page\s+\d+\s+of\s+\d+)")
+_CONTACT_CONTEXT = re.compile(r"(?i)emergency contact|guarantor|responsible party|relationship"
+                              r"|spouse|insured|subscriber|next of kin")
+_SEX_VALUE = re.compile(r"(?i)^(female|male|f|m|x|nonbinary|non-binary|other|unknown|u)\b")
+_SEX_BOX = re.compile(r"(?i)[\[(|]\s*[x✓✔]\s*[\])|]\s*(female|male|f|m)\b")
+_ID_VALUE = re.compile(r"^\(?[A-Za-z0-9][A-Za-z0-9\-]{2,19}")
+_PAREN = re.compile(r"^\s*\([^)]{0,40}\)")
+_PHONE_FAX_LABEL = re.compile(r"(?i)\b(fax|fx|f)\s*(#|no\.?|number)?\s*[:.]?\s*$")
+_CRITICAL = re.compile(r"(?<![\w-])(CRITICAL|PANIC|CRIT|HH|LL)(?![\w-])")
+_CRITICAL_BOILERPLATE = re.compile(r"(?i)critical values? (are|will be|is) (called|reported|phoned)")
+_CRITICAL_FINDING = re.compile(r"(?i)critical finding")
+_STAT = re.compile(r"(?<![\w-])STAT(?![\w-])")
+_URGENT_BOX = re.compile(r"(?i)[\[(|lI]\s*[x✓✔]\s*[\])|lI]?\s*urgent")
+_URGENT_PRIORITY = re.compile(r"(?i)priority\s*[:.]?\s*(urgent|asap|emergent)")
+_ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
+                        r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
+                        r"orthopedics|cardiology|pediatrics|plan|insurance|law|llp|llc|inc|"
+                        r"services|care|behavioral|physicians|surgery|diagnostics)\b")
+
+
+@dataclass
+class _Page:
+    """Intermediate per-page findings."""
+
+    entities: PageEntities
+    dates: list[tuple[int, ValueMention]] = field(default_factory=list)  # (rank, date)
+    sex: str | None = None
+    provider: str | None = None
+    sender: str | None = None
+    phones: list[ValueMention] = field(default_factory=list)
+    faxes: list[ValueMention] = field(default_factory=list)
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+class EntityExtractor:
+    """Built once per worker process (rules, gazetteer); :meth:`extract` per document."""
+
+    def __init__(self, cfg: Config, gazetteer: Sequence[tuple[str, str]] = ()) -> None:
+        self._cfg = cfg
+        self._today = date.today()
+        self._rules = RuleMatcher(LABELS, model=cfg.extract.spacy_model)
+        self._gazetteer = names.Gazetteer(gazetteer)
+        self._own = re.compile(cfg.extract.mrn_pattern)
+        self._own_tolerant = _tolerant_mrn_regex(cfg.extract.mrn_pattern)
+        path = cfg.extract.doctypes_file
+        self._doctypes = doctype.load_rules(Path(path) if path else None)
+
+    # ------------------------------------------------------------------ document level
+    def extract(self, pages: Sequence[PageText]) -> Entities:
+        """All entities of one document (a page range of a source file)."""
+        found = [self._page(p) for p in pages]
+        ent = Entities(pages=[f.entities for f in found])
+        content = [p for p, f in zip(pages, found) if not f.entities.is_blank
+                   and not f.entities.is_cover] or [p for p in pages if p.text.strip()]
+        full = "\n\n".join(p.text for p in content)
+        ent.doc_type, ent.doc_type_confidence, ent.loinc = doctype.classify(full, self._doctypes)
+        for f in found:
+            ent.patient_names.extend(f.entities.names)
+            ent.dobs.extend(f.entities.dobs)
+            ent.mrns.extend(f.entities.mrns)
+            ent.phones.extend(f.phones)
+            ent.faxes.extend(f.faxes)
+            ent.dates.extend(d for _, d in f.dates)
+        ent.patient_names = _dedupe_names(ent.patient_names)
+        for key in ("dobs", "mrns", "phones", "faxes"):
+            setattr(ent, key, _dedupe_values(getattr(ent, key)))
+        ent.sex = next((f.sex for f in found if f.sex), None)
+        body = [f for f in found if not f.entities.is_cover] or found
+        ent.provider = next((f.provider for f in body if f.provider), None)
+        ent.sender_org = next((f.sender for f in found if f.entities.is_cover and f.sender), None) \
+            or next((f.sender for f in body if f.sender), None)
+        ent.doc_date = self._doc_date(found, ent)
+        ent.urgent, ent.urgency_reasons = urgency("\n".join(p.text for p in pages))
+        return ent
+
+    def _doc_date(self, found: list[_Page], ent: Entities) -> str | None:
+        dob_values = {d.value for d in ent.dobs}
+        body = [f for f in found if not f.entities.is_cover] or found
+        for rank in (1, 2, 3):
+            for f in body:
+                for r, d in f.dates:
+                    if r == rank and d.value not in dob_values:
+                        return d.value
+        return None
+
+    # ------------------------------------------------------------------ page level
+    def _page(self, page: PageText) -> _Page:
+        text = page.text or ""
+        if page.source == "blank" or not text.strip():
+            return _Page(PageEntities(page.number, is_blank=True))
+        out = _Page(PageEntities(page.number))
+        kind, conf, _ = doctype.classify(text, self._doctypes)
+        out.entities.is_cover = kind == "fax_cover" and conf >= 0.5
+        skip = _header_footer_spans(text)
+        hits = [h for h in self._rules.find(text) if _label_ok(text, h)]
+        self._labelled(page.number, text, hits, out)
+        self._dates(page.number, text, hits, skip, out)
+        self._own_mrns(page.number, text, out)
+        self._gazetteer_names(page.number, text, out)
+        self._phones(page.number, text, skip, out)
+        if out.sender is None:
+            out.sender = _letterhead_org(text, skip)
+        return out
+
+    def _labelled(self, number: int, text: str, hits: list[Hit], out: _Page) -> None:
+        parts: dict[str, str] = {}
+        for i, hit in enumerate(hits):
+            value = _value_after(text, hit, hits[i + 1] if i + 1 < len(hits) else None)
+            if not value:
+                continue
+            if hit.kind == "NAME" and not _contact_context(text, hit.start):
+                parsed = names.parse_name(value)
+                if parsed:
+                    out.entities.names.append(NameMention(
+                        parsed.family, parsed.given, parsed.middle, raw=value, page=number,
+                        source="label", confidence=0.9))
+            elif hit.kind in ("LAST", "FIRST", "MI") and not _contact_context(text, hit.start):
+                parts.setdefault(hit.kind, value.split()[0].strip(",."))
+            elif hit.kind == "DOB":
+                found = dates.find_dates(value[:40], "birth", self._today)
+                if found and found[0].start <= 2:
+                    d = found[0]
+                    out.entities.dobs.append(ValueMention(
+                        d.iso, d.raw, number, hit.text, confidence=0.8 if d.repaired else 0.95))
+            elif hit.kind == "MRN":
+                self._labelled_id(number, hit, value, out)
+            elif hit.kind == "SEX" and out.sex is None:
+                out.sex = _sex(value)
+            elif hit.kind == "PROVIDER" and out.provider is None:
+                out.provider = _clean_person(value)
+            elif hit.kind == "FROM" and out.sender is None and not _PHONE_FAX_LABEL.search(value):
+                out.sender = value.strip()[:120] or None
+        if "LAST" in parts and "FIRST" in parts:
+            out.entities.names.append(NameMention(parts["LAST"], parts["FIRST"], parts.get("MI"),
+                                                  raw=f"{parts['LAST']}, {parts['FIRST']}",
+                                                  page=number, source="label", confidence=0.9))
+
+    def _labelled_id(self, number: int, hit: Hit, value: str, out: _Page) -> None:
+        m = _ID_VALUE.match(value.strip())
+        if not m or not any(c.isdigit() for c in m.group(0)):
+            return
+        raw = m.group(0).strip("()")
+        own = self._repair_own(raw)
+        if own:
+            return  # found again (with its label) by _own_mrns
+        out.entities.mrns.append(ValueMention(raw.upper(), raw, number, hit.text,
+                                              scheme="foreign", confidence=0.8))
+
+    def _repair_own(self, raw: str) -> str | None:
+        m = self._own_tolerant.fullmatch(raw.strip()) if self._own_tolerant else None
+        if m is None:
+            return raw.upper() if self._own.fullmatch(raw.upper()) else None
+        value = m.group("prefix").upper() + m.group("body").translate(dates.DIGIT_FIX)
+        return value if self._own.fullmatch(value) else None
+
+    def _own_mrns(self, number: int, text: str, out: _Page) -> None:
+        regex = self._own_tolerant or self._own
+        for m in regex.finditer(text):
+            value = self._repair_own(m.group(0))
+            if value is None:
+                continue
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            before = text[max(line_start, m.start() - 30):m.start()]
+            labelled = bool(re.search(r"(?i)(mrn|chart|record|patient id|#)\W*$", before))
+            conf = 0.99 if value == m.group(0) else 0.9
+            out.entities.mrns.append(ValueMention(value, m.group(0), number,
+                                                  "MRN" if labelled else None, scheme="own",
+                                                  confidence=conf))
+
+    def _dates(self, number: int, text: str, hits: list[Hit], skip: list[tuple[int, int]],
+               out: _Page) -> None:
+        for d in dates.find_dates(text, "any", self._today):
+            if any(a <= d.start < b for a, b in skip):
+                continue
+            label = _label_before(text, d.start, hits)
+            if label is None:
+                rank, label_text = (1, None) if _alone_near_top(text, d) else (0, None)
+            elif label.kind in DOC_DATE_RANK:
+                rank, label_text = DOC_DATE_RANK[label.kind], label.text
+            else:
+                rank, label_text = 0, label.text
+            if rank and _prior_context(text, d.start):
+                rank = 0
+            out.dates.append((rank, ValueMention(d.iso, d.raw, number, label_text,
+                                                 confidence=0.8 if d.repaired else 0.95)))
+
+    def _gazetteer_names(self, number: int, text: str, out: _Page) -> None:
+        if not len(self._gazetteer):
+            return
+        for hit in self._gazetteer.find(text):
+            out.entities.names.append(NameMention(
+                hit.family, hit.given, None, raw=text[hit.start:hit.end], page=number,
+                source="gazetteer", confidence=0.85 if hit.exact else 0.7))
+
+    def _phones(self, number: int, text: str, skip: list[tuple[int, int]], out: _Page) -> None:
+        matcher = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)
+        for match in matcher:
+            if sum(c.isdigit() for c in match.raw_string) < 10:
+                continue
+            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            line_start = text.rfind("\n", 0, match.start) + 1
+            context = text[max(line_start, match.start - 14):match.start]
+            target = out.faxes if _PHONE_FAX_LABEL.search(context) else out.phones
+            target.append(ValueMention(e164, match.raw_string, number,
+                                       context.strip(" :") or None))
+
+
+# ---------------------------------------------------------------------- helpers
+def _tolerant_mrn_regex(pattern: str) -> re.Pattern[str] | None:
+    """``CF\\d{6}`` -> a regex that also accepts OCR-confused prefix letters and digits."""
+    m = re.fullmatch(r"([A-Za-z]+)\\d\{(\d+)\}", pattern)
+    if m is None:
+        return None
+    confusable = {"C": "CcG(", "F": "FfEP", "O": "O0o", "I": "I1l", "S": "S5s", "B": "B8"}
+    prefix = "".join("[" + re.escape(confusable.get(c.upper(), c.upper() + c.lower())) + "]"
+                     for c in m.group(1))
+    return re.compile(rf"(?<![A-Za-z0-9])(?P<prefix>{prefix})[\s\-]?"
+                      rf"(?P<body>[0-9OoQDIl|SsBZzG]{{{m.group(2)}}})(?![A-Za-z0-9])")
+
+
+def _label_ok(text: str, hit: Hit) -> bool:
+    """Generic one-word labels count only when followed by ':' (or leader dots / '#')."""
+    if hit.text.lower().rstrip(".") not in COLON_REQUIRED:
+        return True
+    rest = text[hit.end:hit.end + 4].lstrip(" ")
+    return rest[:1] in (":", "#") or rest.startswith("..")
+
+
+def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
+    """The value following a label, up to the next label or the end of its column/line."""
+    _, line_end = _line_bounds(text, hit.start)
+    stop = min(line_end, nxt.start) if nxt and nxt.start > hit.end else line_end
+    raw = text[hit.end:stop]
+    paren = _PAREN.match(raw)  # "MRN (Valley General): 1234567"
+    if paren:
+        raw = raw[paren.end():]
+    raw = raw.lstrip(_SEP)
+    cut = _LINE_STOP.search(raw)
+    return (raw[:cut.start()] if cut else raw).strip()
+
+
+def _label_before(text: str, pos: int, hits: list[Hit]) -> Hit | None:
+    """The label governing a value at ``pos``: the nearest label before it on its line."""
+    line_start, _ = _line_bounds(text, pos)
+    best = None
+    for h in hits:
+        if line_start <= h.start and h.end <= pos:
+            best = h
+    if best is None:
+        return None
+    gap = text[best.end:pos]
+    if len(gap.strip(_SEP + "()")) > 40:
+        return None
+    return best
+
+
+def _alone_near_top(text: str, d: dates.DateHit) -> bool:
+    """A date standing alone on a line among the first lines (a letter's date)."""
+    start, end = _line_bounds(text, d.start)
+    return text[start:end].strip() == d.raw.strip() and text[:start].count("\n") < 12
+
+
+def _prior_context(text: str, pos: int) -> bool:
+    start, end = _line_bounds(text, pos)
+    return bool(re.search(r"(?i)\b(prior|previous|last fill|comparison|to present)\b",
+                          text[start:end]))
+
+
+def _contact_context(text: str, pos: int) -> bool:
+    """A name label inside an emergency-contact / guarantor block is not the patient."""
+    start, end = _line_bounds(text, pos)
+    prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    return bool(_CONTACT_CONTEXT.search(text[prev_start:end]))
+
+
+def _header_footer_spans(text: str) -> list[tuple[int, int]]:
+    """Fax transmission header lines (top of page) and print footers."""
+    spans = []
+    pos = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = pos + len(line)
+        head = i < 3 and _TIME.search(line) and _HEADER_HINT.search(line)
+        if head or _FOOTER.match(line) or (i >= len(lines) - 3 and _TIME.search(line)
+                                           and "page" in line.lower()):
+            spans.append((pos, end))
+        pos = end + 1
+    return spans
+
+
+def _sex(value: str) -> str | None:
+    box = _SEX_BOX.search(value)
+    token = box.group(1) if box else None
+    if token is None:
+        m = _SEX_VALUE.match(value.strip())
+        token = m.group(1) if m else None
+    if token is None:
+        return None
+    t = token.lower()
+    return "F" if t.startswith("f") else "M" if t.startswith("m") else "X" if t in (
+        "x", "nonbinary", "non-binary", "other") else None
+
+
+def _clean_person(value: str) -> str | None:
+    value = re.split(r"\s+on\s+\d|\s{2,}|\t", value)[0].strip(" ,;")
+    return value[:80] or None if re.search(r"[A-Za-z]{2}", value) else None
+
+
+def _letterhead_org(text: str, skip: list[tuple[int, int]]) -> str | None:
+    pos = 0
+    seen = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if not line.strip() or any(a <= start < b for a, b in skip):
+            continue
+        seen += 1
+        if seen > 4:
+            break
+        if _ORG_WORDS.search(line) and not re.search(r"\d{3}", line) and len(line) < 80:
+            return line.strip()
+    return None
+
+
+def urgency(text: str) -> tuple[bool, list[str]]:
+    """(urgent?, reasons) from critical/panic flags, STAT and ticked 'urgent' boxes."""
+    reasons = []
+    lines = [ln for ln in text.split("\n") if not _CRITICAL_BOILERPLATE.search(ln)]
+    body = "\n".join(lines)
+    if _CRITICAL_FINDING.search(body):
+        reasons.append("critical_finding")
+    if _CRITICAL.search(body.replace("CRITICAL FINDING", "")):
+        reasons.append("critical_value")
+    if _STAT.search(body):
+        reasons.append("stat")
+    if _URGENT_BOX.search(body) or _URGENT_PRIORITY.search(body):
+        reasons.append("urgent_marked")
+    return bool(reasons), sorted(set(reasons))
+
+
+def _dedupe_names(mentions: list[NameMention]) -> list[NameMention]:
+    best: dict[tuple[str, str], NameMention] = {}
+    for m in mentions:
+        key = (names.fold(m.family), names.fold(m.given))
+        if key not in best or m.confidence > best[key].confidence:
+            best[key] = m
+    return sorted(best.values(), key=lambda m: (-m.confidence, m.page))
+
+
+def _dedupe_values(values: list[ValueMention]) -> list[ValueMention]:
+    best: dict[tuple[str, str | None], ValueMention] = {}
+    for v in values:
+        key = (v.value, v.scheme)
+        if key not in best or v.confidence > best[key].confidence:
+            best[key] = v
+    return list(best.values())

@@ -1,0 +1,124 @@
+"""Plain data types that cross the intake → indexer boundary.
+
+This module owns the *contract* between the stages: what a page and a
+document look like after text extraction and entity extraction.  Workers
+produce these objects, the single writer process consumes them.  They are
+JSON-serialisable with :func:`dataclasses.asdict` and contain no behaviour
+beyond small helpers, so every stage can depend on them without pulling in
+tesseract, spaCy or the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+TextSource = Literal["text_layer", "ocr", "blank", "error"]
+IdScheme = Literal["own", "foreign"]
+
+
+@dataclass
+class PageText:
+    """Text of one page of a source file, however it was obtained."""
+
+    number: int  # 1-based within the source file
+    text: str
+    source: TextSource
+    confidence: float | None = None  # mean word confidence 0..100 (OCR only)
+    rotation: int = 0  # degrees clockwise applied before OCR (0/90/180/270)
+    seconds: float = 0.0  # wall time spent obtaining the text
+    width_px: int | None = None
+    height_px: int | None = None
+    note: str | None = None  # e.g. "text layer looked like garbage; OCRed"
+
+
+@dataclass
+class NameMention:
+    """A person name found in the text, split into parts."""
+
+    family: str
+    given: str
+    middle: str | None = None
+    raw: str = ""
+    page: int = 1
+    source: str = "label"  # "label" | "gazetteer" | "inline"
+    confidence: float = 1.0
+
+
+@dataclass
+class ValueMention:
+    """A normalised value (date, identifier, phone) with where it was seen."""
+
+    value: str  # normalised: dates ISO YYYY-MM-DD, phones E.164, ids uppercased
+    raw: str = ""
+    page: int = 1
+    label: str | None = None  # the label it followed, e.g. "DOB", "Date of service"
+    scheme: IdScheme | None = None  # for identifiers: our MRN format or another facility's
+    confidence: float = 1.0
+
+
+@dataclass
+class PageEntities:
+    """Entities found on one page (used to split batch faxes per patient)."""
+
+    page: int
+    names: list[NameMention] = field(default_factory=list)
+    dobs: list[ValueMention] = field(default_factory=list)
+    mrns: list[ValueMention] = field(default_factory=list)
+    is_cover: bool = False
+    is_blank: bool = False
+
+
+@dataclass
+class Entities:
+    """Everything extracted from one document (a page range of a source file)."""
+
+    patient_names: list[NameMention] = field(default_factory=list)
+    dobs: list[ValueMention] = field(default_factory=list)
+    mrns: list[ValueMention] = field(default_factory=list)  # scheme own|foreign
+    sex: str | None = None  # "F" | "M" | "X" | None
+    phones: list[ValueMention] = field(default_factory=list)
+    faxes: list[ValueMention] = field(default_factory=list)
+    dates: list[ValueMention] = field(default_factory=list)  # every date seen, labelled
+    sender_org: str | None = None
+    provider: str | None = None
+    address: str | None = None
+    doc_type: str = "correspondence"
+    doc_type_confidence: float = 0.0
+    loinc: str | None = None
+    doc_date: str | None = None  # ISO date of service / report, never the fax header date
+    urgent: bool = False
+    urgency_reasons: list[str] = field(default_factory=list)
+    pages: list[PageEntities] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entities:
+        """Rebuild from :meth:`to_dict` output (tolerates missing keys)."""
+        d = dict(data)
+        d["patient_names"] = [NameMention(**n) for n in d.get("patient_names", [])]
+        for key in ("dobs", "mrns", "phones", "faxes", "dates"):
+            d[key] = [ValueMention(**v) for v in d.get(key, [])]
+        pages = []
+        for p in d.get("pages", []):
+            pd = dict(p)
+            pd["names"] = [NameMention(**n) for n in pd.get("names", [])]
+            pd["dobs"] = [ValueMention(**v) for v in pd.get("dobs", [])]
+            pd["mrns"] = [ValueMention(**v) for v in pd.get("mrns", [])]
+            pages.append(PageEntities(**pd))
+        d["pages"] = pages
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class ExtractedFile:
+    """What a worker hands back to the writer for one source file."""
+
+    intake_id: int
+    pages: list[PageText]
+    entities: Entities  # for the whole file; the matcher may split it per patient
+    seconds: float = 0.0

@@ -1,0 +1,161 @@
+"""Person names: parsing labelled name strings and an OCR-tolerant roster gazetteer.
+
+* :func:`parse_name` splits ``SMITH, JOHN A`` / ``John A. Smith`` / ``Smith, John``
+  into family / given / middle.
+* :class:`Gazetteer` finds roster names (family, given) in text, exactly or
+  with one OCR error per name part, using a delete-one index (fast dict
+  look-ups, no pairwise fuzzy scan over the roster).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "md", "do", "np", "pa", "rn", "phd", "dds"}
+TITLES = {"mr", "mrs", "ms", "miss", "dr", "mx"}
+NAME_TOKEN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*\.?")
+# OCR letter confusions folded before comparing names.
+_OCR_FOLD = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b", "|": "l", "$": "s",
+                           "€": "e", "@": "a"})
+MIN_FUZZY_LEN = 4
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and fold OCR digit/letter confusions."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower().translate(_OCR_FOLD).replace("rn", "m").replace("’", "'")
+    return text
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    family: str
+    given: str
+    middle: str | None
+
+
+def _clean_tokens(value: str) -> list[str]:
+    return [t.rstrip(".") for t in NAME_TOKEN.findall(value)]
+
+
+def _tidy(token: str) -> str:
+    return token.strip(" .,'’-")
+
+
+def parse_name(value: str) -> ParsedName | None:
+    """Split a labelled name value; None if it does not look like a name."""
+    value = value.strip().strip(":;-").strip()
+    if not value or any(ch.isdigit() for ch in value):
+        return None
+    if "," in value:
+        family_part, _, rest = value.partition(",")
+        fam = [t for t in _clean_tokens(family_part) if t.lower() not in TITLES]
+        rest_tokens = [t for t in _clean_tokens(rest) if t.lower() not in SUFFIXES | TITLES]
+        if not fam or not rest_tokens:
+            return None
+        middle = _tidy(" ".join(rest_tokens[1:])) or None
+        return ParsedName(_tidy(" ".join(fam)), _tidy(rest_tokens[0]), middle)
+    tokens = [t for t in _clean_tokens(value) if t.lower() not in SUFFIXES | TITLES]
+    if len(tokens) < 2:
+        return None
+    middle = _tidy(" ".join(tokens[1:-1])) or None
+    return ParsedName(_tidy(tokens[-1]), _tidy(tokens[0]), middle)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+@dataclass(frozen=True)
+class GazetteerHit:
+    family: str
+    given: str
+    start: int
+    end: int
+    exact: bool
+
+
+class Gazetteer:
+    """Known (family, given) pairs, looked up exactly or with one OCR error per part."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self._family_index: dict[str, set[str]] = {}
+        for family, given in pairs:
+            if not family or not given:
+                continue
+            key = (fold(family), fold(given))
+            self._pairs.setdefault(key, (family, given))
+            fam = key[0]
+            self._family_index.setdefault(fam, set()).add(fam)
+            if len(fam) >= MIN_FUZZY_LEN:
+                for d in _deletes(fam):
+                    self._family_index.setdefault(d, set()).add(fam)
+        self._givens_by_family: dict[str, set[str]] = {}
+        for fam, giv in self._pairs:
+            self._givens_by_family.setdefault(fam, set()).add(giv)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def _family_candidates(self, token: str) -> set[str]:
+        exact = self._family_index.get(token, set())
+        if len(token) < MIN_FUZZY_LEN:
+            return {f for f in exact if f == token}
+        found = set(exact)
+        for d in _deletes(token):
+            found |= self._family_index.get(d, set())
+        return {f for f in found if _within_one(token, f)}
+
+    def find(self, text: str) -> list[GazetteerHit]:
+        """Roster names in ``text`` as ``Given [Middle] Family`` or ``Family, Given``."""
+        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'’\-|$@]+", text)]
+        hits: list[GazetteerHit] = []
+        seen: set[tuple[int, int]] = set()
+        for i, (tok, start, end) in enumerate(tokens):
+            for fam in self._family_candidates(fold(tok)):
+                givens = self._givens_by_family.get(fam, set())
+                for j in (i - 1, i - 2, i + 1, i + 2):  # given before, or after "Family,"
+                    if j < 0 or j >= len(tokens) or abs(i - j) == 2 and not _is_initial(tokens, i, j):
+                        continue
+                    if j > i and not text[end:tokens[j][1]].strip().startswith(","):
+                        continue
+                    gtok = fold(tokens[j][0])
+                    for giv in givens:
+                        if gtok == giv or (len(giv) >= MIN_FUZZY_LEN and _within_one(gtok, giv)):
+                            span = (min(start, tokens[j][1]), max(end, tokens[j][2]))
+                            if span in seen:
+                                continue
+                            seen.add(span)
+                            family, given = self._pairs[(fam, giv)]
+                            exact = gtok == giv and fold(tok) == fam
+                            hits.append(GazetteerHit(family, given, span[0], span[1], exact))
+        return hits
+
+
+def _is_initial(tokens: Sequence[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Allow one middle initial between given and family name."""
+    mid = tokens[(i + j) // 2][0]
+    return len(mid.rstrip(".")) == 1
+
+
+def _within_one(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance <= 1."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [k for k in range(la) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    if la > lb:
+        a, b = b, a
+    return any(b[:k] + b[k + 1:] == a for k in range(len(b)))

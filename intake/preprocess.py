@@ -1,0 +1,164 @@
+"""Fax-aware image preparation before OCR (pure Pillow/NumPy, no tesseract).
+
+Each step is a small function so the benchmark can switch it on and off and
+measure it (see ``docs/benchmarks-ocr.md``):
+
+* :func:`to_grey` - any mode (1-bit, palette, alpha, 16-bit, CMYK) to 8-bit grey on white.
+* :func:`apply_exif_orientation` - honour the TIFF/EXIF Orientation tag.
+* :func:`normalise_resolution` - square the pixels of 204x98 "normal" faxes and bring
+  the page to the OCR resolution (upscale low-resolution pages, downscale huge ones).
+* :func:`is_blank` - detect pages with no ink (fax noise tolerated).
+* :func:`despeckle` - remove isolated salt-and-pepper noise.
+* :func:`estimate_skew` / :func:`deskew` - small-angle skew correction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+log = logging.getLogger(__name__)
+
+MIN_TRUSTED_DPI = 100.0
+MAX_TRUSTED_DPI = 2400.0
+UPSCALE_BELOW = 0.85  # upscale when resolution < 85% of the target
+DOWNSCALE_ABOVE = 1.5  # downscale when resolution > 150% of the target
+MAX_UPSCALE = 2.5
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A grey page image ready for tesseract and the resolution it now has."""
+
+    image: Image.Image
+    dpi: int | None  # None when the source did not say (tesseract estimates)
+
+
+def to_grey(image: Image.Image) -> Image.Image:
+    """8-bit greyscale, transparent areas white."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("L")
+    if image.mode == "L":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(image, dtype=np.float64)
+        top = float(arr.max()) or 1.0
+        return Image.fromarray((arr * (255.0 / top)).astype(np.uint8), "L")
+    if image.mode == "CMYK":
+        image = image.convert("RGB")
+    return image.convert("L")
+
+
+def apply_exif_orientation(image: Image.Image) -> Image.Image:
+    """Apply the TIFF/EXIF Orientation tag (values 2..8) if present."""
+    try:
+        return ImageOps.exif_transpose(image) or image
+    except Exception:  # a broken EXIF block must not stop the page
+        return image
+
+
+def source_dpi(image: Image.Image) -> tuple[float, float] | None:
+    """Trusted (x, y) resolution from the file's metadata, else None."""
+    dpi = image.info.get("dpi")
+    if not dpi or len(dpi) != 2:
+        return None
+    try:
+        x, y = float(dpi[0]), float(dpi[1])
+    except (TypeError, ValueError):
+        return None
+    if not (MIN_TRUSTED_DPI / 2 <= y and MIN_TRUSTED_DPI <= x <= MAX_TRUSTED_DPI and y <= MAX_TRUSTED_DPI):
+        return None
+    return x, y
+
+
+def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, target: int,
+                         *, upscale: bool = True, downscale: bool = True) -> Prepared:
+    """Square the pixels (fax 204x98) and rescale towards ``target`` dpi."""
+    if dpi is None:
+        return Prepared(image, None)
+    x, y = dpi
+    width, height = image.size
+    sx = sy = 1.0
+    if abs(x - y) / max(x, y) > 0.1:  # non-square pixels: stretch the coarse axis
+        if y < x:
+            sy = x / y
+        else:
+            sx = y / x
+    res = max(x, y)
+    factor = 1.0
+    if upscale and res < target * UPSCALE_BELOW:
+        factor = min(target / res, MAX_UPSCALE)
+    elif downscale and res > target * DOWNSCALE_ABOVE:
+        factor = target / res
+    sx, sy = sx * factor, sy * factor
+    if abs(sx - 1) < 0.01 and abs(sy - 1) < 0.01:
+        return Prepared(image, int(round(res)))
+    size = (max(1, int(round(width * sx))), max(1, int(round(height * sy))))
+    resample = Image.Resampling.LANCZOS if factor >= 1 else Image.Resampling.BOX
+    return Prepared(image.resize(size, resample), int(round(res * factor)))
+
+
+def ink_mask(image: Image.Image, dpi: int | None, cell_dpi: int = 50) -> np.ndarray:
+    """Boolean mask of inked cells at ~``cell_dpi``; single-pixel specks vanish."""
+    cell = max(1, int(round((dpi or 200) / cell_dpi)))
+    w, h = image.size
+    small = image.reduce(cell) if cell > 1 and w >= cell and h >= cell else image
+    arr = np.asarray(small, dtype=np.uint8)
+    return arr < 200
+
+
+def is_blank(image: Image.Image, dpi: int | None, max_ink_fraction: float = 0.0004,
+             margin: float = 0.03) -> bool:
+    """True when the page carries (almost) no ink away from its edges."""
+    mask = ink_mask(image, dpi)
+    h, w = mask.shape
+    my, mx = int(h * margin), int(w * margin)
+    inner = mask[my:h - my or None, mx:w - mx or None]
+    if inner.size == 0:
+        return True
+    return float(inner.mean()) < max_ink_fraction
+
+
+def despeckle(image: Image.Image) -> Image.Image:
+    """3x3 median filter: removes fax salt-and-pepper noise, keeps strokes."""
+    return image.filter(ImageFilter.MedianFilter(3))
+
+
+def estimate_skew(image: Image.Image, max_angle: float = 10.0, step: float = 0.2) -> float:
+    """Skew angle in degrees (positive = text rises to the right) by projection profiles."""
+    w, h = image.size
+    scale = min(1.0, 800.0 / max(w, h))
+    small = image.resize((max(1, int(w * scale)), max(1, int(h * scale))),
+                         Image.Resampling.BOX) if scale < 1 else image
+    dark = np.asarray(small, dtype=np.uint8) < 160
+    ys, xs = np.nonzero(dark)
+    if len(xs) < 200:
+        return 0.0
+    xs_c = xs - small.size[0] / 2.0
+    best_angle, best_score = 0.0, -1.0
+    for angle in _angles(max_angle, step):
+        t = np.tan(np.radians(angle))
+        rows = np.round(ys + xs_c * t).astype(np.int64)
+        rows -= rows.min()
+        hist = np.bincount(rows)
+        score = float(np.sum(np.diff(hist.astype(np.float64)) ** 2))
+        if score > best_score:
+            best_angle, best_score = angle, score
+    return best_angle
+
+
+def _angles(max_angle: float, step: float) -> list[float]:
+    n = int(max_angle / step)
+    return [i * step for i in range(-n, n + 1)]
+
+
+def deskew(image: Image.Image, angle: float, min_angle: float = 0.3) -> Image.Image:
+    """Undo a skew of ``angle`` degrees (as from :func:`estimate_skew`) on a white background."""
+    if abs(angle) < min_angle:
+        return image
+    return image.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)

@@ -1,0 +1,83 @@
+"""Stable-file detection: decide when a file in the inbox is completely written.
+
+Pure logic with an injectable clock.  A file is *ready* once its size and
+mtime have stayed the same for ``quiet_seconds`` and it can be opened for
+reading; temporary and system files are never ready.  The watcher feeds
+observations in (from watchdog events and periodic rescans) and asks which
+paths are ready.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart", ".swp", ".lock", ".reason.txt")
+
+
+def is_ignored(name: str) -> bool:
+    """True for temporary, hidden and system files that are never taken."""
+    low = name.lower()
+    if not name or name.startswith(".") or name.startswith("~$") or name.startswith("~"):
+        return True
+    if low in IGNORED_NAMES:
+        return True
+    return low.endswith(IGNORED_SUFFIXES)
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    since: float  # clock time when this (size, mtime) was first observed
+
+
+class StabilityTracker:
+    """Tracks candidate files until they have been quiet long enough."""
+
+    def __init__(self, quiet_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.quiet_seconds = quiet_seconds
+        self.clock = clock
+        self._seen: dict[str, _Seen] = {}
+
+    def observe(self, path: str, size: int, mtime_ns: int) -> None:
+        """Record the current size/mtime of ``path``; a change restarts its quiet period."""
+        if is_ignored(Path(path).name):
+            return
+        now = self.clock()
+        prev = self._seen.get(path)
+        if prev is None or prev.size != size or prev.mtime_ns != mtime_ns:
+            self._seen[path] = _Seen(size, mtime_ns, now)
+
+    def forget(self, path: str) -> None:
+        """Stop tracking ``path`` (taken, deleted or moved away)."""
+        self._seen.pop(path, None)
+
+    def pending(self) -> list[str]:
+        return sorted(self._seen)
+
+    def ready(self, can_open: Callable[[str], bool] | None = None) -> list[str]:
+        """Paths quiet for the whole period (oldest first) that can be opened for reading."""
+        now = self.clock()
+        out = []
+        for path, seen in sorted(self._seen.items(), key=lambda kv: kv[1].since):
+            if now - seen.since < self.quiet_seconds:
+                continue
+            if can_open is not None and not can_open(path):
+                seen.since = now  # still locked by the writer: wait another period
+                continue
+            out.append(path)
+        return out
+
+
+def can_open_for_reading(path: str) -> bool:
+    """True when the file exists and can be opened and read (not locked, not a directory)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+        return True
+    except OSError:
+        return False

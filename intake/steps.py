@@ -1,0 +1,39 @@
+"""The explicit, ordered list of intake steps every file goes through.
+
+This is the one place that says what happens to a file and in which order;
+:mod:`indexer.service` executes it, the same way for ``watch`` and
+``ingest``.  Each stage names the process it runs in: the writer (parent)
+process for anything that touches the ledger, database or index; a worker
+process for computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the pipeline."""
+
+    name: str
+    runs_in: str  # "writer" | "worker"
+    does: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("stable", "writer", "wait until size and mtime stay unchanged for the quiet period"),
+    Step("claim", "writer", "ledger row, then atomic move (watch) or durable copy (ingest) into spool/"),
+    Step("hash", "writer", "sha256 of the spooled file; state received"),
+    Step("duplicate", "writer", "an exact re-send of a processed file is recorded as a duplicate"),
+    Step("sniff", "writer", "content type from the first bytes; reject empty, oversized, mislabelled"),
+    Step("plan", "worker", "open the file once: page count, text layers, limits (reject bad files)"),
+    Step("read_pages", "worker", "per page, spread over all workers: text layer, else preprocess + OCR"),
+    Step("entities", "worker", "spaCy rules + gazetteer: names, DOB, MRN, dates, sender, type, urgency"),
+    Step("match", "writer", "split per patient, score against the roster, decide file or review"),
+    Step("commit", "writer", "pages, documents, filings, review items, audit events: one transaction"),
+    Step("archive", "writer", "move the original from spool/ to archive/ after the commit"),
+    Step("index", "writer", "write new documents to the Whoosh index and mark them indexed"),
+)
+
+STEP_NAMES = tuple(s.name for s in STEPS)

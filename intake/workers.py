@@ -1,0 +1,64 @@
+"""Worker-process side of intake: pure computation, no database, no index.
+
+Owns what runs inside the OCR worker pool: planning a file's pages, reading
+one page (text layer or OCR), and extracting entities from a file's pages.
+Expensive per-process state (the spaCy pipeline with the patient gazetteer)
+is built once per worker, lazily, by :func:`init_worker`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from intake.config import Config
+from intake.model import Entities, PageText
+
+_CFG: Config | None = None
+_GAZETTEER: tuple[tuple[str, str], ...] = ()
+_EXTRACTOR: object | None = None
+
+
+def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]]) -> None:
+    """Pool initializer: remember settings; tesseract threads are limited to one."""
+    global _CFG, _GAZETTEER, _EXTRACTOR
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    _CFG = cfg
+    _GAZETTEER = tuple(gazetteer)
+    _EXTRACTOR = None
+
+
+def _cfg() -> Config:
+    if _CFG is None:
+        raise RuntimeError("worker used before init_worker")
+    return _CFG
+
+
+def plan_file(path: str, kind: str) -> list[object]:
+    """Open the file once and list its page jobs (raises FileRejected for bad files)."""
+    from intake.pages import plan_pages
+
+    return list(plan_pages(Path(path), kind, _cfg()))
+
+
+def read_one_page(job: object) -> PageText:
+    """Text of one page: the text layer when usable, else fax-aware OCR."""
+    from intake.pages import read_page
+
+    t0 = time.perf_counter()
+    page = read_page(job, _cfg())  # type: ignore[arg-type]
+    if not page.seconds:
+        page.seconds = time.perf_counter() - t0
+    return page
+
+
+def extract_entities(pages: Sequence[PageText]) -> Entities:
+    """Entities of a whole file, with the extractor built once per process."""
+    global _EXTRACTOR
+    from intake.entities import EntityExtractor
+
+    if _EXTRACTOR is None:
+        _EXTRACTOR = EntityExtractor(_cfg(), _GAZETTEER)
+    return _EXTRACTOR.extract(pages)  # type: ignore[attr-defined, no-any-return]

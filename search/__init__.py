@@ -1,0 +1,1 @@
+"""Search: the query façade, the command-line interface and the web UI."""

@@ -1,0 +1,74 @@
+"""Shared fixtures: a temporary data home and an in-process ``chartfile`` runner."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+def run_chartfile(home: Path, *args: str) -> CliResult:
+    """Run ``chartfile --home HOME ARGS`` in this process and capture its exit code and output."""
+    from search.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(["--home", str(home), *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An empty data home with test-friendly intake timings and one OCR worker per core."""
+    h = tmp_path / "home"
+    h.mkdir()
+    (h / "chartfile.toml").write_text(
+        "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\n", encoding="utf-8"
+    )
+    return h
+
+
+@pytest.fixture
+def chartfile(home: Path) -> Callable[..., CliResult]:
+    """Call as ``chartfile("search", "x", "--json")``."""
+    def run(*args: str) -> CliResult:
+        return run_chartfile(home, *args)
+
+    return run
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.exists():
+        pytest.skip("shared corpus not present beside the repository")
+    return CORPUS
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    import shutil
+
+    return f"tesseract: {shutil.which('tesseract')}; python {sys.version.split()[0]}"

@@ -1,0 +1,105 @@
+"""Stable-file detection with an injected clock."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from intake.stability import StabilityTracker, is_ignored
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_file_ready_only_after_quiet_period() -> None:
+    clock = Clock()
+    tr = StabilityTracker(3.0, clock)
+    tr.observe("/in/a.pdf", 100, 1)
+    assert tr.ready() == []
+    clock.t += 2.9
+    tr.observe("/in/a.pdf", 100, 1)
+    assert tr.ready() == []
+    clock.t += 0.2
+    assert tr.ready() == ["/in/a.pdf"]
+
+
+def test_growing_file_restarts_the_quiet_period() -> None:
+    clock = Clock()
+    tr = StabilityTracker(3.0, clock)
+    for size in range(1, 10):  # a slow writer adds a chunk every 2 s
+        tr.observe("/in/slow.tif", size * 1000, size)
+        clock.t += 2.0
+        assert tr.ready() == []
+    clock.t += 1.5
+    assert tr.ready() == ["/in/slow.tif"]
+
+
+def test_mtime_change_with_same_size_restarts() -> None:
+    clock = Clock()
+    tr = StabilityTracker(1.0, clock)
+    tr.observe("/in/x.pdf", 10, 1)
+    clock.t += 0.9
+    tr.observe("/in/x.pdf", 10, 2)
+    clock.t += 0.5
+    assert tr.ready() == []
+    clock.t += 0.6
+    assert tr.ready() == ["/in/x.pdf"]
+
+
+def test_unopenable_file_waits_another_period() -> None:
+    clock = Clock()
+    tr = StabilityTracker(1.0, clock)
+    tr.observe("/in/locked.pdf", 10, 1)
+    clock.t += 2
+    assert tr.ready(lambda p: False) == []
+    assert tr.ready(lambda p: True) == []  # period restarted at the failed open
+    clock.t += 1
+    assert tr.ready(lambda p: True) == ["/in/locked.pdf"]
+
+
+def test_forget_and_oldest_first() -> None:
+    clock = Clock()
+    tr = StabilityTracker(1.0, clock)
+    tr.observe("/in/b.pdf", 1, 1)
+    clock.t += 0.5
+    tr.observe("/in/a.pdf", 1, 1)
+    clock.t += 2
+    assert tr.ready() == ["/in/b.pdf", "/in/a.pdf"]
+    tr.forget("/in/b.pdf")
+    assert tr.ready() == ["/in/a.pdf"]
+
+
+@pytest.mark.parametrize("name", ["scan.pdf.part", "x.tmp", "~$report.pdf", ".DS_Store", "Thumbs.db",
+                                  ".hidden.pdf", "a.crdownload", "fax.pdf.reason.txt"])
+def test_temporary_and_system_files_ignored(name: str) -> None:
+    assert is_ignored(name)
+    tr = StabilityTracker(0.0, Clock())
+    tr.observe(f"/in/{name}", 1, 1)
+    assert tr.ready() == []
+
+
+@pytest.mark.parametrize("name", ["fax 001.pdf", "-rf.pdf", "Müller_Überweisung.tif", "scan.TIFF"])
+def test_ordinary_names_not_ignored(name: str) -> None:
+    assert not is_ignored(name)
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(0, 5)), min_size=1, max_size=30))
+def test_never_ready_before_quiet_since_last_change(events: list[tuple[int, float]]) -> None:
+    clock = Clock()
+    tr = StabilityTracker(3.0, clock)
+    last_change = None
+    prev = None
+    for size, dt in events:
+        clock.t += dt
+        tr.observe("/in/f.pdf", size, 0)
+        if size != prev:
+            last_change = clock.t
+            prev = size
+        ready = tr.ready()
+        assert (ready == ["/in/f.pdf"]) == (clock.t - last_change >= 3.0)
