@@ -58,7 +58,8 @@ def iter_documents(session: Session, batch: int = 500) -> Iterator[dict[str, Any
     last = 0
     while True:
         docs = list(session.scalars(
-            select(Document).where(Document.id > last).order_by(Document.id).limit(batch)
+            select(Document).where(Document.id > last, Document.status != "split")
+            .order_by(Document.id).limit(batch)
             .options(selectinload(Document.patient), selectinload(Document.intake_item))
         ))
         if not docs:

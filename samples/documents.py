@@ -229,6 +229,13 @@ def format_name(given: str, middle: str, family: str, suffix: str, style: str, m
     raise ValueError(style)
 
 
+def _chance(ctx: Ctx, key: str, p: float) -> bool:
+    """A random event with probability ``p`` unless ``force[key]`` decides it."""
+    roll = ctx.rng.random() < p
+    forced = ctx.extra.get("force", {}).get(key)
+    return roll if forced is None else bool(forced)
+
+
 def _money(rng: random.Random, lo: int, hi: int) -> str:
     return f"${rng.randint(lo, hi)}"
 
@@ -241,15 +248,16 @@ def printed_patient(rng: random.Random, row: dict[str, str], extras: dict[str, s
     """Decide how this document prints the patient's identity."""
     family, suffix = split_suffix(row["family_name"])
     given, middle = row["given_name"], row["middle_name"]
-    variant = []
-    if extras.get("nickname") and rng.random() < 0.45:
+    variant: list[str] = []
+    want = extras.get("force_variant", "")
+    if extras.get("nickname") and (rng.random() < 0.45 or want == "nickname"):
         given, variant = extras["nickname"], ["nickname"]
     elif given in _data.NICKNAMES and rng.random() < 0.04:
         given, variant = rng.choice(_data.NICKNAMES[given]), ["nickname"]
-    if extras.get("maiden_name") and rng.random() < 0.3:
+    if extras.get("maiden_name") and (rng.random() < 0.3 or want == "maiden"):
         family = extras["maiden_name"]
         variant.append("maiden")
-    if strip_accents(given + family) != given + family and rng.random() < 0.45:
+    if strip_accents(given + family) != given + family and (rng.random() < 0.45 or want == "ascii"):
         given, family, middle = strip_accents(given), strip_accents(family), strip_accents(middle)
         variant.append("ascii")
     if suffix and rng.random() < 0.3:
@@ -423,7 +431,7 @@ def _lab_result(ctx: Ctx) -> Parts:
     collected = ctx.doc_date
     reported = min(collected + dt.timedelta(days=rng.randint(0, 2)), ctx.sent.date())
     stat = rng.random() < 0.08
-    critical = rng.random() < 0.12
+    critical = _chance(ctx, "urgent", 0.12)
     if stat:
         ctx.urgent.append("stat")
     head = title(rng.choice(("LABORATORY REPORT", "FINAL REPORT", "Laboratory Results", "CUMULATIVE LAB REPORT")))
@@ -435,7 +443,12 @@ def _lab_result(ctx: Ctx) -> Parts:
              Line(f"Accession #: {rng.choice('ABCDEFGH')}{rng.randint(10, 99)}-{rng.randint(100000, 999999)}"),
              Line("")]
     panels = rng.sample(sorted(_data.LAB_PANELS), k=len(_data.LAB_PANELS))
-    crit_panel = panels[0] if critical else None
+    crit_panel = None
+    if critical:  # the critical value goes in the first panel, which is always printed
+        crit_panel = rng.choice([p for p in panels if any(t[5] is not None or t[6] is not None
+                                                          for t in _data.LAB_PANELS[p])])
+        panels.remove(crit_panel)
+        panels.insert(0, crit_panel)
     first = [_lab_panel(ctx, p, p == crit_panel) for p in panels]
     closing = [Line("")]
     if rng.random() < 0.4:
@@ -506,7 +519,7 @@ def _imaging_report(ctx: Ctx) -> Parts:
     rng = ctx.rng
     assert ctx.doc_date
     study, region = rng.choice(_data.IMAGING_STUDIES)
-    critical = rng.random() < 0.08
+    critical = _chance(ctx, "urgent", 0.08)
     head = title(rng.choice(("RADIOLOGY REPORT", "DIAGNOSTIC IMAGING REPORT", "Imaging Report")))
     head += patient_block(ctx)
     head += [Line(f"Exam: {study}"), Line(labelled_date(ctx, rng.choice(("Exam Date", "Date of Service")),
@@ -587,7 +600,7 @@ def _discharge_summary(ctx: Ctx) -> Parts:
 def _referral(ctx: Ctx) -> Parts:
     rng = ctx.rng
     assert ctx.doc_date
-    urgent = rng.random() < 0.15
+    urgent = _chance(ctx, "urgent", 0.15)
     if urgent:
         ctx.urgent.append("urgent_marked")
     dx = rng.choice(_data.DIAGNOSES)
@@ -712,7 +725,7 @@ def _insurance_card(ctx: Ctx) -> Parts:
 def _fax_cover(ctx: Ctx) -> Parts:
     rng = ctx.rng
     total = ctx.extra.get("total_pages", 1)
-    urgent = rng.random() < 0.12
+    urgent = _chance(ctx, "urgent", 0.12)
     if urgent:
         ctx.urgent.append("urgent_marked")
     raw = fmt_date(ctx.sent.date(), rng.choice(("us", "mon", "us_short")))
@@ -749,7 +762,7 @@ def _roi_authorization(ctx: Ctx) -> Parts:
     assert ctx.doc_date and ctx.pt
     pt = ctx.pt
     missing: list[str] = []
-    if rng.random() < 0.35:
+    if _chance(ctx, "roi_incomplete", 0.35):
         missing = rng.sample(list(ROI_ELEMENTS), rng.choice((1, 1, 2)))
     present = {e: e not in missing for e in ROI_ELEMENTS}
     recipient = f"{ctx.sender['name']}, {ctx.sender['address']}"
@@ -903,11 +916,14 @@ def make_document(
     in_roster: bool = True,
     sender: dict[str, Any] | None = None,
     cover: dict[str, Any] | None = None,
+    force: dict[str, bool] | None = None,
 ) -> Document:
     """Generate one document for patient ``row`` (``None`` only for a batch cover sheet).
 
     ``in_roster`` False marks an unknown patient (ground-truth mrn is None).
     ``cover`` passes fax-cover details (total_pages, batch_patients, message).
+    ``force`` pins random choices: ``urgent`` (critical value / URGENT box) and
+    ``roi_incomplete``; ``extras["force_variant"]`` pins nickname|maiden|ascii.
     """
     if doc_type not in GENERATORS:
         raise ValueError(f"unknown doc_type {doc_type!r}; choose from {', '.join(DOC_TYPES)}")
@@ -919,6 +935,7 @@ def make_document(
     ctx = Ctx(rng=rng, doc_type=doc_type, row=row, pt=pt, sender=sender, sent=sent,
               provider=rng.choice(_data.PROVIDERS), our_provider=rng.choice(_data.OUR_PROVIDERS))
     ctx.extra.update(cover or {})
+    ctx.extra["force"] = dict(force or {})
     if doc_type == "fax_cover":
         ctx.doc_date = sent.date()
     elif doc_type != "insurance_card":

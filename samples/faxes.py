@@ -108,7 +108,8 @@ def _doc_type(rng: random.Random) -> str:
 
 def plan_single(rng: random.Random, roster: Roster, *, fmt: str, unknown_rate: float,
                 doc_type: str | None = None, row: dict[str, str] | None = None,
-                in_roster: bool = True, pages: int | None = None, cover_rate: float = 0.25) -> FaxPlan:
+                in_roster: bool = True, pages: int | None = None, cover_rate: float = 0.25,
+                force: dict[str, bool] | None = None, variant: str = "") -> FaxPlan:
     """One patient's document, sometimes behind a cover sheet."""
     sent = pick_sent(rng)
     doc_type = doc_type or _doc_type(rng)
@@ -116,8 +117,10 @@ def plan_single(rng: random.Random, roster: Roster, *, fmt: str, unknown_rate: f
         row, in_roster = _patient(rng, roster, unknown_rate, set())
     single_page = not format_info(fmt).multipage
     extras = roster.extras(row["mrn"]) if in_roster and row.get("mrn") else {}
+    if variant:
+        extras["force_variant"] = variant
     doc = make_document(rng, doc_type, row, sent=sent, pages=1 if single_page else pages,
-                        extras=extras, in_roster=in_roster)
+                        extras=extras, in_roster=in_roster, force=force)
     sender = _sender_of(doc)
     plan = FaxPlan(sent=sent, sender=sender, parts=[Part(doc)])
     if not single_page and doc_type != "fax_cover" and rng.random() < cover_rate:
@@ -245,11 +248,12 @@ def _spec_text(spec: PageSpec) -> str:
 # --------------------------------------------------------------------------
 def make_fax(path: str | Path, patient_row: dict[str, str] | None, doc_type: str, fmt: str,
              seed: int, pages: int = 1, *, in_roster: bool = True, noise: bool = False,
-             cover: bool = False) -> dict[str, Any]:
+             cover: bool = False, urgent: bool | None = None) -> dict[str, Any]:
     """Write one small fax file for ``patient_row`` and return its ground truth.
 
     ``patient_row`` is a roster row (``None`` makes an unknown stranger);
-    ``noise`` adds realistic skew/speckle/stamp; ``cover`` puts a cover sheet first.
+    ``noise`` adds realistic skew/speckle/stamp; ``cover`` puts a cover sheet first;
+    ``urgent`` forces (True) or forbids (False) a critical value / URGENT marking.
     The file is written exactly at ``path`` (its extension is not changed).
     """
     rng = random.Random(f"make_fax:{seed}")
@@ -257,7 +261,8 @@ def make_fax(path: str | Path, patient_row: dict[str, str] | None, doc_type: str
         patient_row, in_roster = make_stranger(seed), False
     roster = Roster(rows=[patient_row] if in_roster else [], groups=[])
     plan = plan_single(rng, roster, fmt=fmt, unknown_rate=0.0, doc_type=doc_type, row=patient_row,
-                       in_roster=in_roster, pages=pages, cover_rate=1.0 if cover else 0.0)
+                       in_roster=in_roster, pages=pages, cover_rate=1.0 if cover else 0.0,
+                       force=None if urgent is None else {"urgent": urgent})
     return write_plan(plan, path, fmt, rng, Noise.realistic(rng) if noise else Noise(), f"make_fax:{seed}")
 
 
@@ -304,14 +309,14 @@ def read_ground_truth(path: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-DEMO_SET: tuple[tuple[str, str, str], ...] = (
-    # (doc_type, format, patient pick) – patient pick: hard-case kind, "stranger" or "any"
-    ("lab_result", "tiff-fine", "nickname"),
-    ("batch", "pdf-image", "any"),
-    ("referral", "tiff-standard", "twins"),
-    ("roi_authorization", "pdf-text", "hyphenated"),
-    ("clinical_note", "tiff-fine", "stranger"),
-    ("insurance_card", "jpeg", "diacritics"),
+DEMO_SET: tuple[tuple[str, str, str, str, bool], ...] = (
+    # (doc_type, format, patient pick, printed-name variant, urgent); pick: hard-case kind or "stranger"
+    ("lab_result", "tiff-fine", "nickname", "nickname", True),
+    ("batch", "pdf-image", "any", "", False),
+    ("referral", "tiff-standard", "twins", "", False),
+    ("roi_authorization", "pdf-text", "hyphenated", "", False),
+    ("clinical_note", "tiff-fine", "stranger", "", False),
+    ("insurance_card", "jpeg", "diacritics", "ascii", False),
 )
 
 
@@ -324,7 +329,7 @@ def make_demo(out_dir: str | Path, seed: int = 2026) -> dict[str, Any]:
     fax_dir.mkdir(parents=True, exist_ok=True)
     records = []
     by_mrn = roster.by_mrn()
-    for i, (doc_type, fmt, pick) in enumerate(DEMO_SET):
+    for i, (doc_type, fmt, pick, variant, urgent) in enumerate(DEMO_SET):
         rng = random.Random(f"demo:{seed}:{i}")
         if doc_type == "batch":
             plan = plan_batch(rng, roster, unknown_rate=0.0)
@@ -333,7 +338,8 @@ def make_demo(out_dir: str | Path, seed: int = 2026) -> dict[str, Any]:
             row = by_mrn[groups[0].mrns[0]] if groups else rng.choice(roster.rows)
             plan = plan_single(rng, roster, fmt=fmt, unknown_rate=0.0, doc_type=doc_type,
                                row=make_stranger(seed, roster.rows) if pick == "stranger" else row,
-                               in_roster=pick != "stranger", cover_rate=0.0 if i else 1.0)
+                               in_roster=pick != "stranger", cover_rate=0.0 if i else 1.0,
+                               force={"urgent": urgent}, variant=variant)
         noise = Noise.realistic(rng)
         records.append(write_plan(plan, fax_dir / _file_name(i, plan, fmt), fmt, rng, noise, f"demo:{seed}:{i}"))
     write_ground_truth(records, out / "ground_truth.jsonl")

@@ -2,7 +2,9 @@
 
 Each event's hash is SHA-256 over its canonical fields and the previous event's
 hash, so altering, deleting, inserting or reordering any row breaks the chain
-from that row on.  No database access here.
+from that row on.  Anchors — (seq, hash) pairs kept outside the database —
+make a truncated tail or a re-hashed rewrite detectable too.  No database
+access here.
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ def event_hash(fields: dict[str, object], prev_hash: str) -> str:
 
 @dataclass
 class VerifyResult:
-    """Outcome of walking the chain."""
+    """Outcome of walking the chain.
+
+    ``head_seq``/``head_hash`` describe the last event that verified; on a
+    failure ``bad_seq`` is the first event (or missing seq) that did not.
+    """
 
     ok: bool
     checked: int
@@ -57,6 +63,7 @@ class VerifyResult:
     head_hash: str
     problem: str | None = None
     bad_seq: int | None = None
+    anchors_checked: int = 0
 
 
 def row_fields(row: object) -> dict[str, object]:
@@ -64,40 +71,64 @@ def row_fields(row: object) -> dict[str, object]:
     return {name: getattr(row, name) for name in CHAIN_FIELDS}
 
 
-def verify_rows(rows: Iterable[object], anchor: tuple[int, str] | None = None) -> VerifyResult:
+def _anchor_map(anchor: tuple[int, str] | None,
+                anchors: Iterable[tuple[int, str]]) -> tuple[dict[int, str], str | None]:
+    """Anchors keyed by seq, or a problem when two anchors disagree about one seq."""
+    wanted: dict[int, str] = {}
+    for a_seq, a_hash in [*([anchor] if anchor else []), *anchors]:
+        if wanted.get(a_seq, a_hash) != a_hash:
+            return wanted, f"two anchors record different hashes for seq {a_seq}"
+        wanted[a_seq] = a_hash
+    return wanted, None
+
+
+def _fail(checked: int, head_seq: int, head_hash: str, problem: str, bad_seq: int | None,
+          anchors_checked: int) -> VerifyResult:
+    return VerifyResult(False, checked, head_seq, head_hash, problem, bad_seq, anchors_checked)
+
+
+def verify_rows(
+    rows: Iterable[object],
+    anchor: tuple[int, str] | None = None,
+    anchors: Iterable[tuple[int, str]] = (),
+) -> VerifyResult:
     """Walk rows in ``seq`` order and report the first break.
 
-    ``anchor`` is a (seq, hash) pair recorded elsewhere (anchor file, export);
-    a chain shorter than the anchor, or with a different hash at that seq, was
-    truncated or rewritten.
+    ``anchor``/``anchors`` are (seq, hash) pairs recorded elsewhere (anchor
+    file, export).  A chain shorter than an anchor was truncated; a different
+    hash at an anchored seq means the chain was rewritten.  Memory use is
+    bounded by the number of anchors, not the length of the trail.
     """
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
-    seen: dict[int, str] = {}
+    wanted, clash = _anchor_map(anchor, anchors)
+    if clash:
+        return _fail(0, 0, GENESIS, clash, None, 0)
+    prev, expected_seq, checked, matched = GENESIS, 1, 0, 0
     for row in rows:
         seq = int(getattr(row, "seq"))
         if seq != expected_seq:
             kind = "deleted" if seq > expected_seq else "inserted or reordered"
-            return VerifyResult(False, checked, expected_seq - 1, prev,
-                                f"event seq {expected_seq} expected, found {seq}: an event was {kind}", seq)
+            return _fail(checked, expected_seq - 1, prev,
+                         f"event seq {expected_seq} expected, found {seq}: an event was {kind}",
+                         min(seq, expected_seq), matched)
         if getattr(row, "prev_hash") != prev:
-            return VerifyResult(False, checked, seq - 1, prev,
-                                f"event seq {seq} does not link to the previous event", seq)
+            return _fail(checked, seq - 1, prev,
+                         f"event seq {seq} does not link to event seq {seq - 1}: an event was altered "
+                         "and re-hashed, or an event was inserted or removed here", seq, matched)
         if event_hash(row_fields(row), prev) != getattr(row, "hash"):
-            return VerifyResult(False, checked, seq - 1, prev, f"event seq {seq} was altered", seq)
+            return _fail(checked, seq - 1, prev, f"event seq {seq} was altered", seq, matched)
         prev = str(getattr(row, "hash"))
-        seen[seq] = prev
+        if seq in wanted:
+            if wanted.pop(seq) != prev:
+                return _fail(checked, seq - 1, prev,
+                             f"event seq {seq} differs from its anchored hash: the trail was rewritten",
+                             seq, matched)
+            matched += 1
         checked += 1
         expected_seq += 1
     head_seq = expected_seq - 1
-    if anchor is not None:
-        a_seq, a_hash = anchor
-        if a_seq > head_seq:
-            return VerifyResult(False, checked, head_seq, prev,
-                                f"trail ends at seq {head_seq} but an anchor records seq {a_seq}: "
-                                "the tail was truncated", head_seq + 1)
-        if seen.get(a_seq) != a_hash:
-            return VerifyResult(False, checked, head_seq, prev,
-                                f"event seq {a_seq} differs from its anchored hash", a_seq)
-    return VerifyResult(True, checked, head_seq, prev)
+    if wanted:
+        a_seq = min(wanted)
+        return _fail(checked, head_seq, prev,
+                     f"trail ends at seq {head_seq} but an anchor records seq {a_seq}: "
+                     "the tail was truncated", head_seq + 1, matched)
+    return VerifyResult(True, checked, head_seq, prev, anchors_checked=matched)

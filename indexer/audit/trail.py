@@ -1,36 +1,59 @@
-"""Appending to and reading the audit trail in the database.
+"""Appending to the audit trail in the database: the one write path of ``audit_events``.
 
-Owns the only code path that writes ``audit_events`` (inserts only: there is
-no update or delete of audit rows anywhere in Chartfile).  An append runs in
-the caller's transaction, so an audit write failure fails the action it
+Owns :func:`record` — inserts only: there is no update or delete of audit rows
+anywhere in Chartfile, and the ORM refuses one (see the mapper guards at the
+end of this module; migration 0003 adds database triggers as well).  An append
+runs in the caller's transaction, so an audit write failure fails the action it
 records: there is no unaudited access.
+
+The persisted audit switch (``settings['audit.enabled']``) is read here, inside
+the same transaction; on PostgreSQL that read also locks the row, which
+serialises appends so two writers never compute the same ``seq``.  (SQLite
+gets the same guarantee from ``BEGIN IMMEDIATE``, see ``indexer.db.engine``.)
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 from indexer.audit.chain import GENESIS, event_hash
-from indexer.db.models import AuditEvent
+from indexer.db.models import AuditEvent, Setting
 
-ACTIONS = {"C", "R", "U", "D", "E"}  # create, read, update, delete, execute (FHIR AuditEvent.action)
+log = logging.getLogger(__name__)
+
+ACTIONS = frozenset({"C", "R", "U", "D", "E"})  # create, read, update, delete, execute (FHIR codes)
+OUTCOMES = frozenset({"success", "failure"})
+SYSTEM_ACTOR = "system"
+SWITCH_KEY = "audit.enabled"
+AUDIT_STOP = "audit.stop"
+AUDIT_START = "audit.start"
+SWITCH_EVENTS = frozenset({AUDIT_STOP, AUDIT_START})  # recorded even while auditing is off
+
+MAX_ACTOR = 80
+MAX_EVENT_TYPE = 60
+MAX_SOURCE = 200
+MAX_DETAIL = 2000
+
 _HOST = socket.gethostname()
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
+    """UTC now as stored in ``audit_events.ts`` (ISO-8601, microseconds, ``Z``)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def default_source(client: str | None = None) -> str:
-    """Host, process id and (web) client address of the event."""
+    """Host, process id and (web) client address of the event: ``host/pid123[/client]``."""
     base = f"{_HOST}/pid{os.getpid()}"
-    return f"{base}/{client}" if client else base
+    return (f"{base}/{client}" if client else base)[:MAX_SOURCE]
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -39,6 +62,31 @@ def head(session: Session) -> tuple[int, str]:
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def switch_state(session: Session, lock: bool = False) -> bool:
+    """True when auditing is on (the default, also when the switch was never set).
+
+    ``lock`` takes a row lock on PostgreSQL (``FOR UPDATE``; a no-op on SQLite)
+    so concurrent appends queue instead of racing for the same ``seq``.
+    """
+    stmt = select(Setting.value).where(Setting.key == SWITCH_KEY)
+    if lock:
+        stmt = stmt.with_for_update()
+    value = session.execute(stmt).scalar_one_or_none()
+    return value is None or value.strip().lower() != "false"
+
+
+def _check(actor: str, action: str, event_type: str, outcome: str) -> None:
+    """Reject calls that would store a malformed event (programming errors)."""
+    if action not in ACTIONS:
+        raise ValueError(f"audit action must be one of {sorted(ACTIONS)}, got {action!r}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"audit outcome must be one of {sorted(OUTCOMES)}, got {outcome!r}")
+    if not event_type or len(event_type) > MAX_EVENT_TYPE:
+        raise ValueError(f"audit event_type must be 1..{MAX_EVENT_TYPE} characters")
+    if not actor:
+        raise ValueError("audit actor must not be empty (use 'system' for automatic actions)")
 
 
 def record(
@@ -52,37 +100,66 @@ def record(
     outcome: str = "success",
     detail: str = "",
     client: str | None = None,
-) -> AuditEvent:
-    """Append one chained event inside the caller's transaction and return it."""
-    if action not in ACTIONS:
-        raise ValueError(f"audit action must be one of {sorted(ACTIONS)}")
+) -> AuditEvent | None:
+    """Append one chained event inside the caller's transaction and return it.
+
+    Returns None (and writes nothing) while auditing is switched off, except
+    for the ``audit.stop``/``audit.start`` events themselves.  Any failure
+    propagates, so the caller's transaction — the audited action — rolls back.
+    """
+    _check(actor, action, event_type, outcome)
+    enabled = switch_state(session, lock=True)
+    if not enabled and event_type not in SWITCH_EVENTS:
+        return None
     seq, prev = head(session)
     fields: dict[str, object] = {
         "seq": seq + 1,
-        "ts": _now_iso(),
-        "actor": actor,
+        "ts": now_iso(),
+        "actor": actor[:MAX_ACTOR],
         "action": action,
         "event_type": event_type,
-        "patient_mrn": patient_mrn,
-        "document_ids": ",".join(str(d) for d in sorted(set(document_ids))),
+        "patient_mrn": patient_mrn or None,
+        "document_ids": ",".join(str(d) for d in sorted({int(d) for d in document_ids})),
         "outcome": outcome,
         "source": default_source(client),
-        "detail": detail[:2000],
+        "detail": (detail or "")[:MAX_DETAIL],
     }
-    event = AuditEvent(**fields, prev_hash=prev, hash=event_hash(fields, prev))  # type: ignore[arg-type]
-    session.add(event)
+    event_row = AuditEvent(**fields, prev_hash=prev, hash=event_hash(fields, prev))
+    session.add(event_row)
     session.flush()
-    return event
+    log.debug("audit event %d %s", seq + 1, event_type)
+    return event_row
 
 
 def iter_events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
-    """All events in chain order, streamed in batches."""
-    last = 0
+    """All events in chain order, streamed in batches (one session; see ``verify`` for long walks)."""
+    last: int | None = None
     while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).all()
+        stmt = select(AuditEvent).order_by(AuditEvent.seq).limit(batch)
+        if last is not None:
+            stmt = stmt.where(AuditEvent.seq > last)
+        rows = session.scalars(stmt).all()
         if not rows:
             return
         yield from rows
         last = rows[-1].seq
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Raised when code tries to update or delete an audit event through the ORM."""
+
+
+def _refuse_update(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
+    session = object_session(target)
+    if session is None or session.is_modified(target, include_collections=False):
+        raise AppendOnlyViolation(f"audit event seq {target.seq} is append-only; it cannot be changed")
+
+
+def _refuse_delete(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
+    raise AppendOnlyViolation(f"audit event seq {target.seq} is append-only; it cannot be deleted")
+
+
+# Declarative guards on the AuditEvent mapper (no I/O): the ORM never flushes an
+# UPDATE or DELETE of an audit row.
+event.listen(AuditEvent, "before_update", _refuse_update)
+event.listen(AuditEvent, "before_delete", _refuse_delete)

@@ -122,7 +122,7 @@ class Document(Base):
 
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("intake_item_id", "first_page"),
+        Index("ix_documents_item", "intake_item_id"),
         Index("ix_documents_patient", "patient_id"),
         Index("ix_documents_status", "status"),
     )
@@ -132,7 +132,7 @@ class Document(Base):
     first_page: Mapped[int] = mapped_column(Integer, nullable=False)
     last_page: Mapped[int] = mapped_column(Integer, nullable=False)
     is_cover: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)  # filed | review | rejected
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # filed | review | rejected | split
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
     doc_type: Mapped[str] = mapped_column(String(40), default="correspondence", nullable=False)
     doc_type_confidence: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)

@@ -30,7 +30,14 @@ from indexer.db.models import Base, Patient, utcnow
 from intake.errors import RefusedError
 
 AUTH_STATUSES = ("draft", "active")
-BASES = ("authorization", "individual", "legal", "other", "tpo")
+BASIS_LABELS = {
+    "authorization": "authorization",
+    "individual": "patient's own access request",
+    "legal": "subpoena or court order",
+    "other": "other legal basis",
+    "tpo": "treatment, payment or health care operations",
+}
+BASES = tuple(BASIS_LABELS)
 CHANNELS = ("mail", "fax", "portal", "in_person", "email", "phone")
 METHODS = ("mail", "fax", "portal", "pickup")
 REQUEST_STATUSES = ("open", "fulfilled", "denied", "withdrawn")

@@ -9,6 +9,7 @@ import click
 
 from indexer.audit import record as audit
 from indexer.exports import iter_documents
+from indexer.review import refile_document
 from search.cli.context import AppContext, echo_json_lines, pass_app
 
 
@@ -32,3 +33,18 @@ def export_cmd(app: AppContext, fmt: str, output: Path | None) -> None:
             n = echo_json_lines(iter_documents(s), sys.stdout)
     with app.db.transaction() as s:
         audit(s, actor=app.user, action="E", event_type="export.documents", detail=f"{n} documents, {fmt}")
+
+
+@documents.command("refile")
+@click.argument("document_id", type=int)
+@click.option("--mrn", required=True, help="The chart the document really belongs to.")
+@click.option("--reason", required=True, help="Why it is being moved.")
+@pass_app
+def refile_cmd(app: AppContext, document_id: int, mrn: str, reason: str) -> None:
+    """Move a filed document to another chart (the old filing stays in the history)."""
+    from search.cli.review import apply_index
+
+    with app.db.transaction() as s:
+        decision = refile_document(s, document_id, mrn, reason, app.user)
+    apply_index(app, decision)
+    click.echo(decision.message)

@@ -107,10 +107,10 @@ def upgrade() -> None:
     sa.Column('indexed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['intake_item_id'], ['intake_items.id'], ),
     sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('intake_item_id', 'first_page')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index('ix_documents_item', ['intake_item_id'], unique=False)
         batch_op.create_index('ix_documents_patient', ['patient_id'], unique=False)
         batch_op.create_index('ix_documents_status', ['status'], unique=False)
 
@@ -193,6 +193,7 @@ def downgrade() -> None:
     op.drop_table('pages')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index('ix_documents_status')
+        batch_op.drop_index('ix_documents_item')
         batch_op.drop_index('ix_documents_patient')
 
     op.drop_table('documents')
