@@ -972,6 +972,7 @@ def _truth(ctx: Ctx, row: dict[str, str] | None, in_roster: bool) -> dict[str, A
         "mrn_printed": bool(pt and pt.mrn),
         "name": pt.name if pt else None,
         "name_variant": pt.variant if pt else None,
+        "name_layout": "fields" if ctx.doc_type == "intake_form" else "inline",  # fields: Last/First/MI boxes
         "given": pt.given if pt else None,
         "family": pt.family if pt else None,
         "dob": pt.dob.isoformat() if pt and pt.dob else None,

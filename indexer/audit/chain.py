@@ -88,7 +88,7 @@ def _fail(checked: int, head_seq: int, head_hash: str, problem: str, bad_seq: in
 
 
 def verify_rows(
-    rows: Iterable[object],
+    rows: Iterable[ChainRow],
     anchor: tuple[int, str] | None = None,
     anchors: Iterable[tuple[int, str]] = (),
 ) -> VerifyResult:
@@ -104,19 +104,19 @@ def verify_rows(
         return _fail(0, 0, GENESIS, clash, None, 0)
     prev, expected_seq, checked, matched = GENESIS, 1, 0, 0
     for row in rows:
-        seq = int(getattr(row, "seq"))
+        seq = int(row.seq)
         if seq != expected_seq:
             kind = "deleted" if seq > expected_seq else "inserted or reordered"
             return _fail(checked, expected_seq - 1, prev,
                          f"event seq {expected_seq} expected, found {seq}: an event was {kind}",
                          min(seq, expected_seq), matched)
-        if getattr(row, "prev_hash") != prev:
+        if row.prev_hash != prev:
             return _fail(checked, seq - 1, prev,
                          f"event seq {seq} does not link to event seq {seq - 1}: an event was altered "
                          "and re-hashed, or an event was inserted or removed here", seq, matched)
-        if event_hash(row_fields(row), prev) != getattr(row, "hash"):
+        if event_hash(row_fields(row), prev) != row.hash:
             return _fail(checked, seq - 1, prev, f"event seq {seq} was altered", seq, matched)
-        prev = str(getattr(row, "hash"))
+        prev = str(row.hash)
         if seq in wanted:
             if wanted.pop(seq) != prev:
                 return _fail(checked, seq - 1, prev,

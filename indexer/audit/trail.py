@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select
@@ -47,7 +47,7 @@ _HOST = socket.gethostname()
 
 def now_iso() -> str:
     """UTC now as stored in ``audit_events.ts`` (ISO-8601, microseconds, ``Z``)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def default_source(client: str | None = None) -> str:

@@ -124,12 +124,19 @@ def render_text(mrn: str, start: date, end: date, found: list[Entry], *, include
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _csv_safe(value: object) -> object:
+    """Neutralise spreadsheet formulas in free text (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def render_csv(found: list[Entry]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
     for e in found:
-        writer.writerow(asdict(e))
+        writer.writerow({k: _csv_safe(v) for k, v in asdict(e).items()})
     return buf.getvalue()
 
 

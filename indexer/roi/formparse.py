@@ -1,0 +1,179 @@
+"""Pure parsing of an authorization form's text (OCR or text layer) into draft fields.
+
+Owns the regexes that find, on a scanned release-of-information form: who
+may disclose ("I authorize X to disclose"), the recipient, the checked
+record categories and dates of service, the purpose, the expiration date or
+event, the signer, the signature date, a personal representative's
+authority and the three 164.508(c)(2) statements.  Anything not found is
+left empty, so validation names it as missing and a clerk completes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from intake.dates import find_dates
+
+_LABEL_LINE = re.compile(r"^\s*[A-Za-z][A-Za-z /()'#.-]{1,40}:")
+_RECIPIENT = re.compile(
+    r"(?im)^\s*(?:release\s+(?:records\s+)?to|disclose\s+to|send\s+(?:records\s+)?to|recipient(?:\s+name)?)"
+    r"\s*(?:\(recipient\))?\s*[:\-]\s*(.+)$")
+_PURPOSE = re.compile(
+    r"(?im)^\s*purpose(?:\s+of\s+(?:the\s+)?(?:disclosure|release|request|use))?\s*[:\-]\s*(.+)$")
+_DISCLOSER = re.compile(
+    r"(?i)\bI\s*,?\s*(?:hereby\s+)?authori[sz]e\s+(.{3,200}?)\s*,?\s+to\s+(?:disclose|release|send|provide)\b")
+_EXPIRES = re.compile(r"(?i)\b(?:expir(?:es|ation(?:\s+date)?|ation\s+event)|will\s+expire)\b\s*(?:on\b)?\s*:?\s*")
+_SIGNATURE_LINE = re.compile(r"(?im)^.*\bsign(?:ature|ed)\b.*$")
+_SIGNER = re.compile(r"/s/\s*([A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){0,3})")
+_REPRESENTATIVE = re.compile(
+    r"(?im)^\s*(?:relationship\s+to\s+(?:the\s+)?patient|authority\s+to\s+act|legal\s+authority|"
+    r"representative'?s?\s+authority)\s*[:\-]\s*(.+)$")
+_DATES_OF_SERVICE = re.compile(r"(?im)^\s*(?:dates?\s+of\s+service|date\s+range|records\s+dated)\s*[:\-]\s*(.+)$")
+_CHECKED = re.compile(r"[\[(|]\s*[xX\u2713\u2714]\s*[\])|]\s*([^\[\n(|]+)")
+_REVOKE = re.compile(r"(?i)\b(?:revoke\s+this\s+authori[sz]ation|right\s+to\s+revoke|may\s+revoke)\b")
+_CONDITION = re.compile(r"(?i)\b(?:conditioned\s+(?:on|upon)|(?:will|may)\s+not\s+condition|conditioning)\b")
+_REDISCLOSE = re.compile(r"(?i)\bre-?\s?disclos\w*")
+_SELF = {"self", "patient", "same", "n/a", "na", "none"}
+
+CATEGORY_TYPES: tuple[tuple[str, str], ...] = (
+    (r"entire|complete\s+(?:medical\s+)?record|all\s+records", "all"),
+    (r"progress|office\s+notes?|clinical\s+notes?|visit\s+notes?|chart\s+notes?", "clinical_note"),
+    (r"\blab", "lab_result"),
+    (r"imaging|radiology|x-?ray", "imaging_report"),
+    (r"discharge", "discharge_summary"),
+    (r"referral|consult", "referral"),
+    (r"prescription|medication", "prescription_request"),
+    (r"correspondence|letters?", "correspondence"),
+)
+
+
+@dataclass
+class ParsedForm:
+    """Fields found on the form (``None``/empty when not found)."""
+
+    discloser: str | None = None
+    recipient_name: str | None = None
+    recipient_address: str | None = None
+    description: str | None = None
+    doc_types: list[str] = field(default_factory=list)
+    info_from: date | None = None
+    info_to: date | None = None
+    purpose: str | None = None
+    expires_on: date | None = None
+    expiration_event: str | None = None
+    signer_name: str | None = None
+    signed_on: date | None = None
+    representative_authority: str | None = None
+    stmt_revocation: bool = False
+    stmt_conditioning: bool = False
+    stmt_redisclosure: bool = False
+
+    @property
+    def found(self) -> list[str]:
+        """Names of the fields that were found (for logs and review reasons; no values)."""
+        return [k for k, v in vars(self).items() if v not in (None, False, [], "")]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _with_continuation(text: str, match: re.Match[str]) -> str:
+    """The labelled value plus wrapped continuation lines (short, unlabelled, not a list item)."""
+    value = match.group(1).strip()
+    for line in text[match.end():].lstrip("\n").splitlines():
+        stripped = line.strip()
+        if (not stripped or _LABEL_LINE.match(stripped) or re.match(r"^(?:\d+[.)]|[\[(|•-])", stripped)
+                and not re.match(r"^\d{5}(?:-\d{4})?\b", stripped)):
+            break
+        if len(stripped) > 40 and not value.endswith(","):
+            break
+        if stripped.isupper() and len(stripped.split()) > 2:
+            break
+        value = f"{value} {stripped}"
+    return value.strip(" .;")
+
+
+def split_party(value: str) -> tuple[str, str | None]:
+    """``"Valley Cardiology, 2250 River Rd, Salem, OR"`` → name and address."""
+    m = re.search(r",\s*(?=(?:\d|P\.?\s?O\.?\s+Box|PO\s+Box|One\s|Suite|Ste\b))", value, re.IGNORECASE)
+    if not m:
+        return value.strip(), None
+    return value[:m.start()].strip(), value[m.end():].strip() or None
+
+
+def _first_date(text: str, today: date) -> date | None:
+    hits = find_dates(text, "any", today)
+    return date.fromisoformat(hits[0].iso) if hits else None
+
+
+def _expiration(flat: str, today: date) -> tuple[date | None, str | None]:
+    for m in _EXPIRES.finditer(flat):
+        tail = flat[m.end():m.end() + 160]
+        hits = find_dates(tail[:40], "any", today)
+        if hits and hits[0].start <= 3:
+            return date.fromisoformat(hits[0].iso), None
+        event = re.split(r"(?<=[a-z0-9)])\.(?:\s|$)|\s(?:I\s+UNDERSTAND|Signature)\b", tail, maxsplit=1)[0]
+        event = event.strip(" .:;")
+        if 3 <= len(event) <= 150 and not event.startswith("_") and not re.match(r"(?i)date\b", event):
+            return None, event
+    return None, None
+
+
+def _signature(text: str, today: date) -> tuple[str | None, date | None]:
+    signer: str | None = None
+    signed: date | None = None
+    for m in _SIGNATURE_LINE.finditer(text):
+        line = m.group(0)
+        if signer is None and (sm := _SIGNER.search(line)):
+            signer = sm.group(1).strip()
+        if signed is None and (signer or "date" in line.lower()):
+            signed = _first_date(line, today)
+    return signer, signed
+
+
+def _categories(text: str) -> tuple[list[str], list[str]]:
+    labels = [m.group(1).strip() for m in _CHECKED.finditer(text)]
+    types: list[str] = []
+    for label in labels:
+        for pattern, doc_type in CATEGORY_TYPES:
+            if re.search(pattern, label, re.IGNORECASE) and doc_type not in types:
+                types.append(doc_type)
+    return labels, types
+
+
+def _service_range(text: str, today: date) -> tuple[date | None, date | None, str | None]:
+    m = _DATES_OF_SERVICE.search(text)
+    if not m:
+        return None, None, None
+    value = m.group(1).strip()
+    hits = find_dates(value, "any", today)
+    start = date.fromisoformat(hits[0].iso) if hits else None
+    end = date.fromisoformat(hits[1].iso) if len(hits) > 1 else None
+    return start, end, value
+
+
+def parse_form(text: str, today: date) -> ParsedForm:
+    """Every field this parser can find on the form text (pages joined by newlines)."""
+    flat = _flat(text)
+    form = ParsedForm()
+    if m := _DISCLOSER.search(flat):
+        form.discloser = m.group(1).strip(" ,")
+    if m := _RECIPIENT.search(text):
+        form.recipient_name, form.recipient_address = split_party(_with_continuation(text, m))
+    if m := _PURPOSE.search(text):
+        form.purpose = _with_continuation(text, m) or None
+    labels, form.doc_types = _categories(text)
+    form.info_from, form.info_to, dates_text = _service_range(text, today)
+    parts = labels + ([f"dates of service {dates_text}"] if dates_text else [])
+    form.description = "; ".join(parts) or None
+    form.expires_on, form.expiration_event = _expiration(flat, today)
+    form.signer_name, form.signed_on = _signature(text, today)
+    if (m := _REPRESENTATIVE.search(text)) and m.group(1).strip().lower() not in _SELF:
+        form.representative_authority = m.group(1).strip()
+    form.stmt_revocation = bool(_REVOKE.search(flat))
+    form.stmt_conditioning = bool(_CONDITION.search(flat))
+    form.stmt_redisclosure = bool(_REDISCLOSE.search(flat))
+    return form

@@ -1,0 +1,138 @@
+"""Keeping the search index consistent with the database (the source of truth).
+
+Owns the consistency check (ids missing or stale on either side), its
+repair, and the *online* rebuild used by ``chartfile index rebuild``, which
+reads the database in short transactions so the intake service is never
+blocked, then catches up on whatever changed while it ran.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from indexer.db.engine import Database
+from indexer.db.models import Document, utcnow
+from indexer.searchindex import (
+    SearchIndex,
+    build_staging,
+    index_pending,
+    load_aliases,
+    mark_after_rebuild,
+    session_batches,
+)
+from indexer.searchschema import record_for
+
+log = logging.getLogger(__name__)
+
+CHECK_BATCH = 5000
+REBUILD_MARGIN = timedelta(seconds=60)  # changes this close to a rebuild's start are re-indexed after it
+
+
+@dataclass
+class CheckReport:
+    """Differences between the database and the index, by document id."""
+
+    documents: int = 0  # in the database
+    entries: int = 0  # in the index
+    missing: list[int] = field(default_factory=list)  # in the database, not in the index
+    pending: list[int] = field(default_factory=list)  # indexed_at null or older than updated_at
+    stale: list[int] = field(default_factory=list)  # indexed, but status/patient/... differ from the database
+    orphans: list[int] = field(default_factory=list)  # in the index, no longer in the database
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.pending or self.stale or self.orphans)
+
+    @property
+    def to_reindex(self) -> list[int]:
+        return sorted(set(self.missing) | set(self.pending) | set(self.stale))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "documents": self.documents, "entries": self.entries,
+                "missing": self.missing, "pending": self.pending, "stale": self.stale,
+                "orphans": self.orphans}
+
+
+def database_state(session: Session) -> tuple[dict[int, str], set[int]]:
+    """(document id → metadata fingerprint, ids whose indexed_at is null or older than updated_at)."""
+    fingerprints: dict[int, str] = {}
+    pending: set[int] = set()
+    last = 0
+    while True:
+        docs = list(session.scalars(
+            select(Document).where(Document.id > last).order_by(Document.id).limit(CHECK_BATCH)
+            .options(selectinload(Document.patient), selectinload(Document.intake_item))))
+        if not docs:
+            return fingerprints, pending
+        aliases = load_aliases(session, {d.patient_id for d in docs if d.patient_id is not None})
+        for d in docs:
+            fingerprints[d.id] = record_for(d, [], aliases.get(d.patient_id or 0, ())).fingerprint()
+            if d.indexed_at is None or d.indexed_at < d.updated_at:
+                pending.add(d.id)
+        last = docs[-1].id
+        session.expunge_all()
+
+
+def check_index(session: Session, index: SearchIndex) -> CheckReport:
+    """Compare every document in the database with its index entry."""
+    in_db, pending = database_state(session)
+    in_index = index.indexed_state()
+    report = CheckReport(documents=len(in_db), entries=len(in_index))
+    report.missing = sorted(set(in_db) - set(in_index))
+    report.orphans = sorted(set(in_index) - set(in_db))
+    report.pending = sorted(pending & set(in_index))
+    report.stale = sorted(i for i, fp in in_index.items() if i in in_db and in_db[i] != fp and i not in pending)
+    log.info("index check: %d documents, %d entries, %d missing, %d pending, %d stale, %d orphans",
+             report.documents, report.entries, len(report.missing), len(report.pending),
+             len(report.stale), len(report.orphans))
+    return report
+
+
+def repair(session: Session, index: SearchIndex, report: CheckReport) -> dict[str, int]:
+    """Re-index missing/pending/stale documents and delete orphan entries (caller commits)."""
+    ids = report.to_reindex
+    for i in range(0, len(ids), 500):
+        session.execute(update(Document).where(Document.id.in_(ids[i:i + 500]))
+                        .values(indexed_at=None, updated_at=Document.updated_at)
+                        .execution_options(synchronize_session=False))
+    reindexed = 0
+    while True:
+        n = index_pending(session, index, limit=2000)
+        if not n:
+            break
+        reindexed += n
+    deleted = index.delete(report.orphans) if report.orphans else 0
+    log.info("index repaired: %d re-indexed, %d orphans deleted", reindexed, deleted)
+    return {"reindexed": reindexed, "deleted": deleted}
+
+
+def rebuild_online(db: Database, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild in short read transactions so intake keeps running; catch up on changes made meanwhile.
+
+    Documents changed after the rebuild started (less a safety margin) are
+    marked pending and indexed again once the new index is in place; entries
+    of documents deleted meanwhile are removed.  Returns documents indexed.
+    """
+    started = utcnow() - REBUILD_MARGIN
+
+    def read(after: int) -> list[Any]:
+        with db.session() as s:
+            return session_batches(s)(after)
+
+    total = build_staging(index, read, progress)
+    with db.transaction() as s:
+        mark_after_rebuild(s, started)
+        caught_up = index_pending(s, index)
+    with db.transaction() as s:
+        report = check_index(s, index)
+        if not report.ok:
+            repair(s, index, report)
+    log.info("index rebuilt online: %d documents, %d caught up", total, caught_up)
+    return total

@@ -1,0 +1,153 @@
+"""The search index's schema and records: what a document looks like to the index.
+
+Owns the Whoosh schema (explicit analyzers per field; its version is stored
+beside the index and a change means a rebuild), :class:`IndexRecord` (one
+document as the index sees it, with a metadata fingerprint for consistency
+checks) and :func:`record_for`, which turns a database document into one.
+Pure: no index or database I/O here (that is :mod:`indexer.searchindex`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import BOOLEAN, DATETIME, ID, STORED, TEXT, Schema
+
+from indexer.db.models import Document, Page
+from indexer.searchtext import content_analyzer, name_index_text, org_index_text
+
+SCHEMA_VERSION = 2
+PAGE_BREAK = "\n\f\n"
+
+
+def build_schema() -> Schema:
+    """Explicit analyzers per field: stemming for content, exact for identifiers, variants for names."""
+    words = SpaceSeparatedTokenizer()  # name/org text is normalised in indexer.searchtext first
+    return Schema(
+        doc_id=ID(stored=True, unique=True, sortable=True),
+        content=TEXT(analyzer=content_analyzer(), phrase=True),
+        body=STORED,  # zlib-compressed page texts joined by PAGE_BREAK, for snippets
+        name=TEXT(analyzer=words, phrase=False, field_boost=2.0),
+        name_phon=TEXT(analyzer=words, phrase=False),
+        name_gram=TEXT(analyzer=words, phrase=False),
+        patient_name=STORED,
+        patient_mrn=ID(stored=True),
+        dob=ID(stored=True),
+        doc_type=ID(stored=True, sortable=True),
+        doc_date=STORED,  # ISO date or None, for display
+        date=DATETIME(sortable=True),  # document date, else received date: date: ranges and sorting
+        received=DATETIME(stored=True, sortable=True),
+        sender=STORED,
+        sender_text=TEXT(analyzer=words, phrase=False),
+        sender_facet=ID(sortable=True),
+        provider=STORED,
+        provider_text=TEXT(analyzer=words, phrase=False),
+        status=ID(stored=True, sortable=True),
+        urgent=BOOLEAN(stored=True),
+        pages=STORED,
+        first_page=STORED,
+        source=STORED,
+        fp=ID(sortable=True),  # fingerprint of the metadata, for consistency checks
+    )
+
+
+@dataclass
+class IndexRecord:
+    """One document as the index sees it."""
+
+    doc_id: int
+    content: str
+    patient_name: str
+    patient_mrn: str
+    dob: str
+    doc_type: str
+    doc_date: date | None
+    received: datetime
+    sender: str
+    provider: str
+    status: str
+    urgent: bool
+    pages: int
+    source: str
+    first_page: int
+    aliases: tuple[str, ...] = field(default=())
+
+    def fingerprint(self) -> str:
+        """Hash of everything but the text: a changed status, patient or date changes it."""
+        meta = [self.doc_id, self.patient_name, self.patient_mrn, self.dob, self.doc_type,
+                self.doc_date.isoformat() if self.doc_date else "", self.received.isoformat(),
+                self.sender, self.provider, self.status, self.urgent, self.pages, self.source,
+                self.first_page, sorted(self.aliases)]
+        return hashlib.sha1(json.dumps(meta).encode()).hexdigest()[:16]
+
+    def fields(self) -> dict[str, object]:
+        """Keyword arguments for Whoosh's add/update_document."""
+        names, phon, grams = name_index_text([self.patient_name, *self.aliases])
+        when = self.doc_date or self.received.date()
+        return {
+            "doc_id": str(self.doc_id),
+            "content": self.content,
+            "body": zlib.compress(self.content.encode("utf-8"), 6),
+            "name": names,
+            "name_phon": phon,
+            "name_gram": grams,
+            "patient_name": self.patient_name,
+            "patient_mrn": self.patient_mrn,
+            "dob": self.dob,
+            "doc_type": self.doc_type,
+            "doc_date": self.doc_date.isoformat() if self.doc_date else None,
+            "date": datetime(when.year, when.month, when.day),
+            "received": self.received,
+            "sender": self.sender,
+            "sender_text": org_index_text(self.sender),
+            "sender_facet": self.sender,
+            "provider": self.provider,
+            "provider_text": org_index_text(self.provider),
+            "status": self.status,
+            "urgent": self.urgent,
+            "pages": self.pages,
+            "first_page": self.first_page,
+            "source": self.source,
+            "fp": self.fingerprint(),
+        }
+
+
+def decode_body(stored: bytes | str | None) -> list[str]:
+    """Page texts of a stored ``body`` value."""
+    if not stored:
+        return [""]
+    text = stored if isinstance(stored, str) else zlib.decompress(stored).decode("utf-8")
+    return text.split(PAGE_BREAK)
+
+
+def record_for(doc: Document, pages: Sequence[Page], aliases: Sequence[str] = ()) -> IndexRecord:
+    """Build the index record of a database document (its pages given in order)."""
+    patient = doc.patient
+    texts = [p.text for p in pages if doc.first_page <= p.number <= doc.last_page]
+    name = ""
+    if patient is not None:
+        name = " ".join(x for x in (patient.given_name, patient.middle_name, patient.family_name) if x)
+    return IndexRecord(
+        doc_id=doc.id,
+        content=PAGE_BREAK.join(texts),
+        patient_name=name,
+        patient_mrn=patient.mrn if patient else "",
+        dob=patient.dob.isoformat() if patient and patient.dob else "",
+        doc_type=doc.doc_type,
+        doc_date=doc.doc_date,
+        received=doc.intake_item.received_at,
+        sender=doc.sender_org or "",
+        provider=doc.provider or "",
+        status=doc.status,
+        urgent=bool(doc.urgent),
+        pages=doc.last_page - doc.first_page + 1,
+        source=doc.intake_item.original_name,
+        first_page=doc.first_page,
+        aliases=tuple(aliases),
+    )
