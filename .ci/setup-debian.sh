@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends \
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
     tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd \
     chromium fonts-dejavu-core python3-venv >/dev/null
 

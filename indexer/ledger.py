@@ -1,16 +1,27 @@
-"""The intake ledger: taking ownership of source files and recording their fate.
+"""The intake ledger: taking ownership of source files, their state machine, and where their files live.
 
-Owns the state machine of ``intake_items``
-(receiving → received → processing → processed | quarantined | duplicate)
-and the file moves that go with each transition.  The ledger row is
-committed *before* the file is moved and before any work starts, so a crash
-between any two lines leaves a state that :func:`recover` can finish.
+Owns ``intake_items`` states and every change of them::
+
+    receiving ──> received ──> processing ──> processed
+                     │  ^          │ │
+                     │  └──────────┘ └──────> quarantined ──> received (clerk retry)
+                     ├──> duplicate
+                     └──> quarantined
+
+A change is only made through :func:`transition`, which checks it against
+:data:`TRANSITIONS`.  The database is changed *first* and committed; the file
+is then moved to where the new state says it belongs (:func:`place_file`), and
+the new location recorded.  A crash between any two steps therefore leaves
+either the old location (the state says where the file should go) or a stale
+path (the file is found by :func:`locate`); :mod:`indexer.recovery` finishes
+both at the next start.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,8 +31,10 @@ from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem, utcnow
 from intake.config import Config
+from intake.errors import IntegrityError
 from intake.spool import (
     copy_durably,
+    display_name,
     item_file_name,
     move_atomic,
     reason_sidecar,
@@ -31,7 +44,34 @@ from intake.spool import (
 
 log = logging.getLogger(__name__)
 
+STATES = ("receiving", "received", "processing", "processed", "quarantined", "duplicate")
 FINAL_STATES = ("processed", "quarantined", "duplicate")
+UNFINISHED_STATES = ("received", "processing")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "receiving": frozenset({"received"}),
+    "received": frozenset({"processing", "duplicate", "quarantined"}),
+    "processing": frozenset({"processed", "quarantined", "received"}),  # received = retry / interrupted
+    "quarantined": frozenset({"received"}),  # a clerk re-queues it
+    "processed": frozenset(),
+    "duplicate": frozenset(),
+}
+
+
+class IllegalTransition(IntegrityError):
+    """A state change the intake state machine does not allow (a bug, never a user error)."""
+
+
+def check_transition(old: str, new: str) -> None:
+    """Raise :class:`IllegalTransition` unless ``old → new`` is allowed."""
+    if new not in TRANSITIONS.get(old, frozenset()):
+        raise IllegalTransition(f"intake item state cannot change from {old!r} to {new!r}")
+
+
+def transition(item: IntakeItem, new: str) -> None:
+    """Change ``item.state`` after checking the transition table (caller commits)."""
+    check_transition(item.state, new)
+    log.debug("intake item %s: %s -> %s", item.id, item.state, new)
+    item.state = new
 
 
 @dataclass
@@ -43,74 +83,170 @@ class Claimed:
     original_name: str
 
 
+# ----------------------------------------------------------------------------- where files live
 def _rel(cfg: Config, path: Path) -> str:
-    return str(path.resolve().relative_to(cfg.home.resolve()))
+    return path.resolve().relative_to(cfg.home.resolve()).as_posix()
+
+
+def stored_name(item: IntakeItem) -> str:
+    """File name of the item inside the data home (the same in every folder)."""
+    if item.stored_path:
+        return Path(item.stored_path).name
+    return item_file_name(item.id, item.original_name)
 
 
 def item_path(cfg: Config, item: IntakeItem) -> Path | None:
-    """Absolute path of the item's stored file (None when it has not been stored)."""
+    """Absolute path the ledger records for the item's file (None when it has not been stored)."""
     return (cfg.home / item.stored_path) if item.stored_path else None
 
 
+def archive_month(cfg: Config, when: datetime | None) -> Path:
+    return cfg.archive_dir / (when or utcnow()).strftime("%Y/%m")
+
+
+def home_folder(cfg: Config, item: IntakeItem) -> Path:
+    """The folder where the item's file belongs in its current state."""
+    if item.state == "processed":
+        return archive_month(cfg, item.finished_at)
+    if item.state == "duplicate":
+        return cfg.archive_dir / "duplicates"
+    if item.state == "quarantined":
+        return cfg.quarantine_dir
+    return cfg.spool_dir
+
+
+def locate(cfg: Config, item: IntakeItem) -> Path | None:
+    """Find the item's file wherever an interrupted move may have left it."""
+    name = stored_name(item)
+    candidates = [item_path(cfg, item), cfg.spool_dir / name, cfg.quarantine_dir / name,
+                  cfg.archive_dir / "duplicates" / name, archive_month(cfg, item.finished_at) / name]
+    for path in candidates:
+        if path is not None and path.is_file() and not path.is_symlink():
+            return path
+    if cfg.archive_dir.is_dir():
+        for path in sorted(cfg.archive_dir.glob(f"*/*/{name}")):
+            if path.is_file():
+                return path
+    return None
+
+
+def sidecar_text(item: IntakeItem) -> str:
+    """What a clerk reads in ``<file>.reason.txt``."""
+    received = f"{item.received_at:%Y-%m-%d %H:%M} UTC" if item.received_at else "unknown"
+    return (f"File: {display_name(item.original_name)}\nIntake item: {item.id}\nReceived: {received}\n"
+            f"Attempts: {item.attempts}\nReason: {item.reason or 'not recorded'}\n\n"
+            f"To process it again after fixing the cause: chartfile intake retry {item.id}\n")
+
+
+def place_file(db: Database, cfg: Config, item_id: int) -> Path | None:
+    """Move the item's file to the folder its (committed) state calls for, and record the new path."""
+    with db.session() as s:
+        item = s.get(IntakeItem, item_id)
+        if item is None:
+            return None
+        current = locate(cfg, item)
+        folder = home_folder(cfg, item)
+        if current is None:
+            log.warning("intake item %s: file not found in the data home", item_id)
+            if item.state == "quarantined":
+                write_text_atomic(reason_sidecar(folder / stored_name(item)), sidecar_text(item))
+            return None
+        dest = folder / current.name
+        if current != dest:
+            move_atomic(current, dest)
+            reason_sidecar(current).unlink(missing_ok=True)
+        if item.state == "quarantined":
+            if not reason_sidecar(dest).exists():
+                write_text_atomic(reason_sidecar(dest), sidecar_text(item))
+        else:
+            reason_sidecar(dest).unlink(missing_ok=True)
+        rel = _rel(cfg, dest)
+        changed = item.stored_path != rel
+    if changed:
+        with db.transaction() as s:
+            s.get_one(IntakeItem, item_id).stored_path = rel
+    return dest
+
+
+# ----------------------------------------------------------------------------- claiming
 def claim(db: Database, cfg: Config, src: Path, origin: str = "watch") -> Claimed:
-    """Take ownership of ``src``: ledger row first, then the atomic move (watch) or copy (ingest)."""
+    """Take ownership of ``src``: ledger row first, then the atomic move (watch) or copy (ingest).
+
+    If the move or copy fails, the row is removed again and the error raised:
+    the file was never taken and stays where it was.
+    """
+    name = display_name(src.name)
+    size = src.stat().st_size
     with db.transaction() as s:
-        item = IntakeItem(original_name=src.name, origin=origin, state="receiving", size=src.stat().st_size)
+        item = IntakeItem(original_name=name, origin=origin, state="receiving", size=size)
         s.add(item)
         s.flush()
-        dest = cfg.spool_dir / item_file_name(item.id, src.name)
-        item.stored_path = str(Path("spool") / dest.name)
+        dest = cfg.spool_dir / item_file_name(item.id, name)
+        item.stored_path = _rel_spool(dest)
         item_id = item.id
-    if origin == "watch":
-        move_atomic(src, dest)
-    else:
-        copy_durably(src, dest)
+    try:
+        if origin == "watch":
+            move_atomic(src, dest)
+        else:
+            copy_durably(src, dest)
+    except BaseException:
+        _forget_claim(db, item_id)
+        raise
+    finish_claim(db, cfg, item_id, dest)
+    log.info("intake item %s received (%s bytes)", item_id, size)
+    return Claimed(item_id, dest, name)
+
+
+def _rel_spool(dest: Path) -> str:
+    return f"spool/{dest.name}"
+
+
+def _forget_claim(db: Database, item_id: int) -> None:
+    try:
+        with db.transaction() as s:
+            item = s.get(IntakeItem, item_id)
+            if item is not None and item.state == "receiving":
+                s.delete(item)
+    except Exception:  # noqa: BLE001 - recovery removes it at the next start
+        log.exception("could not remove the unfinished claim of intake item %s", item_id)
+
+
+def finish_claim(db: Database, cfg: Config, item_id: int, dest: Path) -> None:
+    """The file is in the spool: hash it and mark the item received."""
     digest = sha256_file(dest)
     with db.transaction() as s:
         item = s.get_one(IntakeItem, item_id)
         item.sha256 = digest
         item.size = dest.stat().st_size
-        item.state = "received"
+        transition(item, "received")
         audit(s, actor="system", action="C", event_type="intake.received", detail=f"item {item_id}")
-    log.info("intake item %s received (%s bytes)", item_id, dest.stat().st_size)
-    return Claimed(item_id, dest, src.name)
 
 
-def find_original(s: Session, item: IntakeItem) -> IntakeItem | None:
-    """The earlier item with the same content that was processed (exact re-send)."""
+# ----------------------------------------------------------------------------- outcomes
+def same_content(s: Session, item: IntakeItem) -> IntakeItem | None:
+    """Another item with the same sha256 that decides this one's fate.
+
+    A processed one (any id) makes this a duplicate; otherwise an earlier one
+    still in flight (received/processing) means: wait for it.
+    """
     if not item.sha256:
         return None
-    return s.scalars(
+    others = list(s.scalars(
         select(IntakeItem)
-        .where(IntakeItem.sha256 == item.sha256, IntakeItem.id != item.id, IntakeItem.state == "processed")
+        .where(IntakeItem.sha256 == item.sha256, IntakeItem.id != item.id,
+               IntakeItem.state.in_(("processed", *UNFINISHED_STATES)))
         .order_by(IntakeItem.id)
-        .limit(1)
-    ).first()
+    ))
+    processed = [o for o in others if o.state == "processed"]
+    if processed:
+        return processed[0]
+    earlier = [o for o in others if o.id < item.id]
+    return earlier[0] if earlier else None
 
 
-def move_item_file(cfg: Config, item: IntakeItem, folder: Path) -> None:
-    """Move the item's stored file into ``folder`` (archive, quarantine) and update its path."""
-    current = item_path(cfg, item)
-    if current is None:
-        return
-    dest = folder / current.name
-    if current.exists():
-        move_atomic(current, dest)
-    if dest.exists():
-        item.stored_path = _rel(cfg, dest)
-
-
-def quarantine(s: Session, cfg: Config, item: IntakeItem, reason: str) -> None:
-    """Move the item to quarantine/ with a readable sidecar and record why (caller commits)."""
-    move_item_file(cfg, item, cfg.quarantine_dir)
-    stored = item_path(cfg, item)
-    if stored is not None:
-        write_text_atomic(
-            reason_sidecar(stored),
-            f"File: {item.original_name}\nIntake item: {item.id}\nReceived: {item.received_at:%Y-%m-%d %H:%M} UTC\n"
-            f"Reason: {reason}\n\nTo process it again after fixing the cause: chartfile intake retry {item.id}\n",
-        )
-    item.state = "quarantined"
+def mark_quarantined(s: Session, item: IntakeItem, reason: str) -> None:
+    """Record that the item is quarantined and why (caller commits, then :func:`place_file`)."""
+    transition(item, "quarantined")
     item.reason = reason
     item.finished_at = utcnow()
     audit(s, actor="system", action="E", event_type="intake.quarantined", outcome="failure",
@@ -118,51 +254,30 @@ def quarantine(s: Session, cfg: Config, item: IntakeItem, reason: str) -> None:
     log.warning("intake item %s quarantined", item.id)
 
 
-def mark_duplicate(s: Session, cfg: Config, item: IntakeItem, original: IntakeItem) -> None:
+def mark_duplicate(s: Session, item: IntakeItem, original: IntakeItem) -> None:
     """Record an exact re-send; its file is kept in archive/duplicates, never silently deleted."""
-    move_item_file(cfg, item, cfg.archive_dir / "duplicates")
-    item.state = "duplicate"
+    transition(item, "duplicate")
     item.duplicate_of_id = original.id
     item.reason = f"Exact duplicate of intake item {original.id} ({original.original_name})"
     item.finished_at = utcnow()
     audit(s, actor="system", action="E", event_type="intake.duplicate", detail=f"item {item.id} of {original.id}")
+    log.info("intake item %s is a duplicate of %s", item.id, original.id)
+
+
+def requeue(s: Session, item: IntakeItem, actor: str) -> None:
+    """A clerk asks for a quarantined item to be processed again (caller commits, then places)."""
+    transition(item, "received")
+    item.attempts = 0
+    item.reason = None
+    item.last_error = None
+    item.finished_at = None
+    audit(s, actor=actor, action="U", event_type="intake.retry", detail=f"item {item.id}")
 
 
 def unfinished(db: Database) -> list[int]:
-    """Ids of items that were received but have no outcome yet (resume after a crash)."""
+    """Ids of items that were received but have no outcome yet, oldest first."""
     with db.session() as s:
-        return list(
-            s.scalars(
-                select(IntakeItem.id)
-                .where(IntakeItem.state.in_(("received", "processing")))
-                .order_by(IntakeItem.id)
-            )
-        )
+        return list(s.scalars(
+            select(IntakeItem.id).where(IntakeItem.state.in_(UNFINISHED_STATES)).order_by(IntakeItem.id)
+        ))
 
-
-def recover(db: Database, cfg: Config) -> list[int]:
-    """Finish interrupted claims and return the items to (re)process, oldest first.
-
-    A ``receiving`` row whose file reached the spool becomes ``received``; one
-    whose file never left the inbox is dropped (the watcher will take the file
-    again).  Spool files with no ledger row are registered.
-    """
-    with db.transaction() as s:
-        for item in s.scalars(select(IntakeItem).where(IntakeItem.state == "receiving")):
-            path = item_path(cfg, item)
-            if path is not None and path.exists():
-                item.sha256 = sha256_file(path)
-                item.size = path.stat().st_size
-                item.state = "received"
-            else:
-                item.state = "quarantined"
-                item.reason = "Interrupted before the file was taken from the inbox; it will be taken again."
-                item.finished_at = utcnow()
-        known = {Path(p).name for p in s.scalars(select(IntakeItem.stored_path)) if p}
-    if cfg.spool_dir.exists():
-        for orphan in sorted(cfg.spool_dir.iterdir()):
-            if orphan.is_file() and not orphan.name.startswith(".") and orphan.name not in known:
-                log.warning("registering orphan spool file as a new item")
-                claim(db, cfg, orphan, origin="recovered")
-                orphan.unlink(missing_ok=True)
-    return unfinished(db)

@@ -309,6 +309,21 @@ def index_pending(session: Session, index: SearchIndex, limit: int | None = None
     return len(docs)
 
 
+def reindex_ids(session: Session, index: SearchIndex, doc_ids: Iterable[int]) -> int:
+    """(Re)write the given documents to the index and mark them indexed (caller commits)."""
+    ids = sorted(set(doc_ids))
+    done = 0
+    for chunk in _chunks(ids, BATCH):
+        docs = list(session.scalars(_documents().where(Document.id.in_(chunk)).order_by(Document.id)))
+        index.upsert(load_records(session, docs))
+        now = utcnow()
+        mark_indexed(session, [d.id for d in docs], now)
+        for d in docs:
+            set_committed_value(d, "indexed_at", now)
+        done += len(docs)
+    return done
+
+
 # ----- full rebuilds ---------------------------------------------------------
 ReadBatch = Callable[[int], list[IndexRecord]]  # records of documents with id > last id, in id order
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from indexer.db.engine import Database
@@ -25,6 +25,7 @@ from indexer.searchindex import (
     index_pending,
     load_aliases,
     mark_after_rebuild,
+    reindex_ids,
     session_batches,
 )
 from indexer.searchschema import record_for
@@ -97,17 +98,7 @@ def check_index(session: Session, index: SearchIndex) -> CheckReport:
 
 def repair(session: Session, index: SearchIndex, report: CheckReport) -> dict[str, int]:
     """Re-index missing/pending/stale documents and delete orphan entries (caller commits)."""
-    ids = report.to_reindex
-    for i in range(0, len(ids), 500):
-        session.execute(update(Document).where(Document.id.in_(ids[i:i + 500]))
-                        .values(indexed_at=None, updated_at=Document.updated_at)
-                        .execution_options(synchronize_session=False))
-    reindexed = 0
-    while True:
-        n = index_pending(session, index, limit=2000)
-        if not n:
-            break
-        reindexed += n
+    reindexed = reindex_ids(session, index, report.to_reindex)
     deleted = index.delete(report.orphans) if report.orphans else 0
     log.info("index repaired: %d re-indexed, %d orphans deleted", reindexed, deleted)
     return {"reindexed": reindexed, "deleted": deleted}

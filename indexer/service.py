@@ -1,27 +1,42 @@
 """The intake service: runs the steps of :mod:`intake.steps` for every owned file.
 
 This process is the single writer: it owns the ledger, the database and the
-index.  Work is fanned out to a pool of worker processes page by page, so
-pages of every file in flight keep all cores busy.  Completed work comes back
-through a queue and is applied here, one file per transaction.
+index.  Work is fanned out page by page to a :class:`~intake.pool.WorkerPool`
+(compute only, per-task deadlines), so pages of every file in flight keep all
+cores busy.  Results are applied here, one file per transaction; the file is
+then moved to where its new state says (:func:`indexer.ledger.place_file`).
+
+Failures follow :mod:`indexer.failures`: rejected files are quarantined at
+once, crashes/timeouts/transient errors are retried with backoff up to
+``intake.max_attempts``.  A re-send whose original is still in flight waits
+for it (then becomes a duplicate, or is processed if the original failed).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer import failures
 from indexer.db.engine import Database
-from indexer.db.models import IntakeItem, utcnow
+from indexer.db.models import IntakeItem
 from indexer.filing import load_roster, record_extracted
-from indexer.ledger import find_original, item_path, mark_duplicate, move_item_file, quarantine
+from indexer.ledger import (
+    UNFINISHED_STATES,
+    check_transition,
+    locate,
+    mark_duplicate,
+    mark_quarantined,
+    place_file,
+    same_content,
+    transition,
+    unfinished,
+)
 from indexer.matching import Roster
 from indexer.patients import gazetteer, roster_version
 from indexer.searchindex import SearchIndex, index_pending
@@ -29,9 +44,16 @@ from intake import workers
 from intake.config import Config
 from intake.errors import FileRejected
 from intake.model import ExtractedFile, PageText
+from intake.pool import TaskResult, WorkerPool
 from intake.sniff import sniff_file
 
 log = logging.getLogger(__name__)
+
+ROSTER_CHECK_SECONDS = 5.0
+INDEX_EVERY_SECONDS = 1.0
+CAPACITY_PER_WORKER = 4  # pages in flight per worker before new files wait
+PLAN_MB_PER_TIMEOUT = 10.0  # opening a file may take one more page timeout per this many MB
+ENTITY_PAGES_PER_TIMEOUT = 20.0  # entity extraction may take one page timeout per this many pages
 
 
 @dataclass
@@ -55,6 +77,7 @@ class Stats:
     pages_done: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    retries: int = 0
     started: float = field(default_factory=time.monotonic)
 
     def pages_per_minute(self) -> float:
@@ -66,37 +89,43 @@ class IntakeService:
     """Drives owned intake items through the pipeline with a worker pool."""
 
     def __init__(self, cfg: Config, db: Database, index: SearchIndex | None = None,
-                 on_outcome: Callable[[int, str], None] | None = None) -> None:
+                 on_outcome: Callable[[int, str], None] | None = None, worker_hook: str | None = None) -> None:
         self.cfg = cfg
         self.db = db
         self.index = index or SearchIndex(cfg)
         self.on_outcome = on_outcome
+        self.worker_hook = worker_hook
         self.stats = Stats()
-        self._events: queue.Queue[tuple[int, str, Future[Any]]] = queue.Queue()
+        self.feeding = True
+        self._pool: WorkerPool | None = None
+        self._tasks: dict[int, tuple[str, int | None, float]] = {}  # task id -> (stage, page, timeout)
         self._inflight: dict[int, InFlight] = {}
-        self._pool: ProcessPoolExecutor | None = None
+        self._waiting: deque[int] = deque()  # received items waiting for capacity
+        self._held: dict[int, int] = {}  # item -> earlier item with the same content still in flight
+        self._later: dict[int, tuple[float, Callable[[], None]]] = {}  # item -> (due, action)
+        self._writer_failures: dict[int, int] = {}
         self._roster: Roster | None = None
         self._roster_version: tuple[int, str] | None = None
         self._roster_checked = 0.0
+        self._index_dirty = True
+        self._last_index = 0.0
 
     # ----- pool and roster -------------------------------------------------
-    def _ensure_pool(self) -> ProcessPoolExecutor:
+    def _ensure_pool(self) -> WorkerPool:
         now = time.monotonic()
-        if self._pool is not None and now - self._roster_checked < 5.0:
+        if self._pool is not None and now - self._roster_checked < ROSTER_CHECK_SECONDS:
             return self._pool
         self._roster_checked = now
         version = roster_version(self.db)
-        if self._pool is not None and version != self._roster_version:
-            self._pool.shutdown(wait=True)
-            self._pool = None
         if self._pool is None:
             self._roster_version = version
+            self._pool = WorkerPool(self.cfg.worker_count, workers.init_worker,
+                                    (self.cfg, gazetteer(self.db)), hook=self.worker_hook)
+        elif version != self._roster_version:
+            log.info("roster changed; workers restart with the new names")
+            self._roster_version = version
             self._roster = None
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.cfg.worker_count,
-                initializer=workers.init_worker,
-                initargs=(self.cfg, gazetteer(self.db)),
-            )
+            self._pool.reinit((self.cfg, gazetteer(self.db)))
         return self._pool
 
     def roster(self) -> Roster:
@@ -105,141 +134,283 @@ class IntakeService:
                 self._roster = load_roster(s)
         return self._roster
 
-    # ----- submitting ------------------------------------------------------
+    def worker_pids(self) -> list[int]:
+        return self._pool.pids() if self._pool is not None else []
+
+    # ----- queueing --------------------------------------------------------
     @property
     def inflight_pages(self) -> int:
         return sum(max(len(f.jobs) - len(f.pages), 1) for f in self._inflight.values())
 
+    def _limit(self) -> int:
+        return CAPACITY_PER_WORKER * self.cfg.worker_count
+
     def has_capacity(self) -> bool:
-        return self.inflight_pages < 4 * self.cfg.worker_count
+        """True when a newly claimed file would start soon (callers claim only then)."""
+        return self.feeding and self.inflight_pages + len(self._waiting) < self._limit()
+
+    def known(self, item_id: int) -> bool:
+        return (item_id in self._inflight or item_id in self._held or item_id in self._later
+                or item_id in self._waiting)
 
     def idle(self) -> bool:
-        return not self._inflight and self._events.empty()
+        return not (self._inflight or self._waiting or self._held or self._later)
 
+    def enqueue(self, item_id: int) -> None:
+        """Process a received item when there is capacity."""
+        if not self.known(item_id):
+            self._waiting.append(item_id)
+
+    def requeue_unfinished(self) -> int:
+        """Pick up unfinished items this service does not know (a clerk's retry, a released hold)."""
+        n = 0
+        for item_id in unfinished(self.db):
+            if not self.known(item_id):
+                self.enqueue(item_id)
+                n += 1
+        return n
+
+    def stop_feeding(self) -> None:
+        """Start nothing new (graceful stop); waiting, held and retrying items stay received."""
+        self.feeding = False
+        self._waiting.clear()
+        self._held.clear()
+        self._later.clear()
+
+    def _feed(self) -> None:
+        while self.feeding and self._waiting and self.inflight_pages < self._limit():
+            self.submit(self._waiting.popleft())
+
+    # ----- starting an item -------------------------------------------------
     def submit(self, item_id: int) -> None:
         """Start work on a received item (duplicate and sniff checks happen here)."""
-        pool = self._ensure_pool()
-        with self.db.transaction() as s:
-            item = s.get_one(IntakeItem, item_id)
-            path = item_path(self.cfg, item)
-            original = find_original(s, item)
-            if original is not None:
-                mark_duplicate(s, self.cfg, item, original)
-                self._outcome(item_id, "duplicate")
-                return
-            if path is None or not path.exists():
-                quarantine(s, self.cfg, item, "The stored file is missing; it may have been removed by hand.")
-                self._outcome(item_id, "quarantined")
-                return
-            try:
-                kind = sniff_file(path, self.cfg, item.original_name)
-            except FileRejected as exc:
-                quarantine(s, self.cfg, item, exc.reason)
-                self._outcome(item_id, "quarantined")
-                return
-            item.kind = kind
-            item.state = "processing"
-            item.attempts += 1
-        flight = InFlight(item_id, path, kind, time.monotonic())
-        self._inflight[item_id] = flight
-        self._submit(pool, item_id, "plan", workers.plan_file, str(path), kind)
+        try:
+            self._start(item_id)
+        except Exception as exc:  # noqa: BLE001 - transient or not, the item must not be lost
+            self._writer_trouble(item_id, exc, lambda: self.submit(item_id))
 
-    def _submit(self, pool: ProcessPoolExecutor, item_id: int, stage: str, fn: Callable[..., Any],
-                *args: Any) -> None:
-        fut = pool.submit(fn, *args)
-        fut.add_done_callback(lambda f: self._events.put((item_id, stage, f)))
+    def _start(self, item_id: int) -> None:
+        pool = self._ensure_pool()
+        kind = ""
+        with self.db.transaction() as s:
+            item = s.get(IntakeItem, item_id)
+            if item is None or item.state != "received":
+                return
+            other = same_content(s, item)
+            if other is not None and other.state in UNFINISHED_STATES:
+                self._held[item_id] = other.id
+                log.info("intake item %s waits for item %s with the same content", item_id, other.id)
+                return
+            path = locate(self.cfg, item)
+            if other is not None:
+                mark_duplicate(s, item, other)
+                outcome = "duplicate"
+            elif path is None:
+                mark_quarantined(s, item, "The stored file is missing; it may have been removed by hand.")
+                outcome = "quarantined"
+            else:
+                try:
+                    kind = sniff_file(path, self.cfg, item.original_name)
+                except FileRejected as exc:
+                    mark_quarantined(s, item, exc.reason)
+                    outcome = "quarantined"
+                else:
+                    item.kind = kind
+                    transition(item, "processing")
+                    item.attempts += 1
+                    outcome = ""
+        self._writer_failures.pop(item_id, None)
+        if outcome:
+            self._settled(item_id, outcome)
+            return
+        assert path is not None
+        self._inflight[item_id] = InFlight(item_id, path, kind, time.monotonic())
+        size_mb = path.stat().st_size / 1_048_576
+        self._submit_task(pool, item_id, "plan", None, workers.plan_file, str(path), kind,
+                          weight=1.0 + size_mb / PLAN_MB_PER_TIMEOUT)
+
+    def _submit_task(self, pool: WorkerPool, item_id: int, stage: str, page: int | None,
+                     fn: Callable[..., Any], *args: Any, weight: float = 1.0) -> None:
+        timeout = self.cfg.intake.page_timeout_seconds * weight
+        task_id = pool.submit(fn, *args, tag=item_id, timeout=timeout)
+        self._tasks[task_id] = (stage, page, timeout)
 
     # ----- completing ------------------------------------------------------
     def pump(self, timeout: float = 0.2) -> int:
-        """Apply finished work; returns the number of events handled."""
+        """Start waiting items, apply finished work, run due retries; returns results handled."""
+        self._run_due()
+        self._feed()
         handled = 0
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                item_id, stage, fut = self._events.get(timeout=max(remaining, 0.0) if handled == 0 else 0.0)
-            except queue.Empty:
-                break
-            handled += 1
-            self._handle(item_id, stage, fut)
-        if handled:
-            self._index_new()
+        if self._pool is not None and not self._pool.idle():
+            for result in self._pool.poll(timeout):
+                handled += 1
+                self._handle(result)
+        elif timeout > 0:
+            time.sleep(min(timeout, self._next_due()))
+        self._run_due()
+        self._feed()
+        self._maybe_index()
         return handled
 
-    def _handle(self, item_id: int, stage: str, fut: Future[Any]) -> None:
+    def _handle(self, result: TaskResult) -> None:
+        stage, page, timeout = self._tasks.pop(result.task_id, ("?", None, 0.0))
+        item_id = int(result.tag)  # type: ignore[call-overload]
         flight = self._inflight.get(item_id)
         if flight is None:
             return
-        try:
-            result = fut.result()
-        except FileRejected as exc:
-            self._fail(item_id, exc.reason, final=True)
-            return
-        except BrokenProcessPool:
-            self._pool = None
-            self._fail(item_id, "The OCR worker crashed while reading this file.", final=False)
-            return
-        except Exception as exc:  # noqa: BLE001 - any worker failure becomes a recorded outcome
-            log.exception("item %s failed in stage %s", item_id, stage)
-            self._fail(item_id, f"Processing failed ({type(exc).__name__}); the file was kept.", final=False)
+        if not result.ok:
+            assert result.error is not None
+            self._failed(item_id, failures.classify(result.error, stage, page, timeout))
             return
         pool = self._ensure_pool()
         if stage == "plan":
-            flight.jobs = list(result)
+            flight.jobs = list(result.value)
             flight.stage = "pages"
             for job in flight.jobs:
-                self._submit(pool, item_id, "page", workers.read_one_page, job)
+                self._submit_task(pool, item_id, "page", job.number, workers.read_one_page, job)
         elif stage == "page":
-            flight.pages[result.number] = result
+            flight.pages[result.value.number] = result.value
             if len(flight.pages) == len(flight.jobs):
                 flight.stage = "entities"
                 ordered = [flight.pages[n] for n in sorted(flight.pages)]
-                self._submit(pool, item_id, "entities", workers.extract_entities, ordered)
+                self._submit_task(pool, item_id, "entities", None, workers.extract_entities, ordered,
+                                  weight=max(1.0, len(ordered) / ENTITY_PAGES_PER_TIMEOUT))
         elif stage == "entities":
             ordered = [flight.pages[n] for n in sorted(flight.pages)]
-            extracted = ExtractedFile(item_id, ordered, result, time.monotonic() - flight.started)
-            self._finish(flight, extracted)
+            extracted = ExtractedFile(item_id, ordered, result.value, time.monotonic() - flight.started)
+            self._commit(flight, extracted)
 
-    def _finish(self, flight: InFlight, extracted: ExtractedFile) -> None:
-        roster = self.roster()
-        with self.db.transaction() as s:
-            item = s.get_one(IntakeItem, flight.item_id)
-            record_extracted(s, self.cfg, item, extracted, roster)
-            archive = self.cfg.archive_dir / utcnow().strftime("%Y/%m")
-            move_item_file(self.cfg, item, archive)
-        del self._inflight[flight.item_id]
+    def _commit(self, flight: InFlight, extracted: ExtractedFile) -> None:
+        try:
+            roster = self.roster()
+            with self.db.transaction() as s:
+                item = s.get_one(IntakeItem, flight.item_id)
+                check_transition(item.state, "processed")
+                record_extracted(s, self.cfg, item, extracted, roster)
+        except Exception as exc:  # noqa: BLE001 - keep the result and try again later
+            if failures.is_transient(exc):
+                self._writer_trouble(flight.item_id, exc, lambda: self._commit(flight, extracted))
+            else:
+                log.exception("intake item %s: recording the results failed", flight.item_id)
+                self._failed(flight.item_id, failures.Verdict(
+                    f"Recording the results failed ({type(exc).__name__}); the file was kept.", False))
+            return
+        self._inflight.pop(flight.item_id, None)
+        self._writer_failures.pop(flight.item_id, None)
         self.stats.files_done += 1
         self.stats.pages_done += len(extracted.pages)
-        self._outcome(flight.item_id, "processed")
+        self._index_dirty = True
+        self._settled(flight.item_id, "processed")
 
-    def _fail(self, item_id: int, reason: str, final: bool) -> None:
+    def _failed(self, item_id: int, verdict: failures.Verdict) -> None:
+        """A worker-side failure: quarantine now or after the last attempt, else retry with backoff."""
+        if self._pool is not None:
+            self._pool.cancel(item_id)
         self._inflight.pop(item_id, None)
-        with self.db.transaction() as s:
-            item = s.get_one(IntakeItem, item_id)
-            item.last_error = reason
-            if final or item.attempts >= self.cfg.intake.max_attempts:
-                quarantine(s, self.cfg, item, reason)
-                outcome = "quarantined"
-            else:
-                item.state = "received"
-                outcome = "retry"
+        try:
+            with self.db.transaction() as s:
+                item = s.get_one(IntakeItem, item_id)
+                item.last_error = verdict.reason
+                attempts = item.attempts
+                if verdict.final or attempts >= self.cfg.intake.max_attempts:
+                    mark_quarantined(s, item, failures.final_reason(verdict, attempts))
+                    outcome = "quarantined"
+                else:
+                    transition(item, "received")
+                    outcome = "retry"
+        except Exception as exc:  # noqa: BLE001 - recorded at the next start at the latest
+            log.error("intake item %s: could not record a failure (%s); left for the next start",
+                      item_id, failures.describe(exc))
+            return
         if outcome == "retry":
-            self.submit(item_id)
+            delay = failures.backoff(attempts)
+            self.stats.retries += 1
+            log.warning("intake item %s: attempt %d failed; retrying in %.0f s", item_id, attempts, delay)
+            self._later[item_id] = (time.monotonic() + delay, lambda: self.enqueue(item_id))
         else:
+            self._settled(item_id, outcome)
+
+    def _writer_trouble(self, item_id: int, exc: Exception, again: Callable[[], None]) -> None:
+        """A database or disk problem in this process: retry with backoff, a bounded number of times."""
+        n = self._writer_failures.get(item_id, 0) + 1
+        self._writer_failures[item_id] = n
+        transient = failures.is_transient(exc)
+        if not transient:
+            log.exception("intake item %s: unexpected error in the writer", item_id)
+        if n > failures.WRITER_RETRIES or not transient:
+            self._writer_failures.pop(item_id, None)
+            self._give_up(item_id, f"Chartfile could not handle the file ({failures.describe(exc)}).")
+            return
+        delay = failures.backoff(n)
+        log.warning("intake item %s: %s; retrying in %.0f s", item_id, failures.describe(exc), delay)
+        self._later[item_id] = (time.monotonic() + delay, again)
+
+    def _give_up(self, item_id: int, reason: str) -> None:
+        """Quarantine after repeated writer-side trouble; if even that fails, leave it for the next start."""
+        self._inflight.pop(item_id, None)
+        if self._pool is not None:
+            self._pool.cancel(item_id)
+        try:
+            with self.db.transaction() as s:
+                item = s.get_one(IntakeItem, item_id)
+                if item.state not in UNFINISHED_STATES:
+                    return
+                mark_quarantined(s, item, reason)
+        except Exception as exc:  # noqa: BLE001
+            log.error("intake item %s: giving up for now (%s); it is resumed at the next start",
+                      item_id, failures.describe(exc))
+            return
+        self._settled(item_id, "quarantined")
+
+    def _settled(self, item_id: int, outcome: str) -> None:
+        """The item has its outcome in the database: move its file, tell the caller, release waiters."""
+        try:
+            place_file(self.db, self.cfg, item_id)
+        except Exception as exc:  # noqa: BLE001 - recovery moves it at the next start
+            log.error("intake item %s: file not moved yet (%s)", item_id, failures.describe(exc))
+        if outcome == "quarantined":
             self.stats.quarantined += 1
-            self._outcome(item_id, outcome)
-
-    def _index_new(self) -> None:
-        with self.db.transaction() as s:
-            index_pending(s, self.index)
-
-    def _outcome(self, item_id: int, outcome: str) -> None:
-        if outcome == "duplicate":
+        elif outcome == "duplicate":
             self.stats.duplicates += 1
+        for waiter in [w for w, original in self._held.items() if original == item_id]:
+            del self._held[waiter]
+            self.enqueue(waiter)
         if self.on_outcome is not None:
             self.on_outcome(item_id, outcome)
 
+    # ----- timers and index --------------------------------------------------
+    def _next_due(self) -> float:
+        if not self._later:
+            return 0.2
+        return max(0.0, min(due for due, _ in self._later.values()) - time.monotonic())
+
+    def _run_due(self) -> None:
+        now = time.monotonic()
+        for item_id, (due, action) in sorted(self._later.items(), key=lambda kv: kv[1][0]):
+            if due <= now and self.feeding:
+                del self._later[item_id]
+                action()
+
+    def _maybe_index(self) -> None:
+        now = time.monotonic()
+        if not self._index_dirty or (now - self._last_index < INDEX_EVERY_SECONDS and self._inflight):
+            return
+        self.index_now()
+
+    def index_now(self) -> int:
+        """Write documents not yet in the search index; a failure is retried at the next pump."""
+        self._last_index = time.monotonic()
+        try:
+            with self.db.transaction() as s:
+                n = index_pending(s, self.index)
+        except Exception as exc:  # noqa: BLE001 - the database is the truth; the index catches up
+            log.error("search index update failed (%s); will retry", failures.describe(exc))
+            return 0
+        self._index_dirty = False
+        return n
+
     def close(self) -> None:
+        """Stop the workers; items still in flight stay 'processing' and are resumed at the next start."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None

@@ -172,15 +172,25 @@ def score_document(truth: dict[str, Any], ent: Any, t: Tally) -> None:
     t.confusion[(truth["doc_type"], ent.doc_type)] += 1
 
 
-def run_samples(args: argparse.Namespace, cfg: Config, t: Tally) -> list[tuple[PageJob, str, str]]:
+def load_samples(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], Path]:
+    """(fax dir, ground-truth records, roster csv): generated now, or given with --faxes."""
+    if args.faxes:
+        from samples.faxes import read_ground_truth
+
+        records = read_ground_truth(args.faxes / "ground_truth.jsonl")[: args.samples or None]
+        return args.faxes, records, args.roster
     tmp = Path(tempfile.mkdtemp(prefix="cf-bench-"))
-    records = generate(tmp, args.samples, args.seed, args.clean)
-    extractor = EntityExtractor(cfg, roster_pairs(tmp / "patients.csv"))
+    return tmp / "faxes", generate(tmp, args.samples, args.seed, args.clean), tmp / "patients.csv"
+
+
+def run_samples(args: argparse.Namespace, cfg: Config, t: Tally) -> list[tuple[PageJob, str, str]]:
+    fax_dir, records, roster_csv = load_samples(args)
+    extractor = EntityExtractor(cfg, roster_pairs(roster_csv))
     raster_jobs: list[tuple[PageJob, str, str]] = []
     all_jobs: list[PageJob] = []
     per_file: list[tuple[dict[str, Any], list[PageJob]]] = []
     for rec in records:
-        path = tmp / "faxes" / rec["file"]
+        path = fax_dir / rec["file"]
         if args.text_only:
             per_file.append((rec, []))
             continue
@@ -310,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--no-corpus", action="store_true")
+    ap.add_argument("--faxes", type=Path, help="use this generated fax dir (ground_truth.jsonl)")
+    ap.add_argument("--roster", type=Path, help="roster CSV for --faxes")
     ap.add_argument("--clean", action="store_true", help="samples without noise")
     ap.add_argument("--text-only", action="store_true", help="entities on ground-truth text")
     ap.add_argument("--ablate", action="store_true", help="preprocessing ablation table")

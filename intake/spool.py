@@ -20,7 +20,23 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MAX_NAME = 120
+MAX_DISPLAY_NAME = 255
+TEMP_SUFFIX = ".part"
+
+
+def display_name(name: str) -> str:
+    """An untrusted file name made safe to store and show: valid UTF-8, no control characters.
+
+    Names that are not valid UTF-8 on disk arrive with surrogate escapes
+    (``os.fsdecode``); those bytes become U+FFFD.  Line breaks and other
+    control characters become spaces (a name cannot inject lines into a
+    sidecar or a terminal).  The result is for showing only, never a path.
+    """
+    raw = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    clean = _CONTROL.sub(" ", raw).strip() or "file"
+    return clean[:MAX_DISPLAY_NAME]
 
 
 def safe_name(name: str) -> str:
@@ -62,10 +78,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def temp_name(dest: Path) -> Path:
+    """The hidden temporary name a file is written under before it is renamed to ``dest``."""
+    return dest.with_name(f".{dest.name}{TEMP_SUFFIX}")
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
 def copy_durably(src: Path, dest: Path) -> None:
     """Copy ``src`` to ``dest`` through a temporary name, fsynced, then renamed into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.part")
+    tmp = temp_name(dest)
     with open(src, "rb") as fin, open(tmp, "wb") as fout:
         shutil.copyfileobj(fin, fout, 1 << 20)
         fout.flush()
@@ -91,7 +116,7 @@ def move_atomic(src: Path, dest: Path) -> None:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a small text file atomically (sidecars, anchors)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
+    tmp = temp_name(path)
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()

@@ -59,11 +59,17 @@ class StabilityTracker:
     def pending(self) -> list[str]:
         return sorted(self._seen)
 
-    def ready(self, can_open: Callable[[str], bool] | None = None) -> list[str]:
-        """Paths quiet for the whole period (oldest first) that can be opened for reading."""
+    def ready(self, can_open: Callable[[str], bool] | None = None, limit: int | None = None) -> list[str]:
+        """Paths quiet for the whole period (oldest first) that can be opened for reading.
+
+        ``limit`` stops after that many (so a burst of files is not opened all
+        at once when only a few can be taken).
+        """
         now = self.clock()
-        out = []
+        out: list[str] = []
         for path, seen in sorted(self._seen.items(), key=lambda kv: kv[1].since):
+            if limit is not None and len(out) >= limit:
+                break
             if now - seen.since < self.quiet_seconds:
                 continue
             if can_open is not None and not can_open(path):

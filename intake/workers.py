@@ -21,13 +21,25 @@ _GAZETTEER: tuple[tuple[str, str], ...] = ()
 _EXTRACTOR: object | None = None
 
 
-def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]]) -> None:
-    """Pool initializer: remember settings; tesseract threads are limited to one."""
+def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]], eager: bool = True) -> None:
+    """Pool initializer: remember settings; one tesseract thread; Pillow's pixel limit from the config.
+
+    With ``eager`` the entity extractor is built now, so its start-up cost is
+    paid before the worker reports ready and never counts against a task's
+    time limit.
+    """
     global _CFG, _GAZETTEER, _EXTRACTOR
+    from PIL import Image
+
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    Image.MAX_IMAGE_PIXELS = cfg.intake.max_page_pixels
     _CFG = cfg
     _GAZETTEER = tuple(gazetteer)
     _EXTRACTOR = None
+    if eager:
+        from intake.entities import EntityExtractor
+
+        _EXTRACTOR = EntityExtractor(cfg, _GAZETTEER)
 
 
 def _cfg() -> Config:

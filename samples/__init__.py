@@ -19,8 +19,17 @@ from samples.faxes import generate_faxes, make_demo, make_fax, read_ground_truth
 from samples.formats import FORMATS
 from samples.hostile import HostileCase, generate_hostile, slow_write, start_slow_write
 from samples.roster import (
-    ROSTER_FIELDS, HardCase, Roster, build_roster, generate_roster, hard_cases, load_roster,
-    make_stranger, read_roster_csv, write_roster, write_roster_csv,
+    ROSTER_FIELDS,
+    HardCase,
+    Roster,
+    build_roster,
+    generate_roster,
+    hard_cases,
+    load_roster,
+    make_stranger,
+    read_roster_csv,
+    write_roster,
+    write_roster_csv,
 )
 
 __all__ = [

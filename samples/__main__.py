@@ -6,6 +6,7 @@ This module owns only argument parsing and printing; the work is done by
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -49,15 +50,17 @@ def roster(out: Path, count: int, seed: int) -> None:
 @click.option("--batch-rate", default=0.1, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--unknown-rate", default=0.05, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--clean", is_flag=True, help="no skew, speckle, stamps, blank or upside-down pages")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(0),
+              help="render in N processes (0 = one per core); output is identical")
 def faxes(roster_csv: Path, out: Path, count: int, seed: int, formats: str, batch_rate: float,
-          unknown_rate: float, clean: bool) -> None:
+          unknown_rate: float, clean: bool, workers: int) -> None:
     """``python -m samples faxes --roster FILE.csv --out DIR --count N --seed S``."""
     from samples.faxes import generate_faxes
 
     fmts = _formats(formats)
     start = time.perf_counter()
     recs = generate_faxes(load_roster(roster_csv), out, count, seed, fmts, batch_rate, unknown_rate,
-                          noise=not clean)
+                          noise=not clean, workers=workers or (os.cpu_count() or 1))
     pages = sum(r["page_count"] for r in recs)
     click.echo(f"wrote {len(recs)} files ({pages} pages) to {out} in {time.perf_counter() - start:.1f}s; "
                f"ground truth: {out / 'ground_truth.jsonl'}")

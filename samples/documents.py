@@ -93,6 +93,7 @@ class Document:
     doc_type: str
     pages: list[list[Line]]
     truth: dict[str, Any]
+    sender: dict[str, Any] = field(default_factory=dict)  # the organisation that printed it
 
     def page_texts(self) -> list[str]:
         """Exact text per page, lines joined by newlines (rules omitted)."""
@@ -360,8 +361,9 @@ def continuation_header(ctx: Ctx) -> list[Line]:
 
 
 def letterhead(ctx: Ctx) -> list[Line]:
-    """Sender name, address, phone and fax."""
-    s, rng = ctx.sender, ctx.rng
+    """Sender name, address, phone and fax (one fixed letterhead style per organisation)."""
+    s = ctx.sender
+    rng = random.Random(f"letterhead:{s['name']}")
     name = s["name"].upper() if rng.random() < 0.5 else s["name"]
     ph, fx = rng.choice((("Phone", "Fax"), ("Tel", "Fax"), ("Ph", "Fx"), ("P", "F")))
     contact = f"{ph}: {s['phone']}   {fx}: {s['fax']}"
@@ -438,7 +440,8 @@ def _lab_result(ctx: Ctx) -> Parts:
     head += patient_block(ctx)
     head += [Line(f"Ordering Provider: {ctx.our_provider}\t{labelled_date(ctx, 'Collected', collected)}",
                   tabs=(0.0, 0.55)),
-             Line(f"Priority: {'STAT' if stat else 'Routine'}\t{labelled_date(ctx, 'Reported', reported)}",
+             Line(f"Priority: {'STAT' if stat else 'Routine'}\t"
+                  f"{labelled_date(ctx, rng.choice(('Reported', 'Report Date')), reported, 'Reported')}",
                   tabs=(0.0, 0.55)),
              Line(f"Accession #: {rng.choice('ABCDEFGH')}{rng.randint(10, 99)}-{rng.randint(100000, 999999)}"),
              Line("")]
@@ -861,7 +864,7 @@ def pick_sender(rng: random.Random, doc_type: str) -> dict[str, Any]:
     """A plausible sending organisation for the document type."""
     kinds = SENDER_KINDS[doc_type]
     if kinds == ("own",):
-        own = dict(_data.OUR_OFFICE)
+        own: dict[str, Any] = dict(_data.OUR_OFFICE)
         own.update(short="MAPLE ST FAMILY MED", kind="own", ids=())
         return own
     return dict(rng.choice([o for o in _data.ORGS if o["kind"] in kinds]))
@@ -946,7 +949,7 @@ def make_document(
     page_lines = _fill(parts, head, cont, n_pages, rng)
     page_lines = _add_footers(rng, page_lines, sent)
     truth = _truth(ctx, row, in_roster)
-    return Document(doc_type=doc_type, pages=page_lines, truth=truth)
+    return Document(doc_type=doc_type, pages=page_lines, truth=truth, sender=sender)
 
 
 def _add_footers(rng: random.Random, pages: list[list[Line]], sent: dt.datetime) -> list[list[Line]]:

@@ -14,6 +14,7 @@ Public entry points: :func:`make_fax` (one small file, for tests),
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
 from dataclasses import dataclass, field
@@ -96,7 +97,7 @@ def pick_sent(rng: random.Random) -> dt.datetime:
 def _patient(rng: random.Random, roster: Roster, unknown_rate: float,
              exclude: set[str]) -> tuple[dict[str, str], bool]:
     if rng.random() < unknown_rate or not roster.rows:
-        return make_stranger(rng.random(), roster.rows), False
+        return make_stranger(rng.randrange(10**9), roster.rows), False
     pool = [r for r in roster.rows if r["mrn"] not in exclude] or roster.rows
     return rng.choice(pool), True
 
@@ -153,11 +154,9 @@ def plan_batch(rng: random.Random, roster: Roster, *, unknown_rate: float) -> Fa
 
 
 def _sender_of(doc: Document) -> dict[str, Any]:
-    for org in _data.ORGS:
-        if org["name"] == doc.truth["sender"]:
-            return dict(org)
-    return {"name": doc.truth["sender"], "short": doc.truth["sender"].upper()[:22],
-            "phone": doc.truth["sender_phone"], "fax": doc.truth["sender_fax"]}
+    sender = dict(doc.sender)
+    sender.setdefault("short", sender["name"].upper()[:22])
+    return sender
 
 
 # --------------------------------------------------------------------------
@@ -196,15 +195,15 @@ def layout_pages(plan: FaxPlan, fmt: str, rng: random.Random, noise: Noise,
     style = rng.randrange(3)
     stamp = _stamp_text(plan.sent, rng) if noise.stamp and raster else None
     specs, pages_gt = [], []
-    for n, (doc_i, lines) in enumerate(flat, 1):
+    for n, (doc_i, page_lines) in enumerate(flat, 1):
         rotation = 180 if raster and multipage and n > 1 and rng.random() < noise.rotate_rate else 0
         skew = round(noise.skew + rng.uniform(-0.25, 0.25), 2) if raster and noise.skew else 0.0
         header = fax_header(style, plan.sent, plan.sender, n, total)
-        spec = PageSpec(lines=lines or [], header=header, rotation=rotation, skew=skew,
-                        stamp=stamp if n == 1 and lines else None,
+        spec = PageSpec(lines=page_lines or [], header=header, rotation=rotation, skew=skew,
+                        stamp=stamp if n == 1 and page_lines else None,
                         speckle=noise.speckle if raster else 0.0, seed=f"{seed_tag}:{n}")
         specs.append(spec)
-        pages_gt.append({"number": n, "document": doc_i, "kind": "content" if lines else "blank",
+        pages_gt.append({"number": n, "document": doc_i, "kind": "content" if page_lines else "blank",
                          "rotation": rotation, "skew": skew, "stamp": " ".join(spec.stamp) if spec.stamp else None})
     docs_gt = []
     for i, part in enumerate(plan.parts):
@@ -256,6 +255,8 @@ def make_fax(path: str | Path, patient_row: dict[str, str] | None, doc_type: str
     ``urgent`` forces (True) or forbids (False) a critical value / URGENT marking.
     The file is written exactly at ``path`` (its extension is not changed).
     """
+    if pages > 1 and not format_info(fmt).multipage:
+        raise ValueError(f"{fmt} holds one page; ask for pages=1 or a multi-page format")
     rng = random.Random(f"make_fax:{seed}")
     if patient_row is None:
         patient_row, in_roster = make_stranger(seed), False
@@ -271,25 +272,49 @@ def _file_name(i: int, plan: FaxPlan, fmt: str) -> str:
     return f"{plan.sent:%Y%m%d_%H%M%S}_{digits}_{i:05d}{format_info(fmt).ext}"
 
 
+@dataclass(frozen=True)
+class _Job:
+    roster: Roster
+    out: Path
+    seed: int
+    formats: tuple[str, ...]
+    batch_rate: float
+    unknown_rate: float
+    noise: bool
+
+
+def _one_fax(job: _Job, i: int) -> dict[str, Any]:
+    """Plan, render and write fax number ``i``; everything derives from (seed, i)."""
+    rng = random.Random(f"fax:{job.seed}:{i}")
+    weights = [FORMAT_WEIGHTS.get(f, 0.1) for f in job.formats]
+    fmt = rng.choices(list(job.formats), weights=weights)[0]
+    if format_info(fmt).multipage and rng.random() < job.batch_rate:
+        plan = plan_batch(rng, job.roster, unknown_rate=job.unknown_rate)
+    else:
+        plan = plan_single(rng, job.roster, fmt=fmt, unknown_rate=job.unknown_rate)
+    n = Noise.realistic(rng) if job.noise else Noise()
+    return write_plan(plan, job.out / _file_name(i, plan, fmt), fmt, rng, n, f"fax:{job.seed}:{i}")
+
+
 def generate_faxes(roster: Roster, out_dir: str | Path, count: int, seed: int,
                    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS, batch_rate: float = 0.1,
-                   unknown_rate: float = 0.05, noise: bool = True) -> list[dict[str, Any]]:
-    """Write ``count`` fax files plus ``ground_truth.jsonl`` into ``out_dir``."""
+                   unknown_rate: float = 0.05, noise: bool = True, workers: int = 1) -> list[dict[str, Any]]:
+    """Write ``count`` fax files plus ``ground_truth.jsonl`` into ``out_dir``.
+
+    ``workers`` > 1 renders in a process pool; output is identical either way.
+    """
     for f in formats:
         format_info(f)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    weights = [FORMAT_WEIGHTS.get(f, 0.1) for f in formats]
-    records = []
-    for i in range(count):
-        rng = random.Random(f"fax:{seed}:{i}")
-        fmt = rng.choices(list(formats), weights=weights)[0]
-        if format_info(fmt).multipage and rng.random() < batch_rate:
-            plan = plan_batch(rng, roster, unknown_rate=unknown_rate)
-        else:
-            plan = plan_single(rng, roster, fmt=fmt, unknown_rate=unknown_rate)
-        n = Noise.realistic(rng) if noise else Noise()
-        records.append(write_plan(plan, out / _file_name(i, plan, fmt), fmt, rng, n, f"fax:{seed}:{i}"))
+    job = _Job(roster, out, seed, tuple(formats), batch_rate, unknown_rate, noise)
+    if workers > 1 and count > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, count)) as pool:
+            records = list(pool.map(functools.partial(_one_fax, job), range(count)))
+    else:
+        records = [_one_fax(job, i) for i in range(count)]
     write_ground_truth(records, out / "ground_truth.jsonl")
     return records
 

@@ -19,6 +19,7 @@ Format names (``FORMATS``):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,19 @@ from PIL import Image
 
 from samples.documents import Line
 from samples.render import (
-    BODY_TOP, FOOTER_Y, LINE_PITCH, MARGIN_L, MARGIN_R, PAGE_H, PAGE_W, SIZES, TEXT_W, PageSpec,
-    layout_line, line_fits, render_page,
+    BODY_TOP,
+    FOOTER_Y,
+    LINE_PITCH,
+    MARGIN_L,
+    MARGIN_R,
+    PAGE_H,
+    PAGE_W,
+    SIZES,
+    TEXT_W,
+    PageSpec,
+    layout_line,
+    line_fits,
+    render_page,
 )
 
 FIXED_PDF_DATE = time.struct_time((2026, 1, 1, 0, 0, 0, 3, 1, 0))  # Pillow wants struct_time
@@ -124,18 +136,24 @@ def _pdf_font(style: str) -> str:
     return "Helvetica-Bold" if style in ("bold", "title") else "Helvetica"
 
 
-def _fit(ln: Line, name: str, size: float, width: float) -> float:
-    """Shrink the font size until the laid-out line fits the text width."""
+def _measure(name: str, size: float) -> Callable[[str], float]:
+    """Text width in points for a standard PDF font."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    while size > 6 and not line_fits(ln, lambda t: float(stringWidth(t, name, size)), width, 6):
+    def width(text: str) -> float:
+        return float(stringWidth(text, name, size))
+
+    return width
+
+
+def _fit(ln: Line, name: str, size: float, width: float) -> float:
+    """Shrink the font size until the laid-out line fits the text width."""
+    while size > 6 and not line_fits(ln, _measure(name, size), width, 6):
         size *= 0.95
     return size
 
 
 def _draw_text_lines(c: Any, lines: list[Line], sx: float, sy: float) -> None:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     height = PAGE_H * sy
     width = TEXT_W * sx
     y = float(BODY_TOP)
@@ -149,7 +167,7 @@ def _draw_text_lines(c: Any, lines: list[Line], sx: float, sy: float) -> None:
             top = FOOTER_Y if ln.style == "footer" else y
             base = height - (top + SIZES.get(ln.style, 30) * 0.8) * sy
             c.setFont(name, size)
-            cols = layout_line(ln, lambda t: float(stringWidth(t, name, size)), width, 6)
+            cols = layout_line(ln, _measure(name, size), width, 6)
             for x, text in cols:
                 c.drawString(MARGIN_L * sx + x, base, text)
         y += ln.units * LINE_PITCH

@@ -93,7 +93,7 @@ def layout_line(line: Line, measure: Callable[[str], float], width: float,
     tabs = list(line.tabs) + [line.tabs[-1] + 0.2 * i for i in range(1, len(parts))]
     out: list[tuple[float, str]] = []
     x_min = 0.0
-    for part, tab in zip(parts, tabs):
+    for part, tab in zip(parts, tabs, strict=False):
         x = max((tab + line.indent) * width, x_min)
         if part:
             out.append((x, part))
@@ -166,7 +166,7 @@ def render_gray(spec: PageSpec) -> Image.Image:
     if spec.stamp:
         _draw_stamp(img, spec.stamp, rng)
     if spec.skew:
-        img = img.rotate(spec.skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        img = img.rotate(spec.skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
     if spec.rotation == 180:
         img = img.transpose(Image.Transpose.ROTATE_180)
     if spec.speckle:

@@ -295,19 +295,19 @@ def build_roster(count: int, seed: int) -> Roster:
     for kind in _BUILDERS:
         builder, _ = _BUILDERS[kind]
         for _ in range(_quota(kind, count)):
-            rows, groups = builder(rng)
-            if len(people) + len(rows) > count:
+            made, made_groups = builder(rng)
+            if len(people) + len(made) > count:
                 break
             base = len(people)
-            people.extend(rows)
-            specs.extend((k, [base + i for i in idx], note, extra) for k, idx, note, extra in groups)
+            people.extend(made)
+            specs.extend((k, [base + i for i in idx], note, extra) for k, idx, note, extra in made_groups)
     while len(people) < count:
         people.append(_person(rng))
     order = list(range(len(people)))
     rng.shuffle(order)
     position = {old: new for new, old in enumerate(order)}
     rows = [people[i] for i in order]
-    for row, mrn in zip(rows, rng.sample(range(100000, 1000000), len(rows))):
+    for row, mrn in zip(rows, rng.sample(range(100000, 1000000), len(rows)), strict=True):
         row["mrn"] = f"CF{mrn:06d}"
     groups = [HardCase(kind, [rows[position[i]]["mrn"] for i in idx], note, extra)
               for kind, idx, note, extra in specs]

@@ -1,45 +1,49 @@
-"""The search façade: what callers (CLI, web) use to find documents.
+"""The search façade: what callers (CLI now, web later) use to find documents.
 
-Owns query parsing of the clerk syntax (free text, ``patient:``, ``mrn:``,
-``dob:``, ``type:``, ``from:``, ``date:``), running it against the Whoosh
-index read-only, and shaping results (snippets with page numbers).  Callers
-never import Whoosh; the engine behind this module can be swapped.
+Owns running a clerk query (parsed by :mod:`search.query`) read-only against
+the index, ordering (relevance or date), pagination, facets (counts per
+document type and sender), and shaping results with snippets and page
+numbers (:mod:`search.snippets`).  Callers never import Whoosh, so the engine
+behind this module can be swapped.  Logs carry clause kinds, counts and
+timings — never query text, names or dates.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
-from whoosh import index as windex
-from whoosh.highlight import ContextFragmenter, UppercaseFormatter
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.qparser.dateparse import DateParserPlugin
+from sqlalchemy.orm import Session
+from whoosh.searching import Hit as WhooshHit
+from whoosh.searching import Searcher
+from whoosh.sorting import Count, FieldFacet
 
-from indexer.searchindex import PAGE_BREAK, SearchIndex
+from indexer.audit import record as audit
+from indexer.searchindex import SearchIndex, decode_body, guarded
 from intake.config import Config
 from intake.errors import InputError
+from search.query import ParsedQuery, parse_query
+from search.snippets import make_snippet
 
-MAX_QUERY_CHARS = 500
-FIELD_ALIASES = {
-    "patient": "patient_name",
-    "name": "patient_name",
-    "mrn": "patient_mrn",
-    "type": "doc_type",
-    "from": "sender",
-    "sender": "sender",
-    "date": "doc_date",
-    "received": "received",
-    "status": "status",
-    "dob": "dob",
-    "provider": "provider",
-}
+log = logging.getLogger(__name__)
+
+SORTS = {"auto": "auto", "relevance": "relevance", "newest": "newest", "date": "newest", "oldest": "oldest"}
+MAX_PAGE_SIZE = 500
+MAX_DEPTH = 10_000  # page * page_size: deeper paging means the search should be narrowed
+TOP_SENDERS = 10
+MAX_FALLBACK_WORDS = 4
 
 
 @dataclass
 class Hit:
-    """One matching document."""
+    """One matching document, with where the match is."""
 
     doc_id: int
     score: float
@@ -51,87 +55,169 @@ class Hit:
     status: str
     source: str
     snippet: str = ""
-    page: int | None = None
+    page: int | None = None  # page of the document (1-based) the snippet comes from
+    dob: str = ""
+    provider: str = ""
+    received: str = ""
+    urgent: bool = False
+    pages: int = 1  # pages in the document
+    source_page: int | None = None  # the same page counted in the received file
+    matched_pages: list[int] = field(default_factory=list)  # every page with a match (1-based)
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # spans of matched words in snippet
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = asdict(self)
+        out["highlights"] = [list(span) for span in self.highlights]
+        return out
 
 
 @dataclass
 class Results:
-    """A page of hits with the total count."""
+    """A page of hits with the total count, facets and notes for the user."""
 
     query: str
     total: int
     hits: list[Hit] = field(default_factory=list)
     page: int = 1
     page_size: int = 20
+    sort: str = "relevance"
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "total": self.total, "page": self.page,
-                "page_size": self.page_size, "hits": [h.to_dict() for h in self.hits]}
+        return {"query": self.query, "total": self.total, "page": self.page, "page_size": self.page_size,
+                "pages": self.pages, "sort": self.sort, "notes": self.notes,
+                "facets": {k: [{"value": v, "count": n} for v, n in rows] for k, rows in self.facets.items()},
+                "elapsed_ms": round(self.elapsed_ms, 1), "hits": [h.to_dict() for h in self.hits]}
 
 
-def _rewrite(query: str) -> str:
-    """Map clerk field names to index fields (``patient:`` → ``patient_name:``)."""
-    def repl(m: re.Match[str]) -> str:
-        return FIELD_ALIASES.get(m.group(1).lower(), m.group(1)) + ":"
+def _check_paging(page: int, page_size: int) -> None:
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InputError(f"Page must be 1 or more and page size 1..{MAX_PAGE_SIZE}.")
+    if page * page_size > MAX_DEPTH:
+        raise InputError(f"Results beyond the first {MAX_DEPTH} are not shown.",
+                         hint="Narrow the search, e.g. with type:, from: or date:.")
 
-    return re.sub(r"\b([A-Za-z]+):", repl, query)
 
-
-def _page_of(content: str, terms: set[str]) -> tuple[int | None, str]:
-    """First page (1-based within the document) containing a query term, and that page's text."""
-    pages = content.split(PAGE_BREAK)
-    for i, text in enumerate(pages, start=1):
-        low = text.lower()
-        if any(t in low for t in terms):
-            return i, text
-    return (1, pages[0]) if pages else (None, "")
+def _facet_rows(groups: dict[Any, int], top: int | None) -> list[tuple[str, int]]:
+    rows = sorted(((str(k or ""), int(n)) for k, n in groups.items()), key=lambda r: (-r[1], r[0]))
+    return rows[:top] if top else rows
 
 
 class SearchEngine:
-    """Read-only searches over the index."""
+    """Read-only searches over the index (safe to keep for many searches; refreshes itself)."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, today: Callable[[], date] | None = None) -> None:
         self.cfg = cfg
         self.index = SearchIndex(cfg)
+        self._today = today or date.today
+        self._searcher: Searcher | None = None
+        self._dir_id: tuple[int, int] | None = None
+        self._lock = threading.Lock()
 
-    def _open(self) -> windex.Index:
-        if not self.index.exists():
-            raise InputError("The search index does not exist yet.", hint="Run 'chartfile index rebuild'.")
-        return windex.open_dir(str(self.index.dir))
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            self.index.close()
 
-    def search(self, query: str, page: int = 1, page_size: int = 20) -> Results:
-        """Run a clerk query and return one page of results, best first."""
-        text = (query or "").strip()[:MAX_QUERY_CHARS]
-        if not text:
-            raise InputError("Type something to search for.")
-        ix = self._open()
-        parser = MultifieldParser(["content", "patient_name", "sender"], ix.schema, group=OrGroup.factory(0.9))
-        parser.add_plugin(DateParserPlugin())
+    def parse(self, query: str) -> ParsedQuery:
+        """Parse without searching (raises InputError on malformed queries)."""
+        return parse_query(query, self.cfg.extract.mrn_pattern, self._today())
+
+    def search(self, query: str, page: int = 1, page_size: int = 20, sort: str = "auto",
+               facets: bool = True) -> Results:
+        """Run a clerk query and return one page of results.
+
+        ``sort``: ``auto`` (relevance when the query has words or names, else
+        newest first), ``relevance``, ``newest`` (alias ``date``) or ``oldest``.
+        """
+        started = time.perf_counter()
+        if sort not in SORTS:
+            raise InputError(f"Unknown sort {sort!r}.", hint="Use relevance, newest or oldest.")
+        _check_paging(page, page_size)
+        parsed = self.parse(query)
+        with self._lock:
+            results = self._run(parsed, page, page_size, SORTS[sort], facets)
+            if results.total == 0 and self._name_fallback(parsed):
+                words = " ".join(parsed.bare_words)
+                retry = self._run(self.parse(f'patient:"{words}"'), page, page_size, SORTS[sort], facets)
+                if retry.total:
+                    retry.notes.append(f"No document contains '{words}'; showing patients with a similar name.")
+                    results = retry
+        results.query = " ".join(query.split())
+        results.notes[:0] = parsed.notes
+        results.elapsed_ms = (time.perf_counter() - started) * 1000
+        log.debug("search kinds=%s total=%d ms=%.1f", ",".join(parsed.kinds), results.total, results.elapsed_ms)
+        return results
+
+    @staticmethod
+    def _name_fallback(parsed: ParsedQuery) -> bool:
+        words = parsed.bare_words
+        return (0 < len(words) <= MAX_FALLBACK_WORDS and len(words) == len(parsed.kinds)
+                and all(w.replace("-", "").replace("'", "").isalpha() for w in words))
+
+    def _current_searcher(self) -> Searcher:
+        """A searcher on the newest committed index (reopened after a rebuild swapped the folder)."""
         try:
-            q = parser.parse(_rewrite(text))
-        except Exception as exc:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
-            raise InputError(f"Could not understand the search: {exc}") from exc
-        with ix.searcher() as searcher:
-            res = searcher.search_page(q, page, pagelen=page_size)
-            res.results.fragmenter = ContextFragmenter(maxchars=200, surround=40)
-            res.results.formatter = UppercaseFormatter()
-            terms = {t.decode() if isinstance(t, bytes) else str(t) for f, t in q.all_terms() if f == "content"}
-            hits = []
-            for r in res:
-                content = r.get("content", "")
-                pno, ptext = _page_of(content, {t.lower() for t in terms})
-                snippet = r.highlights("content", text=ptext) if terms else ""
-                first = int(r.get("first_page", 1) or 1)
-                dd = r.get("doc_date")
-                hits.append(Hit(
-                    doc_id=int(r["doc_id"]), score=float(r.score or 0.0),
-                    patient_name=r.get("patient_name", ""), patient_mrn=r.get("patient_mrn", ""),
-                    doc_type=r.get("doc_type", ""), doc_date=dd.date().isoformat() if dd else None,
-                    sender=r.get("sender", ""), status=r.get("status", ""), source=r.get("source", ""),
-                    snippet=snippet or ptext[:160].replace("\n", " "),
-                    page=(first + pno - 1) if pno else None,
-                ))
-            return Results(query=text, total=len(res), hits=hits, page=page, page_size=page_size)
+            st = os.stat(self.index.dir)
+            dir_id = (st.st_ino, st.st_dev)
+        except OSError:
+            dir_id = None
+        if self._searcher is not None and dir_id == self._dir_id:
+            self._searcher = self._searcher.refresh()
+            return self._searcher
+        if self._searcher is not None:
+            self._searcher.close()
+        self.index.close()
+        self._searcher = self.index.open(create=False).searcher()
+        self._dir_id = dir_id
+        return self._searcher
+
+    def _run(self, parsed: ParsedQuery, page: int, page_size: int, sort: str, facets: bool) -> Results:
+        if sort == "auto":
+            sort = "relevance" if parsed.scored else "newest"
+        groups = ({"type": FieldFacet("doc_type", maptype=Count),
+                   "sender": FieldFacet("sender_facet", maptype=Count)} if facets else None)
+        with guarded("search"):
+            searcher = self._current_searcher()
+            res = searcher.search(parsed.query, limit=page * page_size,
+                                  sortedby=None if sort == "relevance" else "date",
+                                  reverse=sort == "newest", groupedby=groups)
+            total = len(res)
+            hits = [self._hit(r, parsed) for r in res[(page - 1) * page_size:page * page_size]]
+            facet_rows = ({"type": _facet_rows(res.groups("type"), None),
+                           "sender": _facet_rows(res.groups("sender"), TOP_SENDERS)} if facets else {})
+        return Results(query="", total=total, hits=hits, page=page, page_size=page_size, sort=sort,
+                       facets=facet_rows)
+
+    @staticmethod
+    def _hit(r: WhooshHit, parsed: ParsedQuery) -> Hit:
+        stored = r.fields()
+        snip = make_snippet(decode_body(stored.get("body")), parsed.content_terms)
+        first = int(stored.get("first_page") or 1)
+        received = stored.get("received")
+        return Hit(
+            doc_id=int(stored["doc_id"]), score=round(float(r.score or 0.0), 4),
+            patient_name=stored.get("patient_name", ""), patient_mrn=stored.get("patient_mrn", ""),
+            doc_type=stored.get("doc_type", ""), doc_date=stored.get("doc_date"),
+            sender=stored.get("sender", ""), status=stored.get("status", ""), source=stored.get("source", ""),
+            snippet=snip.text, page=snip.page, dob=stored.get("dob", ""), provider=stored.get("provider", ""),
+            received=received.isoformat(timespec="minutes") if received else "",
+            urgent=bool(stored.get("urgent")), pages=int(stored.get("pages") or 1),
+            source_page=first + snip.page - 1 if snip.page else None,
+            matched_pages=snip.pages, highlights=snip.spans,
+        )
+
+
+def record_search(session: Session, actor: str, results: Results, client: str | None = None) -> None:
+    """Append the audit event of a search (who, the query, how many results, which documents shown)."""
+    audit(session, actor=actor, action="E", event_type="search", document_ids=[h.doc_id for h in results.hits],
+          detail=json.dumps({"query": results.query[:200], "results": results.total, "page": results.page}),
+          client=client)

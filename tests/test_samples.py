@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
 import re
 import shutil
@@ -19,8 +20,18 @@ import pytest
 from PIL import Image
 
 from samples import (
-    DOC_TYPES, FORMATS, build_roster, generate_faxes, generate_hostile, generate_roster, make_document,
-    make_fax, read_ground_truth, slow_write, write_roster, write_roster_csv,
+    DOC_TYPES,
+    FORMATS,
+    build_roster,
+    generate_faxes,
+    generate_hostile,
+    generate_roster,
+    make_document,
+    make_fax,
+    read_ground_truth,
+    slow_write,
+    write_roster,
+    write_roster_csv,
 )
 from samples.__main__ import cli
 from samples.roster import ROSTER_FIELDS
@@ -166,8 +177,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, d
 def test_tiff_pages_dpi_and_ccitt(written: dict, fmt: str, dpi: tuple, height: int, compression: str) -> None:
     path, truth = written[fmt]
     with Image.open(path) as im:
-        assert im.n_frames == 2 == truth["page_count"]
-        for i in range(im.n_frames):
+        assert getattr(im, "n_frames", 1) == 2 == truth["page_count"]
+        for i in range(2):
             im.seek(i)
             assert im.mode == "1" and im.size == (1728, height)
             assert tuple(round(v) for v in im.info["dpi"]) == dpi
@@ -289,7 +300,7 @@ def test_hostile_files_are_what_they_claim(hostile: tuple[Path, dict[str, Any]])
     with pytest.raises(Image.DecompressionBombError):
         Image.open(bomb)
     with Image.open(d / cases["page_limit"].file) as im:
-        assert im.n_frames == 6
+        assert getattr(im, "n_frames", 1) == 6
     with Image.open(d / cases["unicode"].file) as im:
         assert im.format == "TIFF"
     assert len(cases["long_name"].file) == 200 and cases["leading_dash"].file.startswith("-")
@@ -315,8 +326,9 @@ def test_slow_write_grows_the_file_over_time(tmp_path: Path) -> None:
 def test_tesseract_reads_patient_name_from_fine_fax(tmp_path: Path) -> None:
     truth = make_fax(tmp_path / "ocr.tif", PLAIN_PATIENT, "referral", "tiff-fine", seed=5, noise=True)
     with Image.open(tmp_path / "ocr.tif") as im:
-        im.crop((0, 0, 1728, 800)).save(tmp_path / "top.png")
+        im.crop((0, 0, 1728, 700)).save(tmp_path / "top.png")  # letterhead + patient block
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # no thread oversubscription under pytest-xdist/CI
     out = subprocess.run(["tesseract", str(tmp_path / "top.png"), "stdout", "--psm", "6"],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+                         capture_output=True, text=True, timeout=60, check=True, env=env).stdout
     assert "thornton" in out.lower(), out
     assert truth["documents"][0]["family"] == "Thornton"

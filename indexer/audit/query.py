@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -47,7 +47,7 @@ def parse_bound(text: str, *, end: bool) -> str:
         else:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
             if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
             moment = parsed + (timedelta(microseconds=1) if end else timedelta())
     except ValueError:
         raise InputError(f"not a date or date-time: {text!r}",
@@ -65,6 +65,8 @@ class EventFilter:
     user: str | None = None
     types: tuple[str, ...] = ()
     max_seq: int | None = None
+    or_with_documents: bool = False  # with ``patient``: also events that name any document ids
+
 
     def describe(self) -> str:
         """Short, PHI-free description for the audit event of an export."""
@@ -92,7 +94,9 @@ def conditions(flt: EventFilter) -> list[ColumnElement[bool]]:
         conds.append(AuditEvent.ts >= flt.since)
     if flt.until:
         conds.append(AuditEvent.ts < flt.until)
-    if flt.patient:
+    if flt.patient and flt.or_with_documents:
+        conds.append(or_(AuditEvent.patient_mrn == flt.patient, AuditEvent.document_ids != ""))
+    elif flt.patient:
         conds.append(AuditEvent.patient_mrn == flt.patient)
     if flt.user:
         conds.append(AuditEvent.actor == flt.user)

@@ -206,7 +206,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(1), nullable=False)  # C R U D E
     event_type: Mapped[str] = mapped_column(String(60), nullable=False)
     patient_mrn: Mapped[str | None] = mapped_column(String(32))
-    document_ids: Mapped[str] = mapped_column(String(400), default="", nullable=False)  # comma-separated
+    document_ids: Mapped[str] = mapped_column(Text, default="", nullable=False)  # comma-separated; TEXT since 0003
     outcome: Mapped[str] = mapped_column(String(10), default="success", nullable=False)
     source: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     detail: Mapped[str] = mapped_column(Text, default="", nullable=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -74,6 +75,7 @@ GIVEN_AGREE = frozenset({"exact", "first", "nickname", "typo", "middle"})
 _OCR_LOOKALIKES = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("0", "o"), ("1", "l"), ("5", "s"))
 
 
+@lru_cache(maxsize=65536)
 def ocr_fold(text: str) -> str:
     """Collapse letter sequences OCR confuses (``rn``→``m``, ``cl``→``d``) so both sides compare alike."""
     for seq, rep in _OCR_LOOKALIKES:
@@ -81,6 +83,7 @@ def ocr_fold(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=262144)
 def _typo_factor(a: str, b: str) -> tuple[float, str] | None:
     """Weight factor for a small spelling/OCR difference, or None when too different."""
     fa, fb = ocr_fold(a), ocr_fold(b)

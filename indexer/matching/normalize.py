@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import jellyfish
 from nicknames import NickNamer
@@ -73,22 +73,30 @@ class NameParts:
     family_raw: str  # folded text before tokenising (to tell accent-only differences)
     given_raw: str
 
-    @property
+    @cached_property
     def family_key(self) -> str:
         return "".join(self.family)
 
-    @property
+    @cached_property
     def given_key(self) -> str:
         return "".join(self.given)
 
-    @property
+    @cached_property
     def given_first(self) -> str:
         return self.given[0] if self.given else ""
 
-    def core_family(self) -> tuple[str, ...]:
-        """Family tokens without particles (``van der Berg`` → ``berg``)."""
+    @cached_property
+    def _core(self) -> tuple[str, ...]:
         core = tuple(t for t in self.family if t not in PARTICLES)
         return core or self.family
+
+    def core_family(self) -> tuple[str, ...]:
+        """Family tokens without particles (``van der Berg`` → ``berg``)."""
+        return self._core
+
+    def swapped(self) -> NameParts:
+        """The same name read the other way round (family ↔ given)."""
+        return NameParts(self.given, self.family, self.middle, self.suffix, self.given_raw, self.family_raw)
 
 
 @lru_cache(maxsize=65536)
@@ -155,8 +163,9 @@ def parse_date(value: str | None) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def date_near_variants(day: dt.date) -> dict[dt.date, str]:
-    """Dates one OCR slip away from ``day``: day/month swap or one confusable digit."""
+    """Dates one OCR slip away from ``day``: day/month swap or one confusable digit (cached; do not mutate)."""
     out: dict[dt.date, str] = {}
     if day.day <= 12 and day.day != day.month:
         out[dt.date(day.year, day.day, day.month)] = "day/month swapped"
@@ -173,13 +182,19 @@ def date_near_variants(day: dt.date) -> dict[dt.date, str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def date_relation(doc: dt.date, roster: dt.date) -> tuple[str, str]:
     """Compare two dates: ("exact"|"near"|"conflict", description)."""
     if doc == roster:
         return "exact", "exact"
-    how = date_near_variants(doc).get(roster)
-    if how is not None:
-        return "near", how
+    if doc.day <= 12 and doc.day != doc.month and (roster.year, roster.month, roster.day) == (
+        doc.year, doc.day, doc.month
+    ):
+        return "near", "day/month swapped"
+    a, b = doc.isoformat(), roster.isoformat()
+    diffs = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(diffs) == 1 and confusable(*diffs[0]):
+        return "near", f"one OCR-confusable digit ({diffs[0][0]}/{diffs[0][1]})"
     return "conflict", "conflict"
 
 

@@ -119,6 +119,8 @@ class Roster:
             self._family_counts[prep.name.family_key] += 1
             self._given_counts[prep.name.given_first] += 1
         self._twins = _twin_groups(twins, self._by_id)
+        self._family_w: dict[str, float] = {}  # memo of term-frequency weights (the roster is immutable)
+        self._given_w: dict[str, float] = {}
 
     # ----- look-ups ------------------------------------------------------
     def __len__(self) -> int:
@@ -139,11 +141,19 @@ class Roster:
 
     def family_weight(self, name: NameParts) -> float:
         """Agreement weight for this family name (rarer → larger)."""
-        return _tf_weight(self._family_counts.get(name.family_key, 0), len(self._by_id), *FAMILY_RANGE)
+        key = name.family_key
+        w = self._family_w.get(key)
+        if w is None:
+            w = self._family_w[key] = _tf_weight(self._family_counts.get(key, 0), len(self._by_id), *FAMILY_RANGE)
+        return w
 
     def given_weight(self, name: NameParts) -> float:
         """Agreement weight for this given name (rarer → larger)."""
-        return _tf_weight(self._given_counts.get(name.given_first, 0), len(self._by_id), *GIVEN_RANGE)
+        key = name.given_first
+        w = self._given_w.get(key)
+        if w is None:
+            w = self._given_w[key] = _tf_weight(self._given_counts.get(key, 0), len(self._by_id), *GIVEN_RANGE)
+        return w
 
     # ----- blocking ------------------------------------------------------
     def block(

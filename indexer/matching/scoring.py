@@ -155,9 +155,9 @@ def best_name(
             total, fields = _name_score(doc, ident, fw, gw, w, label)
             if not found or total > best[0]:
                 best, found = (total, fields, bool(label), False, doc), True
-            if fields[0].level == "exact" and fields[1].level == "exact":
+            if fields[0].level in FAMILY_AGREE and fields[1].level in GIVEN_AGREE:
                 continue
-            swapped = NameParts(doc.given, doc.family, doc.middle, doc.suffix, doc.given_raw, doc.family_raw)
+            swapped = doc.swapped()
             sf = w.swapped_factor
             total, fields = _name_score(swapped, ident, fw * sf, gw * sf, w, label)
             if total > best[0]:

@@ -85,8 +85,7 @@ def _with_continuation(text: str, match: re.Match[str]) -> str:
     value = match.group(1).strip()
     for line in text[match.end():].lstrip("\n").splitlines():
         stripped = line.strip()
-        if (not stripped or _LABEL_LINE.match(stripped) or re.match(r"^(?:\d+[.)]|[\[(|•-])", stripped)
-                and not re.match(r"^\d{5}(?:-\d{4})?\b", stripped)):
+        if not stripped or _LABEL_LINE.match(stripped) or re.match(r"^(?:\d+[.)]|[\[(|•-])", stripped):
             break
         if len(stripped) > 40 and not value.endswith(","):
             break

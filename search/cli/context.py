@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from indexer.audit.switch import apply_config as apply_audit_config
 from indexer.db.engine import Database, is_initialised
 from intake.config import Config
 from intake.errors import ChartfileError
@@ -35,6 +36,8 @@ class AppContext:
             self._db = Database(self.cfg)
             if not is_initialised(self._db.engine):
                 self._db.migrate()
+            if not self.cfg.audit_enabled:  # an audited switch-off (indexer.audit.switch)
+                apply_audit_config(self._db, self.cfg, self.user)
         return self._db
 
     def close(self) -> None:

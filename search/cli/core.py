@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -87,7 +90,15 @@ def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
             if as_json:
                 click.echo(json.dumps({"intake_id": item_id, "outcome": outcome}))
 
-        outcomes = ingest(app.cfg, app.db, files, on_outcome=on_outcome)
+        stop = threading.Event()
+
+        def request_stop() -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt  # second signal: stop now; unfinished items resume next time
+            stop.set()
+
+        with _stop_signals(request_stop):
+            outcomes = ingest(app.cfg, app.db, files, on_outcome=on_outcome, stop_event=stop)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
     click.echo(f"{len(files)} files: {summary}", err=as_json)
     if len(outcomes) < len(files):
@@ -103,15 +114,32 @@ def watch_cmd(app: AppContext, inbox: Path | None) -> None:
         app.cfg.intake.inbox = str(inbox)
     prepare_home(app)
     loop = WatchLoop(app.cfg, app.db, inbox)
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %d: finishing the work in hand", signum)
-        loop.request_stop()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     click.echo(f"Watching {loop.watcher.inbox} (Ctrl-C to stop)", err=True)
-    loop.run()
+    with _stop_signals(loop.request_stop):
+        loop.run()
+
+
+@contextmanager
+def _stop_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """SIGTERM/SIGINT call ``stop`` (finish the work in hand) instead of killing the process.
+
+    Only in the main thread (signal handlers cannot be set elsewhere); the
+    previous handlers are restored afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.warning("signal %d: finishing the work in hand (again to stop at once)", signum)
+        stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @click.command("status")
