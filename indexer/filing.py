@@ -28,6 +28,7 @@ from indexer.db.models import (
     utcnow,
 )
 from indexer.matching import Alias, MatchResult, Roster, RosterPatient, Segment, split_and_match
+from indexer.roi.drafts import draft_from_document, page_texts_for, review_reasons
 from intake.config import Config
 from intake.model import ExtractedFile
 
@@ -123,6 +124,11 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
         ))
         audit(s, actor="system", action="C", event_type="document.review", document_ids=[doc.id],
               detail=f"queued for review, grade {result.grade}")
+    if ent.doc_type == "roi_authorization":  # issue 6: a draft authorization for a clerk to confirm
+        draft = draft_from_document(s, doc, ent, page_texts_for(s, doc))
+        if draft is not None:
+            s.add(ReviewItem(document_id=doc.id, kind="roi_draft", urgent=False,
+                             reasons_json=json.dumps(review_reasons(draft))))
     return doc
 
 

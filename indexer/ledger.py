@@ -189,7 +189,7 @@ def claim(db: Database, cfg: Config, src: Path, origin: str = "watch") -> Claime
             move_atomic(src, dest)
         else:
             copy_durably(src, dest)
-    except BaseException:
+    except Exception:  # a kill at this point is finished by recovery instead
         _forget_claim(db, item_id)
         raise
     finish_claim(db, cfg, item_id, dest)

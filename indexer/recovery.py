@@ -33,6 +33,7 @@ from indexer.ledger import (
     UNFINISHED_STATES,
     claim,
     finish_claim,
+    home_folder,
     item_path,
     locate,
     place_file,
@@ -169,9 +170,9 @@ def settle_files(db: Database, cfg: Config) -> int:
             if item is None or item.state == "receiving":
                 continue
             where = locate(cfg, item)
-            expected = item_path(cfg, item)
+            in_place = where is not None and where == item_path(cfg, item) and where.parent == home_folder(cfg, item)
         checked += 1
-        if where is None or where != expected or item.state in FINAL_STATES:
+        if not in_place or item.state in FINAL_STATES:
             try:
                 place_file(db, cfg, item_id)
             except OSError as exc:

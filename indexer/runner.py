@@ -96,8 +96,8 @@ def ingest(cfg: Config, db: Database, files: list[Path],
     with intake_lock(cfg):
         service = IntakeService(cfg, db, SearchIndex(cfg), on_outcome=done, worker_hook=worker_hook)
         try:
-            for item_id in recover(db, cfg):
-                service.enqueue(item_id)
+            for resumed in recover(db, cfg):
+                service.enqueue(resumed)
             queue = deque((path, 0) for path in files)
             while True:
                 if stop_event is not None and stop_event.is_set() and service.feeding:
@@ -105,10 +105,10 @@ def ingest(cfg: Config, db: Database, files: list[Path],
                     queue.clear()
                     service.stop_feeding()
                 while queue and service.has_capacity():
-                    item_id = _ingest_one(cfg, db, queue)
-                    if item_id is not None:
-                        claimed.add(item_id)
-                        service.enqueue(item_id)
+                    new_id = _ingest_one(cfg, db, queue)
+                    if new_id is not None:
+                        claimed.add(new_id)
+                        service.enqueue(new_id)
                 if not queue and service.idle():
                     break
                 service.pump(0.2)

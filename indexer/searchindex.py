@@ -54,6 +54,9 @@ __all__ = ["PAGE_BREAK", "SCHEMA_VERSION", "IndexRecord", "SearchIndex", "decode
            "rebuild", "record_for"]
 
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for the index lock before giving up
+# Segments are written as separate files, not one compound file: Whoosh copies a compound
+# file's parts into memory every time a reader opens it, which made each small commit
+# (and each new searcher) cost tens of milliseconds per segment.
 SMALL_BATCH = 200  # commits of at most this many documents skip merging ...
 MAX_SEGMENTS = 12  # ... unless the index already has this many segments
 BATCH = 1000  # documents read from the database per batch during a rebuild
@@ -140,7 +143,7 @@ class SearchIndex:
 
     def writer(self) -> IndexWriter:
         with guarded("lock"):
-            return self.open().writer(timeout=LOCK_TIMEOUT)
+            return self.open().writer(timeout=LOCK_TIMEOUT, compound=False)
 
     def upsert(self, records: Iterable[IndexRecord]) -> int:
         """Write or replace records in one commit; small commits skip merging; returns how many."""
@@ -176,8 +179,9 @@ class SearchIndex:
 
     def optimize(self) -> None:
         """Merge every segment into one (faster searches; run occasionally, e.g. nightly)."""
+        writer = self.writer()
         with guarded("optimize"):
-            self.open().optimize()
+            writer.commit(optimize=True)
 
     def segment_count(self) -> int:
         with guarded("read"), self.open().reader() as reader:
@@ -340,7 +344,7 @@ def build_staging(index: SearchIndex, read: ReadBatch, progress: Callable[[int],
     """Write every document into a fresh staging index; returns the count."""
     staging = _staging_dir(index.dir)
     ix = _make_empty(staging)
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=256, compound=False)
     total, last = 0, 0
     try:
         while True:

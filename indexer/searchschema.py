@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import BOOLEAN, DATETIME, ID, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import BOOLEAN, COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.db.models import Document, Page
-from indexer.searchtext import content_analyzer, name_index_text, org_index_text
+from indexer.searchtext import content_analyzer, day_number, day_terms, name_index_text, org_index_text
 
 SCHEMA_VERSION = 2
 PAGE_BREAK = "\n\f\n"
@@ -35,14 +36,15 @@ def build_schema() -> Schema:
         body=STORED,  # zlib-compressed page texts joined by PAGE_BREAK, for snippets
         name=TEXT(analyzer=words, phrase=False, field_boost=2.0),
         name_phon=TEXT(analyzer=words, phrase=False),
-        name_gram=TEXT(analyzer=words, phrase=False),
         patient_name=STORED,
         patient_mrn=ID(stored=True),
         dob=ID(stored=True),
         doc_type=ID(stored=True, sortable=True),
         doc_date=STORED,  # ISO date or None, for display
-        date=DATETIME(sortable=True),  # document date, else received date: date: ranges and sorting
-        received=DATETIME(stored=True, sortable=True),
+        date=COLUMN(NumericColumn("i")),  # document date, else received date: day number, for sorting
+        date_terms=KEYWORD,  # the same date as year/month/day terms, for date: ranges
+        received=STORED,
+        received_terms=KEYWORD,
         sender=STORED,
         sender_text=TEXT(analyzer=words, phrase=False),
         sender_facet=ID(sortable=True),
@@ -88,7 +90,7 @@ class IndexRecord:
 
     def fields(self) -> dict[str, object]:
         """Keyword arguments for Whoosh's add/update_document."""
-        names, phon, grams = name_index_text([self.patient_name, *self.aliases])
+        names, phon = name_index_text([self.patient_name, *self.aliases])
         when = self.doc_date or self.received.date()
         return {
             "doc_id": str(self.doc_id),
@@ -96,14 +98,15 @@ class IndexRecord:
             "body": zlib.compress(self.content.encode("utf-8"), 6),
             "name": names,
             "name_phon": phon,
-            "name_gram": grams,
             "patient_name": self.patient_name,
             "patient_mrn": self.patient_mrn,
             "dob": self.dob,
             "doc_type": self.doc_type,
             "doc_date": self.doc_date.isoformat() if self.doc_date else None,
-            "date": datetime(when.year, when.month, when.day),
+            "date": day_number(when),
+            "date_terms": day_terms(when),
             "received": self.received,
+            "received_terms": day_terms(self.received.date()),
             "sender": self.sender,
             "sender_text": org_index_text(self.sender),
             "sender_facet": self.sender,

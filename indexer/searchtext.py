@@ -1,8 +1,8 @@
 """Text normalisation shared by the search index (writes) and the search engine (queries).
 
 Owns the one definition of how a person's or organisation's name becomes
-index terms — exact tokens, phonetic codes (double metaphone) and character
-trigrams — and how content words become terms (the content analyzer), so the
+index terms — exact tokens and phonetic codes (double metaphone); character
+trigrams for near-spelling matches — and how content words become terms (the content analyzer), so the
 indexing side and the query side can never drift apart.  Pure functions, no
 I/O.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh.analysis import Analyzer, StemmingAnalyzer
@@ -19,7 +20,7 @@ from whoosh.lang.porter import stem
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NAME_SPLIT = re.compile(r"[^\w-]+")
-_CONTENT_TOKEN = re.compile(r"\w+(\.?\w+)*")  # whoosh's default RegexTokenizer pattern
+_CONTENT_TOKEN = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # whoosh's default RegexTokenizer pattern
 _MIN_CONTENT_TOKEN = 2  # StemmingAnalyzer's StopFilter minsize
 
 
@@ -62,14 +63,13 @@ def trigrams(token: str) -> list[str]:
     return [padded[i:i + 3] for i in range(len(padded) - 2)]
 
 
-def name_index_text(names: list[str]) -> tuple[str, str, str]:
-    """(exact tokens, phonetic codes, trigrams) of a patient's names, each space-separated."""
+def name_index_text(names: list[str]) -> tuple[str, str]:
+    """(exact tokens, phonetic codes) of a patient's names, each space-separated."""
     tokens: list[str] = []
     for name in names:
         tokens.extend(t for t in name_tokens(name) if t not in tokens)
     codes = sorted({c for t in tokens for c in phonetic_codes(t)})
-    grams = sorted({g for t in tokens for g in trigrams(t)})
-    return " ".join(tokens), " ".join(codes), " ".join(grams)
+    return " ".join(tokens), " ".join(codes)
 
 
 def org_index_text(text: str) -> str:
@@ -95,6 +95,14 @@ def content_terms(text: str) -> list[str]:
             if len(w) >= _MIN_CONTENT_TOKEN and w not in STOP_WORDS]
 
 
+def content_term_set(text: str) -> set[str]:
+    """The distinct content terms of a text (fast: unique words are stemmed once)."""
+    from whoosh.analysis import STOP_WORDS
+
+    words = set(_CONTENT_TOKEN.findall(text.lower()))
+    return {_stem(w) for w in words if len(w) >= _MIN_CONTENT_TOKEN and w not in STOP_WORDS}
+
+
 def content_term_spans(text: str) -> list[tuple[str, int, int]]:
     """(term, start, end) of every content word of ``text`` — for snippets and highlighting."""
     from whoosh.analysis import STOP_WORDS
@@ -107,4 +115,43 @@ def content_term_spans(text: str) -> list[tuple[str, int, int]]:
         word = m.group(0).lower()
         if len(word) >= _MIN_CONTENT_TOKEN and word not in STOP_WORDS:
             out.append((_stem(word), m.start(), m.end()))
+    return out
+
+
+# ----- dates as terms ---------------------------------------------------------
+EPOCH = date(1970, 1, 1)
+FIRST_YEAR = 1900  # open-ended ranges are clamped to these years
+LAST_YEAR = 2100
+
+
+def day_number(d: date) -> int:
+    """Days since 1970-01-01 (the sortable column value of a date)."""
+    return (d - EPOCH).days
+
+
+def day_terms(d: date) -> str:
+    """Year, month and day terms of a date: ``y2026 m202603 d20260315``."""
+    return f"y{d.year} m{d.year}{d.month:02d} d{d.year}{d.month:02d}{d.day:02d}"
+
+
+def _month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def range_terms(start: date | None, end: date | None) -> list[str]:
+    """The fewest year/month/day terms that cover ``start..end`` inclusive (open ends clamped)."""
+    d = start or date(FIRST_YEAR, 1, 1)
+    last = end or date(LAST_YEAR, 12, 31)
+    out: list[str] = []
+    while d <= last:
+        if d.month == 1 and d.day == 1 and date(d.year, 12, 31) <= last:
+            out.append(f"y{d.year}")
+            d = date(d.year + 1, 1, 1)
+        elif d.day == 1 and _month_end(d) <= last:
+            out.append(f"m{d.year}{d.month:02d}")
+            d = _month_end(d) + timedelta(days=1)
+        else:
+            out.append(f"d{d.year}{d.month:02d}{d.day:02d}")
+            d += timedelta(days=1)
     return out

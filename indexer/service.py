@@ -183,14 +183,18 @@ class IntakeService:
 
     # ----- starting an item -------------------------------------------------
     def submit(self, item_id: int) -> None:
-        """Start work on a received item (duplicate and sniff checks happen here)."""
+        """Start work on a received item (duplicate and sniff checks happen here).
+
+        A pool that cannot start is the service's problem, not the file's: that
+        error propagates and the item stays received.
+        """
+        pool = self._ensure_pool()
         try:
-            self._start(item_id)
+            self._start(pool, item_id)
         except Exception as exc:  # noqa: BLE001 - transient or not, the item must not be lost
             self._writer_trouble(item_id, exc, lambda: self.submit(item_id))
 
-    def _start(self, item_id: int) -> None:
-        pool = self._ensure_pool()
+    def _start(self, pool: WorkerPool, item_id: int) -> None:
         kind = ""
         with self.db.transaction() as s:
             item = s.get(IntakeItem, item_id)

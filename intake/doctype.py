@@ -1,4 +1,4 @@
-"""Document-type classification from weighted phrase rules in a data file.
+"""Document-type classification (weighted phrase rules in a data file) and urgency flags.
 
 The rules live in ``intake/data/doctypes.toml`` (a practice can edit a copy
 and point ``extract.doctypes_file`` at it).  :func:`classify` scores every
@@ -25,6 +25,14 @@ DOC_TYPES = ("fax_cover", "lab_result", "referral", "roi_authorization", "insura
              "clinical_note", "correspondence")
 MAX_CONFIDENCE = 0.99
 
+# Urgency: critical/panic flags, STAT, a ticked "urgent" box, a critical imaging finding.
+_CRITICAL = re.compile(r"(?<![\w-])(CRITICAL|PANIC|CRIT|HH|LL)(?![\w-])")
+_CRITICAL_BOILERPLATE = re.compile(r"(?i)critical values? (are|will be|is) (called|reported|phoned)")
+_CRITICAL_FINDING = re.compile(r"(?i)critical finding")
+_STAT = re.compile(r"(?<![\w-])STAT(?![\w-])")
+_URGENT_BOX = re.compile(r"(?i)[\[(|lI]\s*[x✓✔]\s*[\])|lI]?\s*urgent")
+_URGENT_PRIORITY = re.compile(r"(?i)priority\s*[:.]?\s*(urgent|asap|emergent)")
+
 
 @dataclass(frozen=True)
 class TypeRule:
@@ -32,7 +40,7 @@ class TypeRule:
 
     name: str
     loinc: str | None
-    phrases: tuple[tuple[re.Pattern[str], float], ...]
+    phrases: tuple[tuple[str, re.Pattern[str], float], ...]  # (normalised phrase, regex, weight)
     patterns: tuple[tuple[re.Pattern[str], float], ...]
 
 
@@ -54,11 +62,16 @@ class DoctypeRules:
         return None
 
 
-def _phrase_regex(phrase: str) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(part) for part in phrase.split())
-    left = r"\b" if phrase[:1].isalnum() else ""
-    right = r"\b" if phrase[-1:].isalnum() else ""
-    return re.compile(left + body + right, re.IGNORECASE)
+def _normalise(text: str) -> str:
+    """Lower case, whitespace runs collapsed: phrases are matched on this form."""
+    return " ".join(text.lower().split())
+
+
+def _phrase(phrase: str, weight: object) -> tuple[str, re.Pattern[str], float]:
+    norm = _normalise(phrase)
+    left = r"\b" if norm[:1].isalnum() else ""
+    right = r"\b" if norm[-1:].isalnum() else ""
+    return norm, re.compile(left + re.escape(norm) + right), float(weight)  # type: ignore[arg-type]
 
 
 def _compile_type(name: str, spec: dict[str, object], where: str) -> TypeRule:
@@ -71,8 +84,7 @@ def _compile_type(name: str, spec: dict[str, object], where: str) -> TypeRule:
     except re.error as exc:
         raise ConfigError(f"{where}: bad regex in [types.{name}]: {exc}") from exc
     loinc = str(spec.get("loinc") or "") or None
-    return TypeRule(name, loinc, tuple((_phrase_regex(p), float(w)) for p, w in phrases.items()),
-                    compiled_patterns)
+    return TypeRule(name, loinc, tuple(_phrase(p, w) for p, w in phrases.items()), compiled_patterns)
 
 
 def parse_rules(text: str, where: str = "doctypes.toml") -> DoctypeRules:
@@ -114,20 +126,39 @@ def load_rules(path: Path | None = None) -> DoctypeRules:
 
 def score(text: str, rules: DoctypeRules) -> dict[str, float]:
     """Score of every type for ``text``."""
-    title = text[: rules.title_chars]
+    norm = _normalise(text)
+    title = _normalise(text[: rules.title_chars])
     out: dict[str, float] = {}
     for rule in rules.types:
         total = 0.0
-        for regex, weight in rule.phrases:
-            if regex.search(title):
+        for phrase, regex, weight in rule.phrases:
+            if phrase not in norm:  # cheap substring test first
+                continue
+            if phrase in title and regex.search(title):
                 total += weight * rules.title_factor
-            elif regex.search(text):
+            elif regex.search(norm):
                 total += weight
         for regex, weight in rule.patterns:
             if regex.search(text):
                 total += weight
         out[rule.name] = total
     return out
+
+
+def best_score(text: str, rules: DoctypeRules) -> float:
+    """The highest type score for ``text`` (below ``rules.min_score`` = no real evidence)."""
+    return max(score(text, rules).values(), default=0.0)
+
+
+COVER_MIN_SCORE = 6.0
+
+
+def is_cover(text: str, rules: DoctypeRules | None = None) -> bool:
+    """A fax cover sheet page: fax_cover wins clearly, on real cover evidence."""
+    rules = rules or load_rules()
+    scores = score(text, rules)
+    cover = scores.get("fax_cover", 0.0)
+    return cover >= COVER_MIN_SCORE and cover >= max(scores.values())
 
 
 def classify(text: str, rules: DoctypeRules | None = None) -> tuple[str, float, str | None]:
@@ -143,3 +174,19 @@ def classify(text: str, rules: DoctypeRules | None = None) -> tuple[str, float, 
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     conf = min(MAX_CONFIDENCE, top / (top + second + rules.confidence_damping))
     return best, round(conf, 3), rules.loinc(best)
+
+
+def urgency(text: str) -> tuple[bool, list[str]]:
+    """(urgent?, reasons) from critical/panic flags, STAT and ticked 'urgent' boxes."""
+    reasons = []
+    lines = [ln for ln in text.split("\n") if not _CRITICAL_BOILERPLATE.search(ln)]
+    body = "\n".join(lines)
+    if _CRITICAL_FINDING.search(body):
+        reasons.append("critical_finding")
+    if _CRITICAL.search(body.replace("CRITICAL FINDING", "")):
+        reasons.append("critical_value")
+    if _STAT.search(body):
+        reasons.append("stat")
+    if _URGENT_BOX.search(body) or _URGENT_PRIORITY.search(body):
+        reasons.append("urgent_marked")
+    return bool(reasons), sorted(set(reasons))

@@ -24,6 +24,7 @@ import phonenumbers
 from intake import dates, doctype, names
 from intake._exec.nlp import Hit, RuleMatcher
 from intake.config import Config
+from intake.doctype import urgency
 from intake.model import Entities, NameMention, PageEntities, PageText, ValueMention
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,6 @@ _SEX_BOX = re.compile(r"(?i)[\[(|]\s*[x✓✔]\s*[\])|]\s*(female|male|f|m)\b")
 _ID_VALUE = re.compile(r"^\(?[A-Za-z0-9][A-Za-z0-9\-]{2,19}")
 _PAREN = re.compile(r"^\s*\([^)]{0,40}\)")
 _PHONE_FAX_LABEL = re.compile(r"(?i)\b(fax|fx|f)\s*(#|no\.?|number)?\s*[:.]?\s*$")
-_CRITICAL = re.compile(r"(?<![\w-])(CRITICAL|PANIC|CRIT|HH|LL)(?![\w-])")
-_CRITICAL_BOILERPLATE = re.compile(r"(?i)critical values? (are|will be|is) (called|reported|phoned)")
-_CRITICAL_FINDING = re.compile(r"(?i)critical finding")
-_STAT = re.compile(r"(?<![\w-])STAT(?![\w-])")
-_URGENT_BOX = re.compile(r"(?i)[\[(|lI]\s*[x✓✔]\s*[\])|lI]?\s*urgent")
-_URGENT_PRIORITY = re.compile(r"(?i)priority\s*[:.]?\s*(urgent|asap|emergent)")
 _ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
                         r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
                         r"orthopedics|cardiology|pediatrics|plan|insurance|law|llp|llc|inc|"
@@ -127,10 +122,7 @@ class EntityExtractor:
         """All entities of one document (a page range of a source file)."""
         found = [self._page(p) for p in pages]
         ent = Entities(pages=[f.entities for f in found])
-        content = [p for p, f in zip(pages, found) if not f.entities.is_blank
-                   and not f.entities.is_cover] or [p for p in pages if p.text.strip()]
-        full = "\n\n".join(p.text for p in content)
-        ent.doc_type, ent.doc_type_confidence, ent.loinc = doctype.classify(full, self._doctypes)
+        ent.doc_type, ent.doc_type_confidence, ent.loinc = self._classify(pages, found)
         for f in found:
             ent.patient_names.extend(f.entities.names)
             ent.dobs.extend(f.entities.dobs)
@@ -146,13 +138,22 @@ class EntityExtractor:
         ent.provider = next((f.provider for f in body if f.provider), None)
         ent.sender_org = next((f.sender for f in found if f.entities.is_cover and f.sender), None) \
             or next((f.sender for f in body if f.sender), None)
-        ent.doc_date = self._doc_date(found, ent)
+        ent.doc_date = self._doc_date(found if ent.doc_type == "fax_cover" else body, ent)
         ent.urgent, ent.urgency_reasons = urgency("\n".join(p.text for p in pages))
         return ent
 
-    def _doc_date(self, found: list[_Page], ent: Entities) -> str | None:
+    def _classify(self, pages: Sequence[PageText], found: list[_Page]) -> tuple[str, float, str | None]:
+        """Type of the content pages; a cover sheet only decides when nothing else does."""
+        content = "\n\n".join(p.text for p, f in zip(pages, found, strict=True)
+                              if not f.entities.is_blank and not f.entities.is_cover)
+        has_cover = any(f.entities.is_cover for f in found)
+        if content.strip():
+            if not has_cover or doctype.best_score(content, self._doctypes) >= self._doctypes.min_score:
+                return doctype.classify(content, self._doctypes)
+        return doctype.classify("\n\n".join(p.text for p in pages), self._doctypes)
+
+    def _doc_date(self, body: list[_Page], ent: Entities) -> str | None:
         dob_values = {d.value for d in ent.dobs}
-        body = [f for f in found if not f.entities.is_cover] or found
         for rank in (1, 2, 3):
             for f in body:
                 for r, d in f.dates:
@@ -166,8 +167,7 @@ class EntityExtractor:
         if page.source == "blank" or not text.strip():
             return _Page(PageEntities(page.number, is_blank=True))
         out = _Page(PageEntities(page.number))
-        kind, conf, _ = doctype.classify(text, self._doctypes)
-        out.entities.is_cover = kind == "fax_cover" and conf >= 0.5
+        out.entities.is_cover = doctype.is_cover(text, self._doctypes)
         skip = _header_footer_spans(text)
         hits = [h for h in self._rules.find(text) if _label_ok(text, h)]
         self._labelled(page.number, text, hits, out)
@@ -396,22 +396,6 @@ def _letterhead_org(text: str, skip: list[tuple[int, int]]) -> str | None:
         if _ORG_WORDS.search(line) and not re.search(r"\d{3}", line) and len(line) < 80:
             return line.strip()
     return None
-
-
-def urgency(text: str) -> tuple[bool, list[str]]:
-    """(urgent?, reasons) from critical/panic flags, STAT and ticked 'urgent' boxes."""
-    reasons = []
-    lines = [ln for ln in text.split("\n") if not _CRITICAL_BOILERPLATE.search(ln)]
-    body = "\n".join(lines)
-    if _CRITICAL_FINDING.search(body):
-        reasons.append("critical_finding")
-    if _CRITICAL.search(body.replace("CRITICAL FINDING", "")):
-        reasons.append("critical_value")
-    if _STAT.search(body):
-        reasons.append("stat")
-    if _URGENT_BOX.search(body) or _URGENT_PRIORITY.search(body):
-        reasons.append("urgent_marked")
-    return bool(reasons), sorted(set(reasons))
 
 
 def _dedupe_names(mentions: list[NameMention]) -> list[NameMention]:

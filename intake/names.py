@@ -117,6 +117,8 @@ class Gazetteer:
         hits: list[GazetteerHit] = []
         seen: set[tuple[int, int]] = set()
         for i, (tok, start, end) in enumerate(tokens):
+            if not tok[:1].isupper():  # names are printed capitalised
+                continue
             for fam in self._family_candidates(fold(tok)):
                 givens = self._givens_by_family.get(fam, set())
                 for j in (i - 1, i - 2, i + 1, i + 2):  # given before, or after "Family,"

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 IMAGE_KINDS = ("tiff", "png", "jpeg")
 MIN_RENDER_DPI = 150.0
-MAX_RENDER_DPI = 400.0
 
 
 @dataclass(frozen=True)
@@ -89,15 +88,15 @@ def judge_text_layer(text: str, page: pdftext.PdfPageInfo, min_chars: int) -> Te
     if len(clean) < min_chars:
         reason = "text layer empty; OCRed" if not text.strip() else "text layer too short; OCRed"
         return TextLayerVerdict(False, clean, reason if page.text_chars else None)
+    visible = page.text_objects - page.invisible_text_objects
+    if (page.image_coverage >= SCAN_COVERAGE and page.invisible_text_objects == 0
+            and visible <= SCAN_VISIBLE_TEXT_OBJECTS and len(clean) < 300):
+        return TextLayerVerdict(False, clean, "scanned page with only a stamped header; OCRed")
     ok, odd = text_quality(clean)
     ocr_layer = page.image_coverage >= SCAN_COVERAGE and page.invisible_text_objects > 0
     need = OK_TOKEN_SHARE_OCR_LAYER if ocr_layer else OK_TOKEN_SHARE
     if ok < need or odd > MAX_ODD_CHAR_SHARE:
         return TextLayerVerdict(False, clean, "text layer looked like garbage; OCRed")
-    visible = page.text_objects - page.invisible_text_objects
-    if (page.image_coverage >= SCAN_COVERAGE and page.invisible_text_objects == 0
-            and visible <= SCAN_VISIBLE_TEXT_OBJECTS and len(clean) < 300):
-        return TextLayerVerdict(False, clean, "scanned page with only a stamped header; OCRed")
     return TextLayerVerdict(True, clean)
 
 
@@ -160,10 +159,11 @@ def _plan_pdf(path: Path, cfg: Config) -> list[PageJob]:
 
 
 def _render_dpi(page: pdftext.PdfPageInfo, cfg: Config) -> float:
-    """Render scanned pages near their native resolution, vector pages at the target."""
+    """Render scanned pages at their native resolution (never above the OCR target),
+    vector pages at the target; low-resolution scans are upscaled later, in one place."""
+    target = float(cfg.ocr.target_dpi)
     native = page.native_dpi
-    dpi = float(cfg.ocr.target_dpi) if native is None else native
-    dpi = min(max(dpi, MIN_RENDER_DPI), MAX_RENDER_DPI)
+    dpi = min(max(native or target, MIN_RENDER_DPI), target)
     area_in2 = (page.width_pt / 72.0) * (page.height_pt / 72.0)
     if area_in2 > 0 and area_in2 * dpi * dpi > cfg.intake.max_page_pixels:
         dpi = (cfg.intake.max_page_pixels / area_in2) ** 0.5  # huge page: fit the limit
@@ -229,13 +229,13 @@ def read_page(job: PageJob, cfg: Config) -> PageText:
 def decode_page(job: PageJob, cfg: Config) -> tuple[Image.Image, tuple[float, float] | None]:
     """Decode exactly one page of the file to an image and its (x, y) resolution."""
     if job.kind == "pdf":
-        dpi = job.render_dpi or float(cfg.ocr.target_dpi)
+        render_dpi = job.render_dpi or float(cfg.ocr.target_dpi)
         try:
-            image = pdftext.render_page(Path(job.path), job.number, dpi)
+            image = pdftext.render_page(Path(job.path), job.number, render_dpi)
         except pdftext.PdfUnreadable as exc:
             raise FileRejected(f"Page {job.number} of the PDF is damaged and cannot be "
                                "read.") from exc
-        return image, (dpi, dpi)
+        return image, (render_dpi, render_dpi)
     Image.MAX_IMAGE_PIXELS = cfg.intake.max_page_pixels
     image = _open_image(Path(job.path))
     try:
@@ -244,8 +244,9 @@ def decode_page(job: PageJob, cfg: Config) -> tuple[Image.Image, tuple[float, fl
             if job.number > 1:
                 image.seek(job.number - 1)
             dpi = preprocess.source_dpi(image)
+            tag = preprocess.orientation_tag(image)
             image.load()
-            frame = preprocess.apply_exif_orientation(image)
+            frame = preprocess.apply_orientation(image, tag)
             if frame is image:
                 frame = image.copy()
     except Exception as exc:

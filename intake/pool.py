@@ -51,6 +51,9 @@ class WorkerFailed(Exception):
         self.kind = kind  # "timeout" | "crash" | "error"
         self.detail = detail
 
+    def __reduce__(self) -> tuple[type[WorkerFailed], tuple[str, str]]:
+        return (WorkerFailed, (self.kind, self.detail))
+
 
 @dataclass
 class TaskResult:
@@ -165,8 +168,9 @@ class WorkerPool:
     # ----- workers -----------------------------------------------------------
     def _spawn(self) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, name="chartfile-worker",
-                                 args=(child, self._initializer, self._initargs, self._hook), daemon=True)
+        proc = self._ctx.Process(  # type: ignore[attr-defined]
+            target=_worker_main, name="chartfile-worker", daemon=True,
+            args=(child, self._initializer, self._initargs, self._hook))
         proc.start()
         child.close()
         self._workers.append(_Worker(proc, parent, self._generation))
@@ -307,7 +311,15 @@ class WorkerPool:
     def _receive(self, worker: _Worker) -> None:
         try:
             while worker.conn.poll():
-                msg = worker.conn.recv()
+                try:
+                    msg = worker.conn.recv()
+                except (EOFError, OSError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - an answer that cannot be unpickled here
+                    task = worker.task
+                    if task is None:
+                        continue
+                    msg = (task.task_id, False, WorkerFailed("error", f"unreadable answer: {exc}"))
                 self._on_message(worker, msg)
         except (EOFError, OSError):
             self._reap(worker)

@@ -4,7 +4,7 @@ Each step is a small function so the benchmark can switch it on and off and
 measure it (see ``docs/benchmarks-ocr.md``):
 
 * :func:`to_grey` - any mode (1-bit, palette, alpha, 16-bit, CMYK) to 8-bit grey on white.
-* :func:`apply_exif_orientation` - honour the TIFF/EXIF Orientation tag.
+* :func:`orientation_tag` / :func:`apply_orientation` - honour the TIFF/EXIF Orientation tag.
 * :func:`normalise_resolution` - square the pixels of 204x98 "normal" faxes and bring
   the page to the OCR resolution (upscale low-resolution pages, downscale huge ones).
 * :func:`is_blank` - detect pages with no ink (fax noise tolerated).
@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,32 @@ def to_grey(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
-def apply_exif_orientation(image: Image.Image) -> Image.Image:
-    """Apply the TIFF/EXIF Orientation tag (values 2..8) if present."""
+ORIENTATION_TAG = 274
+_TRANSPOSE = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def orientation_tag(image: Image.Image) -> int:
+    """The TIFF/EXIF Orientation tag (1..8; 1 = normal).  Read it before ``load()``."""
     try:
-        return ImageOps.exif_transpose(image) or image
+        value = image.getexif().get(ORIENTATION_TAG, 1)
+        return int(value) if 1 <= int(value) <= 8 else 1
     except Exception:  # a broken EXIF block must not stop the page
-        return image
+        return 1
+
+
+def apply_orientation(image: Image.Image, tag: int) -> Image.Image:
+    """Apply an Orientation tag value (2..8) to a decoded image; 1 returns it unchanged."""
+    for op in _TRANSPOSE.get(tag, ()):
+        image = image.transpose(op)
+    return image
 
 
 def source_dpi(image: Image.Image) -> tuple[float, float] | None:
@@ -112,13 +132,31 @@ def ink_mask(image: Image.Image, dpi: int | None, cell_dpi: int = 50) -> np.ndar
     return arr < 200
 
 
-def is_blank(image: Image.Image, dpi: int | None, max_ink_fraction: float = 0.0004,
+def _solid(mask: np.ndarray) -> np.ndarray:
+    """Ink cells with an inked neighbour both vertically and horizontally.
+
+    Text strokes survive; isolated specks and one-cell-thin scanner streaks
+    (horizontal or vertical) vanish.
+    """
+    if mask.shape[0] < 3 or mask.shape[1] < 3:
+        return np.zeros((0, 0), dtype=bool)
+    core = mask[1:-1, 1:-1]
+    vertical = mask[:-2, 1:-1] | mask[2:, 1:-1]
+    horizontal = mask[1:-1, :-2] | mask[1:-1, 2:]
+    return core & vertical & horizontal
+
+
+def is_blank(image: Image.Image, dpi: int | None, max_ink_fraction: float = 0.00005,
              margin: float = 0.03) -> bool:
-    """True when the page carries (almost) no ink away from its edges."""
+    """True when the page carries (almost) no text-like ink away from its edges.
+
+    The top/bottom/side ``margin`` (fax header line, punch holes, scanner
+    borders) is ignored, as are specks and thin streaks.
+    """
     mask = ink_mask(image, dpi)
     h, w = mask.shape
     my, mx = int(h * margin), int(w * margin)
-    inner = mask[my:h - my or None, mx:w - mx or None]
+    inner = _solid(mask[my:h - my or None, mx:w - mx or None])
     if inner.size == 0:
         return True
     return float(inner.mean()) < max_ink_fraction

@@ -84,16 +84,15 @@ def _point(text: str, today: date) -> DayRange | None:
     if text == "today":
         return DayRange(today, today)
     if text == "yesterday":
-        day = today - timedelta(days=1)
-        return DayRange(day, day)
+        return DayRange(today - timedelta(days=1), today - timedelta(days=1))
     if _YEAR.fullmatch(text):
         return DayRange(date(int(text), 1, 1), date(int(text), 12, 31))
     month = _month_of(text)
     if month:
         last = calendar.monthrange(*month)[1]
         return DayRange(date(month[0], month[1], 1), date(month[0], month[1], last))
-    day = _full_date(text, "any", today)
-    return DayRange(day, day) if day else None
+    found = _full_date(text, "any", today)
+    return DayRange(found, found) if found else None
 
 
 def _relative(text: str, today: date) -> DayRange | None:

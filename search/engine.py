@@ -15,20 +15,22 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
-from whoosh.searching import Hit as WhooshHit
+from whoosh.collectors import TopCollector
+from whoosh.scoring import TF_IDF
 from whoosh.searching import Searcher
-from whoosh.sorting import Count, FieldFacet
 
 from indexer.audit import record as audit
 from indexer.searchindex import SearchIndex, decode_body, guarded
 from intake.config import Config
 from intake.errors import InputError
+from search.columns import ColumnCache
+from search.names import NameVocabulary
 from search.query import ParsedQuery, parse_query
 from search.snippets import make_snippet
 
@@ -104,9 +106,21 @@ def _check_paging(page: int, page_size: int) -> None:
                          hint="Narrow the search, e.g. with type:, from: or date:.")
 
 
-def _facet_rows(groups: dict[Any, int], top: int | None) -> list[tuple[str, int]]:
+def _facet_rows(groups: Mapping[str, int], top: int | None) -> list[tuple[str, int]]:
     rows = sorted(((str(k or ""), int(n)) for k, n in groups.items()), key=lambda r: (-r[1], r[0]))
     return rows[:top] if top else rows
+
+
+class _AllAndTop(TopCollector):
+    """One pass over the matches: the top N by score, and every matching document (for totals, facets)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False)
+        self.docs: list[int] = []
+
+    def _collect(self, global_docnum: int, score: float) -> Any:
+        self.docs.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 class SearchEngine:
@@ -119,6 +133,8 @@ class SearchEngine:
         self._searcher: Searcher | None = None
         self._dir_id: tuple[int, int] | None = None
         self._lock = threading.Lock()
+        self._columns = ColumnCache()
+        self._names: tuple[tuple[str, ...], NameVocabulary] | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -142,12 +158,11 @@ class SearchEngine:
         if sort not in SORTS:
             raise InputError(f"Unknown sort {sort!r}.", hint="Use relevance, newest or oldest.")
         _check_paging(page, page_size)
-        parsed = self.parse(query)
         with self._lock:
-            results = self._run(parsed, page, page_size, SORTS[sort], facets)
+            parsed, results = self._run(query, page, page_size, SORTS[sort], facets)
             if results.total == 0 and self._name_fallback(parsed):
                 words = " ".join(parsed.bare_words)
-                retry = self._run(self.parse(f'patient:"{words}"'), page, page_size, SORTS[sort], facets)
+                _, retry = self._run(f'patient:"{words}"', page, page_size, SORTS[sort], facets)
                 if retry.total:
                     retry.notes.append(f"No document contains '{words}'; showing patients with a similar name.")
                     results = retry
@@ -167,7 +182,7 @@ class SearchEngine:
         """A searcher on the newest committed index (reopened after a rebuild swapped the folder)."""
         try:
             st = os.stat(self.index.dir)
-            dir_id = (st.st_ino, st.st_dev)
+            dir_id: tuple[int, int] | None = (st.st_ino, st.st_dev)
         except OSError:
             dir_id = None
         if self._searcher is not None and dir_id == self._dir_id:
@@ -176,35 +191,49 @@ class SearchEngine:
         if self._searcher is not None:
             self._searcher.close()
         self.index.close()
-        self._searcher = self.index.open(create=False).searcher()
+        self._searcher = self.index.open(create=False).searcher(weighting=TF_IDF())
         self._dir_id = dir_id
         return self._searcher
 
-    def _run(self, parsed: ParsedQuery, page: int, page_size: int, sort: str, facets: bool) -> Results:
-        if sort == "auto":
-            sort = "relevance" if parsed.scored else "newest"
-        groups = ({"type": FieldFacet("doc_type", maptype=Count),
-                   "sender": FieldFacet("sender_facet", maptype=Count)} if facets else None)
+    def _vocabulary(self, searcher: Searcher) -> NameVocabulary:
+        """Distinct indexed name words (rebuilt only when segments change)."""
+        key, words = self._columns.words(searcher.reader(), "name")
+        if self._names is None or self._names[0] != key:
+            self._names = (key, NameVocabulary(words))
+        return self._names[1]
+
+    def _run(self, query: str, page: int, page_size: int, sort: str, facets: bool) -> tuple[ParsedQuery, Results]:
+        start, stop = (page - 1) * page_size, page * page_size
         with guarded("search"):
             searcher = self._current_searcher()
-            res = searcher.search(parsed.query, limit=page * page_size,
-                                  sortedby=None if sort == "relevance" else "date",
-                                  reverse=sort == "newest", groupedby=groups)
-            total = len(res)
-            hits = [self._hit(r, parsed) for r in res[(page - 1) * page_size:page * page_size]]
-            facet_rows = ({"type": _facet_rows(res.groups("type"), None),
-                           "sender": _facet_rows(res.groups("sender"), TOP_SENDERS)} if facets else {})
-        return Results(query="", total=total, hits=hits, page=page, page_size=page_size, sort=sort,
-                       facets=facet_rows)
+            parsed = parse_query(query, self.cfg.extract.mrn_pattern, self._today(), self._vocabulary(searcher))
+            if sort == "auto":
+                sort = "relevance" if parsed.scored else "newest"
+            reader = searcher.reader()
+            if sort == "relevance":
+                collector = _AllAndTop(limit=stop)
+                searcher.search_with_collector(parsed.query, collector)
+                docs = collector.docs
+                top = [(d, float(score)) for score, d in collector.results().top_n[start:]]
+            else:
+                docs = list(searcher.docs_for_query(parsed.query))
+                ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
+                top = [(d, 0.0) for d in ordered[start:]]
+            hits = [self._hit(searcher.stored_fields(d), score, parsed) for d, score in top]
+            facet_rows = {}
+            if facets:
+                facet_rows = {"type": _facet_rows(self._columns.counts(reader, "doc_type", docs), None),
+                              "sender": _facet_rows(self._columns.counts(reader, "sender_facet", docs), TOP_SENDERS)}
+        return parsed, Results(query="", total=len(docs), hits=hits, page=page, page_size=page_size, sort=sort,
+                               facets=facet_rows)
 
     @staticmethod
-    def _hit(r: WhooshHit, parsed: ParsedQuery) -> Hit:
-        stored = r.fields()
+    def _hit(stored: dict[str, Any], score: float, parsed: ParsedQuery) -> Hit:
         snip = make_snippet(decode_body(stored.get("body")), parsed.content_terms)
         first = int(stored.get("first_page") or 1)
         received = stored.get("received")
         return Hit(
-            doc_id=int(stored["doc_id"]), score=round(float(r.score or 0.0), 4),
+            doc_id=int(stored["doc_id"]), score=round(score, 4),
             patient_name=stored.get("patient_name", ""), patient_mrn=stored.get("patient_mrn", ""),
             doc_type=stored.get("doc_type", ""), doc_date=stored.get("doc_date"),
             sender=stored.get("sender", ""), status=stored.get("status", ""), source=stored.get("source", ""),

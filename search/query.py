@@ -3,8 +3,7 @@
 Owns the syntax — free words, ``"quoted phrases"``, ``-negation`` and the
 fields ``patient:``/``name:``, ``mrn:``, ``dob:``, ``type:``, ``from:``,
 ``provider:``, ``date:``, ``received:``, ``status:``, ``urgent:`` — and what
-each one means: typo-tolerant names (exact, prefix, edit distance,
-double-metaphone and trigram variants, nicknames), exact identifiers,
+each one means: typo-tolerant names (see :mod:`search.names`), exact identifiers,
 stemmed content, day ranges.  Builds Whoosh query objects; callers outside
 :mod:`search` never see them.  Malformed input raises :class:`InputError`
 with a hint; nothing here logs query text.
@@ -14,16 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from functools import lru_cache
+from datetime import date
 
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
-from indexer.searchtext import content_terms, name_tokens, phonetic_codes, trigrams
+from indexer.searchtext import content_terms, name_tokens, phonetic_codes, range_terms
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError
 from search.dateexpr import DayRange, parse_date_range, parse_dob
+from search.names import NameVocabulary, max_edits, nickname_variants
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24
@@ -116,38 +115,25 @@ def tokenize(text: str) -> list[Clause]:
     return clauses
 
 
-@lru_cache(maxsize=1)
-def _nicknamer() -> object | None:
-    try:
-        from nicknames import NickNamer
-    except ImportError:  # optional: names still match exactly, phonetically and fuzzily
-        return None
-    return NickNamer()
+def name_token_query(token: str, vocab: NameVocabulary | None) -> wq.Query:
+    """Everything a clerk might mean by one name word: exact, prefix, typo, sound-alike, nickname.
 
-
-def nickname_variants(token: str) -> set[str]:
-    """Formal names a nickname stands for (``bob`` → robert, ``jon`` → john, jonathan)."""
-    namer = _nicknamer()
-    if namer is None or len(token) < 2:
-        return set()
-    return {n for n in namer.canonicals_of(token) if n.isalpha()} - {token}  # type: ignore[attr-defined]
-
-
-def name_token_query(token: str) -> wq.Query:
-    """Everything a clerk might mean by one name word: exact, prefix, typo, sound-alike, nickname."""
+    With the index's name vocabulary the variants are resolved to exact terms
+    (fast); without it Whoosh expands prefix and edit-distance terms itself.
+    """
     if len(token) == 1:
         return wq.Prefix("name", token)
-    subs: list[wq.Query] = [wq.Term("name", token, boost=6.0), wq.Prefix("name", token, boost=1.5)]
-    if len(token) >= 3:
-        subs.append(wq.FuzzyTerm("name", token, boost=2.0, maxdist=1 if len(token) <= 4 else 2,
-                                 prefixlength=1))
+    subs: list[wq.Query]
+    if vocab is not None:
+        subs = [wq.Term("name", w, boost=b) for w, b in sorted(vocab.variants(token).items())]
+    else:
+        subs = [wq.Term("name", token, boost=6.0), wq.Prefix("name", token, boost=1.5)]
+        if len(token) >= 3:
+            subs.append(wq.FuzzyTerm("name", token, boost=2.0, maxdist=max_edits(token), prefixlength=1))
+        subs.extend(wq.Term("name", n, boost=3.0) for n in sorted(nickname_variants(token)))
     codes = phonetic_codes(token)
     if codes:
         subs.append(wq.Term("name_phon", codes[0], boost=3.0))
-    grams = trigrams(token)
-    if len(grams) >= 4:
-        subs.append(wq.Or([wq.Term("name_gram", g) for g in grams], minmatch=max(2, -(-len(grams) * 3 // 5))))
-    subs.extend(wq.Term("name", n, boost=3.0) for n in sorted(nickname_variants(token)))
     return wq.Or(subs)
 
 
@@ -177,17 +163,17 @@ def _type_query(value: str) -> wq.Query:
 
 
 def _range_query(fieldname: str, days: DayRange) -> wq.Query:
-    start = datetime.combine(days.start, time.min) if days.start else None
-    end = datetime.combine(days.end, time.max) if days.end else None
-    return wq.DateRange(fieldname, start, end)
+    terms = [wq.Term(fieldname, t) for t in range_terms(days.start, days.end)]
+    return wq.Or(terms) if len(terms) > 1 else terms[0]
 
 
 class QueryBuilder:
     """Turns clauses into one Whoosh query (AND of clauses, minus negated ones)."""
 
-    def __init__(self, mrn_pattern: str, today: date) -> None:
+    def __init__(self, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> None:
         self.mrn_re = re.compile(mrn_pattern, re.IGNORECASE)
         self.today = today
+        self.names = names
         self.parsed = ParsedQuery(query=wq.NullQuery, scored=False)
 
     def build(self, text: str) -> ParsedQuery:
@@ -250,7 +236,7 @@ class QueryBuilder:
                 return None
             if not dob.endswith("-"):
                 day = date.fromisoformat(dob)
-                return wq.Or([wq.Term("dob", dob, boost=3.0), _range_query("date", DayRange(day, day))])
+                return wq.Or([wq.Term("dob", dob, boost=3.0), _range_query("date_terms", DayRange(day, day))])
         return None
 
     def phrase(self, text: str) -> wq.Query | None:
@@ -277,7 +263,7 @@ class QueryBuilder:
         if not tokens:
             raise InputError(f"patient: needs a name, got {value!r}.", hint=SYNTAX_HINT)
         self.parsed.scored = True
-        parts = [name_token_query(t) for t in tokens]
+        parts = [name_token_query(t, self.names) for t in tokens]
         return wq.And(parts) if len(parts) > 1 else parts[0]
 
     def f_mrn(self, value: str) -> wq.Query:
@@ -302,10 +288,10 @@ class QueryBuilder:
         return _org_query(value, ("provider_text",))
 
     def f_date(self, value: str) -> wq.Query:
-        return _range_query("date", parse_date_range(value, self.today))
+        return _range_query("date_terms", parse_date_range(value, self.today))
 
     def f_received(self, value: str) -> wq.Query:
-        return _range_query("received", parse_date_range(value, self.today))
+        return _range_query("received_terms", parse_date_range(value, self.today))
 
     def f_status(self, value: str) -> wq.Query:
         status = value.strip().lower()
@@ -320,6 +306,6 @@ class QueryBuilder:
         return wq.Term("urgent", flag in YES)
 
 
-def parse_query(text: str, mrn_pattern: str, today: date) -> ParsedQuery:
+def parse_query(text: str, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> ParsedQuery:
     """Parse a clerk query; raises InputError with a hint when it cannot be understood."""
-    return QueryBuilder(mrn_pattern, today).build(text)
+    return QueryBuilder(mrn_pattern, today, names).build(text)

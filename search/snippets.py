@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from indexer.searchtext import content_term_spans
+from indexer.searchtext import content_term_set, content_term_spans
 
 SNIPPET_CHARS = 200
 ELLIPSIS = "…"
@@ -60,20 +60,21 @@ def _window_text(page: str, start: int, end: int, width: int) -> tuple[int, int]
 
 def make_snippet(pages: list[str], terms: set[str], width: int = SNIPPET_CHARS) -> Snippet:
     """The best snippet of a document for the given content terms (or its opening text)."""
-    matched: list[tuple[int, list[tuple[str, int, int]]]] = []
+    matched: list[tuple[int, int]] = []  # (page number, distinct terms on it)
     if terms:
         for number, text in enumerate(pages, start=1):
-            spans = [s for s in content_term_spans(text) if s[0] in terms]
-            if spans:
-                matched.append((number, spans))
+            found = len(content_term_set(text) & terms)
+            if found:
+                matched.append((number, found))
     if not matched:
         first = _flat(pages[0] if pages else "").strip()
         cut = first[:width]
         if len(first) > width and " " in cut:
             cut = cut[:cut.rfind(" ")] + ELLIPSIS
         return Snippet(page=1 if first else None, text=cut)
-    number, spans = max(matched, key=lambda m: (len({t for t, _, _ in m[1]}), -m[0]))
+    number = max(matched, key=lambda m: (m[1], -m[0]))[0]
     page = _flat(pages[number - 1])
+    spans = [s for s in content_term_spans(page) if s[0] in terms]
     start, end = _window_text(page, *_best_window(spans, width), width)
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(page.rstrip()) else ""

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Protocol
 
 GENESIS = "0" * 64
@@ -31,17 +32,27 @@ CHAIN_FIELDS = (
 
 
 class ChainRow(Protocol):
-    """What verification needs of a stored event."""
+    """What verification reads of a stored event (plus every name in :data:`CHAIN_FIELDS`)."""
 
-    seq: int
-    prev_hash: str
-    hash: str
+    @property
+    def seq(self) -> int: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+_ROW_VALUES = attrgetter(*CHAIN_FIELDS, "prev_hash", "hash")
+
+
+def _canonical_values(values: Sequence[object], prev_hash: str) -> bytes:
+    return _ENCODER.encode([*values, prev_hash]).encode("utf-8")
 
 
 def canonical(fields: dict[str, object], prev_hash: str) -> bytes:
-    """The exact bytes that are hashed for one event."""
-    payload = [fields.get(name) for name in CHAIN_FIELDS] + [prev_hash]
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    """The exact bytes hashed for one event: a compact JSON array of the fields, then prev_hash."""
+    return _canonical_values([fields.get(name) for name in CHAIN_FIELDS], prev_hash)
 
 
 def event_hash(fields: dict[str, object], prev_hash: str) -> str:
@@ -103,20 +114,23 @@ def verify_rows(
     if clash:
         return _fail(0, 0, GENESIS, clash, None, 0)
     prev, expected_seq, checked, matched = GENESIS, 1, 0, 0
+    n_fields = len(CHAIN_FIELDS)
     for row in rows:
-        seq = int(row.seq)
+        values = _ROW_VALUES(row)  # one C-level call instead of a getattr per field
+        seq = int(values[0])
+        row_prev, row_hash = values[n_fields], values[n_fields + 1]
         if seq != expected_seq:
             kind = "deleted" if seq > expected_seq else "inserted or reordered"
             return _fail(checked, expected_seq - 1, prev,
-                         f"event seq {expected_seq} expected, found {seq}: an event was {kind}",
+                         f"expected event seq {expected_seq}, found seq {seq}: an event was {kind}",
                          min(seq, expected_seq), matched)
-        if row.prev_hash != prev:
+        if row_prev != prev:
             return _fail(checked, seq - 1, prev,
                          f"event seq {seq} does not link to event seq {seq - 1}: an event was altered "
                          "and re-hashed, or an event was inserted or removed here", seq, matched)
-        if event_hash(row_fields(row), prev) != row.hash:
+        if hashlib.sha256(_canonical_values(values[:n_fields], prev)).hexdigest() != row_hash:
             return _fail(checked, seq - 1, prev, f"event seq {seq} was altered", seq, matched)
-        prev = str(row.hash)
+        prev = str(row_hash)
         if seq in wanted:
             if wanted.pop(seq) != prev:
                 return _fail(checked, seq - 1, prev,
@@ -129,6 +143,6 @@ def verify_rows(
     if wanted:
         a_seq = min(wanted)
         return _fail(checked, head_seq, prev,
-                     f"trail ends at seq {head_seq} but an anchor records seq {a_seq}: "
-                     "the tail was truncated", head_seq + 1, matched)
+                     f"events from seq {head_seq + 1} on are missing: the trail ends at seq {head_seq} "
+                     f"but an anchor records seq {a_seq} (the tail was truncated)", head_seq + 1, matched)
     return VerifyResult(True, checked, head_seq, prev, anchors_checked=matched)

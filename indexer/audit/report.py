@@ -113,8 +113,9 @@ def write_text(out: TextIO, entries: list[AccessEntry], *, mrn: str, name: str, 
     if not entries:
         out.write("No recorded access in this period.\n")
         return
-    out.write(f"{len(entries)} events by {len(summarise(entries))} people or processes:\n")
-    for a in summarise(entries):
+    actors = summarise(entries)
+    out.write(f"{len(entries)} events by {len(actors)} actor{'s' if len(actors) != 1 else ''}:\n")
+    for a in actors:
         types = ", ".join(f"{t} x{n}" for t, n in sorted(a.by_type.items()))
         out.write(f"  {a.actor:<20} {a.events:>5}  {a.first[:19]} .. {a.last[:19]}  {types}\n")
     out.write("\nEvents:\n")

@@ -18,10 +18,11 @@ import logging
 import os
 import socket
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session, object_session
 
 from indexer.audit.chain import GENESIS, event_hash
@@ -56,11 +57,25 @@ def default_source(client: str | None = None) -> str:
     return (f"{base}/{client}" if client else base)[:MAX_SOURCE]
 
 
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+_SWITCH = select(Setting.value).where(Setting.key == SWITCH_KEY)
+_INSERT = insert(AuditEvent)
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What :func:`record` appended (the row itself is written with Core, not the ORM)."""
+
+    seq: int
+    ts: str
+    event_type: str
+    hash: str
+    prev_hash: str
+
+
 def head(session: Session) -> tuple[int, str]:
     """(seq, hash) of the newest event, (0, GENESIS) for an empty trail."""
-    row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    row = session.connection().execute(_HEAD).first()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
@@ -70,11 +85,9 @@ def switch_state(session: Session, lock: bool = False) -> bool:
     ``lock`` takes a row lock on PostgreSQL (``FOR UPDATE``; a no-op on SQLite)
     so concurrent appends queue instead of racing for the same ``seq``.
     """
-    stmt = select(Setting.value).where(Setting.key == SWITCH_KEY)
-    if lock:
-        stmt = stmt.with_for_update()
-    value = session.execute(stmt).scalar_one_or_none()
-    return value is None or value.strip().lower() != "false"
+    stmt = _SWITCH.with_for_update() if lock else _SWITCH
+    value = session.connection().execute(stmt).scalar_one_or_none()
+    return value is None or str(value).strip().lower() != "false"
 
 
 def _check(actor: str, action: str, event_type: str, outcome: str) -> None:
@@ -100,7 +113,7 @@ def record(
     outcome: str = "success",
     detail: str = "",
     client: str | None = None,
-) -> AuditEvent | None:
+) -> AuditRecord | None:
     """Append one chained event inside the caller's transaction and return it.
 
     Returns None (and writes nothing) while auditing is switched off, except
@@ -124,11 +137,11 @@ def record(
         "source": default_source(client),
         "detail": (detail or "")[:MAX_DETAIL],
     }
-    event_row = AuditEvent(**fields, prev_hash=prev, hash=event_hash(fields, prev))
-    session.add(event_row)
-    session.flush()
+    digest = event_hash(fields, prev)
+    # Core insert on the session's connection: same transaction, a fraction of an ORM flush's cost.
+    session.connection().execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest})
     log.debug("audit event %d %s", seq + 1, event_type)
-    return event_row
+    return AuditRecord(seq + 1, str(fields["ts"]), event_type, digest, prev)
 
 
 def iter_events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:

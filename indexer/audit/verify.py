@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from sqlalchemy import text
+
 from indexer.audit.anchors import AnchorFileError, read_anchors
 from indexer.audit.chain import VerifyResult, verify_rows
 from indexer.audit.query import stream_chain
@@ -21,6 +23,24 @@ from indexer.db.engine import Database
 from intake.errors import IntegrityError
 
 VERIFY_EVENT = "audit.verify"
+
+
+_GUARD_QUERIES = {
+    "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'",
+    "postgresql": "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal",
+}
+_GUARDS_EXPECTED = {"sqlite": 2, "postgresql": 2}
+
+
+def guards_present(db: Database) -> bool | None:
+    """Whether the append-only triggers of migration 0003 exist (None: unknown for this database)."""
+    dialect = db.engine.dialect.name
+    query = _GUARD_QUERIES.get(dialect)
+    if query is None:
+        return None
+    with db.session() as s:
+        found = int(s.execute(text(query)).scalar_one())
+    return found >= _GUARDS_EXPECTED[dialect]
 
 
 def load_anchor_pairs(home: Path, extra: Iterable[tuple[int, str]] = ()) -> list[tuple[int, str]]:

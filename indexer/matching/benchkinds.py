@@ -15,12 +15,14 @@ import random
 from indexer.matching.benchcases import (
     CASE_RATES,
     Case,
+    Groups,
     Person,
     Row,
     Truth,
     Workload,
     _fallback_rows,
     confusable_dob,
+    e164,
     entities_of,
     load_rows,
     ocr_digit,
@@ -245,10 +247,74 @@ class CaseMaker:
         return Case("batch_fax", entities_of(people, pages), truth)
 
 
+    def k_household(self, rng: random.Random) -> Case:
+        """A household member, with the shared phone and address on the document."""
+        row = self._pick(rng, "household")
+        p = person_from(row, rng)
+        p.phone, p.address = e164(row["phone"]), f"{row['address']}, {row['city']}, {row['state']}"
+        return self._one(rng, row, p, "household")
+
+    def k_unknown_household_member(self, rng: random.Random) -> Case:
+        """A new baby or relative not registered yet: same family name, phone and address as patients."""
+        row = self._pick(rng, "household")
+        p = person_from(row, rng, mrn_rate=0.0)
+        s = self._stranger()
+        p.given, p.dob, p.sex = s["given_name"], s["dob"], s["sex"]
+        p.phone, p.address = e164(row["phone"]), f"{row['address']}, {row['city']}, {row['state']}"
+        e = single(p, rng)
+        return Case("unknown_household_member", e, [Truth((1, len(e.pages)), None, False)])
+
+    def k_unknown_near_dob(self, rng: random.Random) -> Case:
+        """Someone not in the roster whose name equals a patient's and whose DOB is one OCR slip away."""
+        row = self._pick(rng)
+        p = person_from(row, rng, mrn_rate=0.0)
+        p.dob = confusable_dob(rng, row["dob"]) or row["dob"]
+        p.phone = p.address = None
+        e = single(p, rng)
+        return Case("unknown_near_dob", e, [Truth((1, len(e.pages)), None, False)])
+
+    def k_wrong_mrn(self, rng: random.Random) -> Case:
+        """Name and DOB of one patient, another patient's MRN (a clerical slip at the sender)."""
+        row, other = self._pick(rng), self._pick(rng)
+        p = person_from(row, rng)
+        p.mrn = other["mrn"]
+        return self._one(rng, row, p, "wrong_mrn", fileable=other["mrn"] == row["mrn"])
+
+
+    def k_duplicate_chart(self, rng: random.Random) -> Case | None:
+        """A person registered twice (two MRNs); the document has name and DOB only."""
+        if not self.groups.get("duplicate_chart"):
+            return None
+        pair = rng.choice(self.groups["duplicate_chart"])
+        truth = rng.choice(pair)  # either chart may be the one the clerk would pick
+        p = person_from(self.by_mrn[truth], rng, mrn_rate=0.0)
+        e = single(p, rng)
+        return Case("duplicate_chart", e, [Truth((1, len(e.pages)), self.pid[truth], False)])
+
+
+def _duplicate_charts(rows: list[Row], groups: Groups, rng: random.Random, rate: float = 0.004) -> list[Row]:
+    """Register a few patients a second time under a new MRN and a newer address (a classic data-quality trap)."""
+    used = {r["mrn"] for r in rows}
+    twins = {m for g in groups.get("twins", []) for m in g}
+    out: list[Row] = []
+    for row in rng.sample(rows, int(len(rows) * rate)):
+        if row["mrn"] in twins:
+            continue
+        mrn = row["mrn"]
+        while mrn in used:
+            mrn = f"CF{rng.randint(100000, 999999):06d}"
+        used.add(mrn)
+        dup = dict(row, mrn=mrn, address=f"{rng.randint(10, 9899)} Orchard Ln")
+        out.append(dup)
+        groups.setdefault("duplicate_chart", []).append([row["mrn"], mrn])
+    return out
+
+
 def build_workload(patients: int, cases: int, seed: int) -> Workload:
     """Roster + aliases + ``cases`` documents with truth."""
     rows, groups, extras, source = load_rows(patients, seed)
     rng = random.Random(f"cases:{seed}")
+    rows = rows + _duplicate_charts(rows, groups, rng)
     maiden = [g[0] for g in groups.get("maiden_name", [])]
     alias_mrns = {m for m in maiden if rng.random() < 0.6}  # clerks already confirmed these
     maker = CaseMaker(rows, groups, extras, alias_mrns)

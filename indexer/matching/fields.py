@@ -70,6 +70,8 @@ class FieldScore:
 
 FAMILY_AGREE = frozenset({"exact", "part", "typo", "middle"})
 GIVEN_AGREE = frozenset({"exact", "first", "nickname", "typo", "middle"})
+FAMILY_STRONG = frozenset({"exact", "part"})  # without an exact MRN, one name part must be this solid
+GIVEN_STRONG = frozenset({"exact", "first", "nickname"})
 
 
 _OCR_LOOKALIKES = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("0", "o"), ("1", "l"), ("5", "s"))
@@ -100,6 +102,7 @@ def _typo_factor(a: str, b: str) -> tuple[float, str] | None:
     return None
 
 
+@lru_cache(maxsize=262144)
 def compare_family(doc: NameParts, pat_tokens: tuple[str, ...], pat_raw: str) -> tuple[str, float, str]:
     """Compare family names: (level, weight factor 0..1, description)."""
     d, r = doc.family_key, "".join(pat_tokens)
@@ -121,6 +124,7 @@ def compare_family(doc: NameParts, pat_tokens: tuple[str, ...], pat_raw: str) ->
     return "conflict", 0.0, "differs"
 
 
+@lru_cache(maxsize=262144)
 def compare_given(doc: NameParts, pat: NameParts) -> tuple[str, float, str]:
     """Compare given names (and the doc given name with the roster middle name)."""
     d, r = doc.given_key, pat.given_key
@@ -182,17 +186,25 @@ def compare_dob(doc_dobs: tuple[dt.date, ...], dob: dt.date | None, w: Weights =
     return best
 
 
-def compare_mrn(doc_mrns: tuple[str, ...], mrn: str, w: Weights = WEIGHTS) -> FieldScore:
-    """Best relation between any of our own-scheme MRNs on the document and the roster MRN."""
+def compare_mrn(
+    doc_mrns: tuple[str, ...], mrn: str, taken: frozenset[str] = frozenset(), w: Weights = WEIGHTS
+) -> FieldScore:
+    """Best relation between any of our own-scheme MRNs on the document and the roster MRN.
+
+    ``taken`` are document MRNs that exactly belong to some roster patient: such an
+    MRN can never count as an OCR-near match for a *different* patient.
+    """
     if not doc_mrns or not mrn:
         return FieldScore("mrn", "missing", 0.0, "missing")
     best = FieldScore("mrn", "conflict", w.mrn_conflict, "conflicts")
     for m in doc_mrns:
         level, how = mrn_relation(m, mrn)
         if level == "exact":
-            return FieldScore("mrn", "exact", w.mrn_exact, "exact")
-        if level == "near":
+            return FieldScore("mrn", "exact", w.mrn_exact, how)
+        if level == "near" and m not in taken:
             best = FieldScore("mrn", "near", w.mrn_near, how)
+        elif level == "near":
+            best = FieldScore("mrn", "conflict", w.mrn_conflict, "conflicts (exactly another patient's MRN)")
     return best
 
 

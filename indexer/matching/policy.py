@@ -93,7 +93,8 @@ def _candidate(s: Scored, cfg: MatchConfig) -> Candidate:
 def rank(q: Query, roster: Roster) -> list[Scored]:
     """Score every blocked patient; best first (ties broken by patient id for determinism)."""
     ids = roster.block(q.names, q.dobs, q.own_mrns, q.phones)
-    scored = [score_patient(q, roster.get(i), roster) for i in ids]
+    taken = roster.owned_mrns(q.own_mrns)
+    scored = [score_patient(q, roster.get(i), roster, taken=taken) for i in ids]
     scored.sort(key=lambda s: (-s.score, s.prepared.patient.id))
     return scored
 

@@ -51,6 +51,7 @@ class Prepared:
     phone: str | None
     address: AddressKey | None
     sex: str | None
+    identities: tuple[tuple[NameParts, str, float], ...]  # (name, label, weight factor); label "" = roster name
 
 
 def family_keys(name: NameParts) -> set[str]:
@@ -62,15 +63,14 @@ def family_keys(name: NameParts) -> set[str]:
 
 
 def given_keys(name: NameParts) -> set[str]:
-    """Phonetic codes of the given name and its nickname group."""
+    """The given name (first token and whole) and its nickname group, folded."""
     if not name.given_first:
         return set()
-    group = set(given_group(name.given_first)) | {name.given_key}
-    return {c for c in (phonetic(t) for t in group) if c}
+    return set(given_group(name.given_first)) | {name.given_key}
 
 
 def name_block_keys(name: NameParts, include_middle: bool = False) -> set[str]:
-    """Blocking keys ``family|given`` for one name (plus middle-as-family when asked)."""
+    """Blocking keys ``PHONETIC-FAMILY|given`` for one name (plus middle-as-family when asked)."""
     fams = family_keys(name)
     if include_middle and name.middle and len(name.middle[0]) > 1:
         fams.add(phonetic(name.middle[0]))
@@ -135,6 +135,10 @@ class Roster:
     def patients(self) -> list[RosterPatient]:
         return [p.patient for p in self._by_id.values()]
 
+    def owned_mrns(self, mrns: Iterable[str]) -> frozenset[str]:
+        """Those of ``mrns`` that (after OCR letter repair) exactly belong to a roster patient."""
+        return frozenset(m for m in mrns if fold_mrn(m) in self._by_mrn)
+
     def twins_of(self, patient_id: int) -> tuple[int, ...]:
         """Other patients with the same family name, DOB and (compatible) address."""
         return self._twins.get(patient_id, ())
@@ -188,10 +192,15 @@ def _prepare(p: RosterPatient, aliases: Iterable[Alias]) -> Prepared:
         name_parts(a.family_name or p.family_name, a.given_name or p.given_name, p.middle_name)
         for a in aliases
     )
+    identities = [(name, "", 1.0)] + [(a, "alias (clerk-confirmed)", 1.0) for a in alias_names]
+    if name.middle and len(name.middle[0]) > 1 and name.middle != name.family:
+        as_family = NameParts(name.middle, name.given, (), name.suffix, name.middle[0], name.given_raw)
+        identities.append((as_family, "roster middle name as family name", 0.7))
     return Prepared(
         patient=p,
         name=name,
         aliases=alias_names,
+        identities=tuple(identities),
         dob=parse_date(p.dob),
         mrn=canonical_mrn(p.mrn or ""),
         phone=canonical_phone(p.phone),

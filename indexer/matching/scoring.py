@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from indexer.matching.fields import (
     FAMILY_AGREE,
+    FAMILY_STRONG,
     GIVEN_AGREE,
+    GIVEN_STRONG,
     WEIGHTS,
     FieldScore,
     Weights,
@@ -113,70 +115,69 @@ class Scored:
         return {f.field: f.reason for f in self.fields}
 
 
-def _name_score(
-    doc: NameParts, target: NameParts, family_w: float, given_w: float, w: Weights, label: str
-) -> tuple[float, list[FieldScore]]:
-    flevel, ffac, fdesc = compare_family(doc, target.family, target.family_raw)
-    glevel, gfac, gdesc = compare_given(doc, target)
-    fw = w.family_conflict if flevel == "conflict" else ffac * family_w
-    gw = w.given_conflict if glevel == "conflict" else gfac * given_w
-    prefix = f"{label}: " if label else ""
-    return fw + gw, [
-        FieldScore("family_name", flevel, fw, prefix + fdesc),
-        FieldScore("given_name", glevel, gw, prefix + gdesc),
-    ]
+Comparison = tuple[str, float, str]  # (level, weight factor, description)
 
 
-def _identities(prep: Prepared) -> list[tuple[NameParts, str, float]]:
-    """(name, label, factor) the document may be written under; label '' = the roster name."""
-    out = [(prep.name, "", 1.0)]
-    out.extend((a, "alias (clerk-confirmed)", 1.0) for a in prep.aliases)
-    n = prep.name
-    if n.middle and len(n.middle[0]) > 1 and n.middle != n.family:
-        as_family = NameParts(n.middle, n.given, (), n.suffix, n.middle[0], n.given_raw)
-        out.append((as_family, "roster middle name as family name", 0.7))
-    return out
+def _weight(c: Comparison, scale: float, conflict: float) -> float:
+    return conflict if c[0] == "conflict" else c[1] * scale
 
 
-# (total weight, fields, matched via alias, names swapped, the document name used)
-NameEvidence = tuple[float, list[FieldScore], bool, bool, NameParts | None]
+@dataclass(frozen=True)
+class NameEvidence:
+    """The best way a document name matches one roster patient."""
+
+    total: float
+    fields: tuple[FieldScore, ...]
+    via_alias: bool
+    swapped: bool
+    doc: NameParts
 
 
 def best_name(
     doc_names: tuple[NameParts, ...], prep: Prepared, roster: Roster, w: Weights = WEIGHTS
-) -> NameEvidence:
-    """Best name evidence over document names × identities × orientation."""
-    best: NameEvidence = (0.0, [], False, False, None)
-    found = False
+) -> NameEvidence | None:
+    """Best name evidence over document names × roster identities (name, aliases) × orientation."""
     gw = roster.given_weight(prep.name)
+    best: tuple[float, Comparison, Comparison, float, float, str, bool, NameParts] | None = None
     for doc in doc_names:
-        for ident, label, factor in _identities(prep):
+        for ident, label, factor in prep.identities:
             fw = roster.family_weight(ident) * factor
-            total, fields = _name_score(doc, ident, fw, gw, w, label)
-            if not found or total > best[0]:
-                best, found = (total, fields, bool(label), False, doc), True
-            if fields[0].level in FAMILY_AGREE and fields[1].level in GIVEN_AGREE:
-                continue
-            swapped = doc.swapped()
-            sf = w.swapped_factor
-            total, fields = _name_score(swapped, ident, fw * sf, gw * sf, w, label)
-            if total > best[0]:
-                fields = [FieldScore(f.field, f.level, f.weight, f.detail + " (names in swapped order)")
-                          for f in fields]
-                best = (total, fields, bool(label), True, doc)
-    return best
+            for swapped in (False, True):
+                d = doc.swapped() if swapped else doc
+                sf = w.swapped_factor if swapped else 1.0
+                fam = compare_family(d, ident.family, ident.family_raw)
+                giv = compare_given(d, ident)
+                total = _weight(fam, fw * sf, w.family_conflict) + _weight(giv, gw * sf, w.given_conflict)
+                if best is None or total > best[0]:
+                    best = (total, fam, giv, fw * sf, gw * sf, label, swapped, doc)
+                if fam[0] in FAMILY_AGREE and giv[0] in GIVEN_AGREE:
+                    break  # the written order already agrees: no need to try it swapped
+    if best is None:
+        return None
+    total, fam, giv, fw, gwt, label, swapped, doc = best
+    prefix = f"{label}: " if label else ""
+    suffix = " (names in swapped order)" if swapped else ""
+    fields = (
+        FieldScore("family_name", fam[0], _weight(fam, fw, w.family_conflict), prefix + fam[2] + suffix),
+        FieldScore("given_name", giv[0], _weight(giv, gwt, w.given_conflict), prefix + giv[2] + suffix),
+    )
+    return NameEvidence(total, fields, bool(label), swapped, doc)
 
 
-def score_patient(q: Query, prep: Prepared, roster: Roster, w: Weights = WEIGHTS) -> Scored:
-    """Score one roster patient against a document query."""
-    fields: list[FieldScore] = [compare_mrn(q.own_mrns, prep.mrn, w), compare_dob(q.dobs, prep.dob, w)]
+def score_patient(
+    q: Query, prep: Prepared, roster: Roster, w: Weights = WEIGHTS, taken: frozenset[str] | None = None
+) -> Scored:
+    """Score one roster patient against a document query (``taken``: see :func:`compare_mrn`)."""
+    if taken is None:
+        taken = roster.owned_mrns(q.own_mrns)
+    fields: list[FieldScore] = [compare_mrn(q.own_mrns, prep.mrn, taken, w), compare_dob(q.dobs, prep.dob, w)]
     via_alias = swapped = False
-    if q.names:
-        _, name_fields, via_alias, swapped, doc = best_name(q.names, prep, roster, w)
-        fields.extend(name_fields)
-        if doc is not None:
-            extras = (compare_middle(doc, prep.name, w), compare_suffix(doc, prep.name, w))
-            fields.extend(f for f in extras if f)
+    ev = best_name(q.names, prep, roster, w) if q.names else None
+    if ev is not None:
+        via_alias, swapped = ev.via_alias, ev.swapped
+        fields.extend(ev.fields)
+        extras = (compare_middle(ev.doc, prep.name, w), compare_suffix(ev.doc, prep.name, w))
+        fields.extend(f for f in extras if f)
     for extra in (compare_sex(q.sex, prep.sex, w), compare_phone(q.phones, prep.phone, w),
                   compare_address(q.address, prep.address, w)):
         if extra is not None:
@@ -191,14 +192,20 @@ def certainty_gate(s: Scored) -> str | None:
         return "conflicting " + " and ".join(s.conflicts)
     fam, giv = s.level("family_name"), s.level("given_name")
     mrn, dob = s.level("mrn"), s.level("dob")
-    if mrn == "exact" and dob == "exact" and not s.via_alias and (fam in FAMILY_AGREE or giv in GIVEN_AGREE):
-        return None  # two exact identifiers plus half the name (OCR-mangled or changed other half)
+    if s.level("suffix") != "conflict" and mrn == "exact" and dob == "exact" and not s.via_alias and (
+        fam in FAMILY_AGREE or giv in GIVEN_AGREE
+    ):
+        return None  # two exact identifiers plus half the name (the other half OCR-mangled or changed)
     if fam not in FAMILY_AGREE:
         return "family name does not agree"
     if giv not in GIVEN_AGREE:
         if giv == "initial" and mrn == "exact" and dob == "exact" and not s.via_alias:
             return None
         return "given name does not agree"
+    if s.level("suffix") == "conflict":
+        return "generational suffix differs (Jr/Sr)"
+    if mrn != "exact" and fam not in FAMILY_STRONG and giv not in GIVEN_STRONG:
+        return "both name parts only approximately agree"
     if s.via_alias and dob not in ("exact", "near"):
         return "name matched through an alias but the DOB does not agree"
     if s.via_alias and dob == "near" and mrn != "exact":

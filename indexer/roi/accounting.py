@@ -95,7 +95,9 @@ def entries(s: Session, patient_id: int, start: date, end: date, *, include_all:
 def document_ids(s: Session, found: list[Entry]) -> list[int]:
     """Ids of the documents behind the listed entries (for the audit event)."""
     ids = {e.release_id for e in found}
-    rels = s.scalars(select(Release).where(Release.id.in_(ids))) if ids else []
+    if not ids:
+        return []
+    rels = s.scalars(select(Release).where(Release.id.in_(ids)))
     return sorted({d.document_id for r in rels for d in r.documents})
 
 

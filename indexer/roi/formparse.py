@@ -17,16 +17,18 @@ from datetime import date
 from intake.dates import find_dates
 
 _LABEL_LINE = re.compile(r"^\s*[A-Za-z][A-Za-z /()'#.-]{1,40}:")
+_JUNK = "_\u2014\u2013\u2018\u2019\u201c\u201d-.,:;'\"|~*\u00b0"  # what fax noise and OCR leave at line ends
 _RECIPIENT = re.compile(
-    r"(?im)^\s*(?:release\s+(?:records\s+)?to|disclose\s+to|send\s+(?:records\s+)?to|recipient(?:\s+name)?)"
-    r"\s*(?:\(recipient\))?\s*[:\-]\s*(.+)$")
+    r"(?im)^[\W_]*(?:release\s*(?:records\s*)?to|disclose\s*to|send\s*(?:records\s*)?to|recipient(?:\s+name)?)"
+    r"\s*(?:\(recipient\))?\s*[:;\-]\s*(.+)$")
 _PURPOSE = re.compile(
-    r"(?im)^\s*purpose(?:\s+of\s+(?:the\s+)?(?:disclosure|release|request|use))?\s*[:\-]\s*(.+)$")
+    r"(?im)^[\W_]*purpose(?:\s+of\s+(?:the\s+)?(?:disclosure|release|request|use))?\s*[:;\-]\s*(.+)$")
 _DISCLOSER = re.compile(
-    r"(?i)\bI\s*,?\s*(?:hereby\s+)?authori[sz]e\s+(.{3,200}?)\s*,?\s+to\s+(?:disclose|release|send|provide)\b")
-_EXPIRES = re.compile(r"(?i)\b(?:expir(?:es|ation(?:\s+date)?|ation\s+event)|will\s+expire)\b\s*(?:on\b)?\s*:?\s*")
+    r"(?i)(?<![\w])[I|l1]\s*,?\s*(?:hereby\s+)?authori[sz]e\s+(.{3,200}?)\s*,?\s*\bto\s*(?:disclose|release|send|provide)")
+_EXPIRES = re.compile(
+    r"(?i)\b(?:expir(?:es|ation(?:\s+date)?|ation\s+event)|will\s+expire)\b\W{0,2}\s*(?:on\b)?\s*:?\s*")
 _SIGNATURE_LINE = re.compile(r"(?im)^.*\bsign(?:ature|ed)\b.*$")
-_SIGNER = re.compile(r"/s/\s*([A-Z][\w'.\-]+(?:\s+[A-Z][\w'.\-]+){0,3})")
+_SIGNER = re.compile(r"/s/\s*([A-Z][\w'.\-]+(?: (?!Date\b)[A-Z][\w'.\-]+){0,3})")
 _REPRESENTATIVE = re.compile(
     r"(?im)^\s*(?:relationship\s+to\s+(?:the\s+)?patient|authority\s+to\s+act|legal\s+authority|"
     r"representative'?s?\s+authority)\s*[:\-]\s*(.+)$")
@@ -80,19 +82,30 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def clean_value(value: str) -> str:
+    """Drop tokens with no letters or digits (fax specks, stray punctuation) and trailing punctuation."""
+    tokens = [t for t in value.split() if re.search(r"[\w&]", t)]
+    return " ".join(tokens).strip(_JUNK + " ")
+
+
 def _with_continuation(text: str, match: re.Match[str]) -> str:
     """The labelled value plus wrapped continuation lines (short, unlabelled, not a list item)."""
-    value = match.group(1).strip()
+    value = clean_value(match.group(1))
     for line in text[match.end():].lstrip("\n").splitlines():
-        stripped = line.strip()
-        if not stripped or _LABEL_LINE.match(stripped) or re.match(r"^(?:\d+[.)]|[\[(|•-])", stripped):
+        if not line.strip():
             break
+        raw = line.strip().lstrip(_JUNK + " ")
+        if _LABEL_LINE.match(raw) or re.match(r"^(?:\d+[.)]|[\[(|\u2022])", raw):
+            break
+        stripped = clean_value(raw)
+        if not stripped:
+            continue  # a line of specks
         if len(stripped) > 40 and not value.endswith(","):
             break
         if stripped.isupper() and len(stripped.split()) > 2:
             break
         value = f"{value} {stripped}"
-    return value.strip(" .;")
+    return clean_value(value)
 
 
 def split_party(value: str) -> tuple[str, str | None]:
@@ -109,14 +122,18 @@ def _first_date(text: str, today: date) -> date | None:
 
 
 def _expiration(flat: str, today: date) -> tuple[date | None, str | None]:
+    """The expiration date, or else the expiration event (text up to the end of its sentence)."""
     for m in _EXPIRES.finditer(flat):
         tail = flat[m.end():m.end() + 160]
         hits = find_dates(tail[:40], "any", today)
         if hits and hits[0].start <= 3:
             return date.fromisoformat(hits[0].iso), None
-        event = re.split(r"(?<=[a-z0-9)])\.(?:\s|$)|\s(?:I\s+UNDERSTAND|Signature)\b", tail, maxsplit=1)[0]
-        event = event.strip(" .:;")
-        if 3 <= len(event) <= 150 and not event.startswith("_") and not re.match(r"(?i)date\b", event):
+        if re.match(r"\W{0,3}\d", tail):
+            return None, None  # a date the OCR garbled: the clerk enters it
+        event = re.split(r"(?<=[a-z0-9)])\.(?:\s|$)|\s(?=[A-Z]{2,}\b\W*\s[A-Z]{2,}\b)|\sSignature\b", tail,
+                         maxsplit=1)[0]
+        event = clean_value(event)
+        if 3 <= len(event) <= 150 and not re.match(r"(?i)date\b", event):
             return None, event
     return None, None
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from indexer.db.models import Base, Patient, utcnow
 from intake.errors import RefusedError
@@ -209,10 +209,18 @@ class ReleaseDocument(Base):
     doc_date: Mapped[date | None] = mapped_column(Date)
 
 
-def _immutable(_mapper: Any, _connection: Any, target: Any) -> None:
+def _refuse_update(_mapper: Any, _connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is None or session.is_modified(target, include_collections=False):
+        raise RefusedError(f"{type(target).__name__} rows are immutable; record a correction instead")
+
+
+def _refuse_delete(_mapper: Any, _connection: Any, target: Any) -> None:
     raise RefusedError(f"{type(target).__name__} rows are immutable; record a correction instead")
 
 
+# Declarative guards on the mappers (no I/O): the ORM never flushes an UPDATE or
+# DELETE of a release; a correction is a new row that references the earlier one.
 for _cls in (Release, ReleaseDocument):
-    event.listen(_cls, "before_update", _immutable)
-    event.listen(_cls, "before_delete", _immutable)
+    event.listen(_cls, "before_update", _refuse_update)
+    event.listen(_cls, "before_delete", _refuse_delete)

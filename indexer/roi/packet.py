@@ -142,8 +142,8 @@ def cover_rows(cover: Cover) -> list[tuple[str, str]]:
         rows.append(("Authorization", cover.authorization_ref))
     if cover.legal_reference:
         rows.append(("Legal reference", cover.legal_reference))
-    rows.append(("Pages", f"{cover.record_pages} pages of records in {cover.documents} document(s), "
-                          f"plus this cover sheet"))
+    rows.append(("Pages", f"{cover.record_pages} page(s) of records in {cover.documents} document(s), "
+                          "plus this cover sheet"))
     return rows
 
 

@@ -215,7 +215,7 @@ def _record(s: Session, cfg: Config, p: Plan, inp: ReleaseInput, actor: str,
 def _audit_refusal(db: Database, inp: ReleaseInput, actor: str, reason: str) -> None:
     with db.transaction() as s:
         audit(s, actor=actor, action="C", event_type="roi.release", patient_mrn=inp.mrn.strip().upper(),
-              document_ids=inp.document_ids, outcome="refused", detail=reason)
+              document_ids=inp.document_ids, outcome="failure", detail=reason)
 
 
 def release(db: Database, inp: ReleaseInput, *, actor: str, today: date) -> Outcome:
@@ -233,7 +233,7 @@ def release(db: Database, inp: ReleaseInput, *, actor: str, today: date) -> Outc
         if staged is not None:
             packet.discard(staged)
         _audit_refusal(db, inp, actor, exc.message)
-        log.warning("release refused (documents %s)", ",".join(map(str, inp.document_ids)))
+        log.info("release refused (documents %s)", ",".join(map(str, inp.document_ids)))
         raise
     except BaseException:
         if staged is not None:
@@ -258,7 +258,8 @@ class Correction:
 
 def superseded_ids(s: Session) -> set[int]:
     """Ids of releases that a later correction replaces."""
-    return {i for i in s.scalars(select(Release.corrects_release_id).where(Release.corrects_release_id.is_not(None)))}
+    ids = s.scalars(select(Release.corrects_release_id).where(Release.corrects_release_id.is_not(None)))
+    return {i for i in ids if i is not None}
 
 
 def correct(s: Session, ident: int, change: Correction, *, actor: str) -> Release:

@@ -19,10 +19,10 @@ ALL_TYPES = "all"  # the authorization covers the entire record
 
 _ABBREVIATIONS = {
     "street": "st", "avenue": "ave", "road": "rd", "suite": "ste", "boulevard": "blvd",
-    "drive": "dr", "lane": "ln", "post": "po", "office": "", "box": "box", "p": "", "o": "",
-    "north": "n", "south": "s", "east": "e", "west": "w", "incorporated": "inc", "company": "co",
+    "drive": "dr", "lane": "ln", "north": "n", "south": "s", "east": "e", "west": "w",
     "and": "&", "the": "",
 }
+_ENTITY_SUFFIXES = {"inc", "llc", "pllc", "pc", "pa", "ltd", "corp", "co", "llp", "lp", "incorporated", "company"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,12 @@ class Scope:
 
 
 def normalize_party(text: str | None) -> str:
-    """Lower-case words without punctuation, common abbreviations unified."""
-    words = re.findall(r"[a-z0-9&]+", (text or "").lower().replace("p.o.", "po"))
-    return " ".join(w for w in (_ABBREVIATIONS.get(w, w) for w in words) if w)
+    """Lower-case words without punctuation; abbreviations unified, a trailing "Inc"/"P.C." dropped."""
+    words = re.findall(r"[a-z0-9&]+", (text or "").lower().replace(".", ""))
+    words = [w for w in (_ABBREVIATIONS.get(w, w) for w in words) if w]
+    while len(words) > 1 and words[-1] in _ENTITY_SUFFIXES:
+        words.pop()
+    return " ".join(words)
 
 
 def recipient_problems(auth_name: str | None, auth_address: str | None,
@@ -85,7 +88,7 @@ def document_problems(scope: Scope, docs: Iterable[DocFacts]) -> list[str]:
     dated = scope.info_from is not None or scope.info_to is not None
     for doc in docs:
         if scope.doc_types and not scope.all_types and doc.doc_type not in scope.doc_types:
-            problems.append(f"document #{doc.id} is a {doc.doc_type}, not covered by the authorization "
+            problems.append(f"document #{doc.id} is of type {doc.doc_type}, not covered by the authorization "
                             f"({', '.join(scope.doc_types)})")
         if dated and doc.doc_date is None:
             problems.append(f"document #{doc.id} has no date, so it cannot be shown to fall in the "
@@ -123,6 +126,12 @@ def describe(docs: Sequence[DocFacts], page_count: int) -> str:
     """Brief description of what was disclosed (for the accounting): types, dates, pages."""
     types = sorted({d.doc_type.replace("_", " ") for d in docs})
     dates = sorted(d.doc_date for d in docs if d.doc_date)
-    span = f", dated {dates[0].isoformat()} to {dates[-1].isoformat()}" if dates else ""
-    noun = "document" if len(docs) == 1 else "documents"
-    return f"{len(docs)} {noun} ({', '.join(types)}){span}, {page_count} pages"
+    span = ""
+    if dates:
+        span = f", dated {dates[0].isoformat()}" + (f" to {dates[-1].isoformat()}" if dates[-1] != dates[0] else "")
+    return f"{plural(len(docs), 'document')} ({', '.join(types)}){span}, {plural(page_count, 'page')}"
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -35,7 +35,7 @@ from indexer.audit.report import (
 )
 from indexer.audit.switch import refuse_enable_if_configured_off, set_enabled, status
 from indexer.audit.trail import head, now_iso, record
-from indexer.audit.verify import VERIFY_EVENT, verify_trail
+from indexer.audit.verify import VERIFY_EVENT, guards_present, verify_trail
 from intake.errors import IntegrityError, UsageError
 from search.cli.context import AppContext, pass_app
 
@@ -100,13 +100,16 @@ def status_cmd(app: AppContext, as_json: bool) -> None:
     anchors = read_anchors(app.cfg.home)
     data = {"enabled": sw.enabled, "configured": app.cfg.audit_enabled, "events": sw.events,
             "head_seq": sw.head[0], "head_hash": sw.head[1], "anchors": len(anchors),
-            "last_anchor": anchors[-1].line().strip() if anchors else None, "switch_consistent": sw.consistent}
+            "last_anchor": anchors[-1].line().strip() if anchors else None, "switch_consistent": sw.consistent,
+            "append_only_triggers": guards_present(app.db)}
     if as_json:
         click.echo(json.dumps(data))
         return
     click.echo(f"Auditing: {'ON' if sw.enabled else 'OFF'}; {sw.events} events; "
                f"chain head seq {sw.head[0]} {sw.head[1]}")
     click.echo(f"Anchors: {len(anchors)}" + (f"; last: {data['last_anchor']}" if anchors else ""))
+    if data["append_only_triggers"] is False:
+        click.echo("Warning: the append-only triggers on audit_events are missing (dropped by hand?).")
 
 
 @audit.command("verify")
@@ -136,6 +139,9 @@ def verify_cmd(app: AppContext, extra: tuple[str, ...], as_json: bool) -> None:
                              hint="Do not repair the database. Keep a copy of it and of audit/anchors.log, "
                                   "and report to the privacy officer; see docs/audit.md.")
     write_anchor(app.cfg.home, now_head[0], now_head[1], "verify")
+    if guards_present(app.db) is False:
+        click.echo("Warning: the append-only triggers on audit_events are missing; the chain is intact, "
+                   "but find out who removed them.", err=True)
     if not as_json:
         click.echo(f"Audit trail OK: {result.checked} events, chain head seq {result.head_seq} "
                    f"{result.head_hash}; {result.anchors_checked} anchors matched.")

@@ -38,6 +38,13 @@ def scan_image(text: str, dpi: int = 200) -> Image.Image:
     return img
 
 
+def scanned_sheet(text: str, dpi: int = 150) -> Image.Image:
+    """A letter-size scanned sheet with one line of text near the top."""
+    sheet = Image.new("L", (int(8.5 * dpi), 11 * dpi), 255)
+    sheet.paste(scan_image(text, dpi), (0, dpi))
+    return sheet
+
+
 def mixed_pdf(path: Path) -> Path:
     """Page 1: digital text; page 2: a scanned image only; page 3: a scan + stamped header."""
     from reportlab.lib.utils import ImageReader
@@ -50,7 +57,7 @@ def mixed_pdf(path: Path) -> Path:
     c.showPage()
     for stamp in (False, True):
         buf = io.BytesIO()
-        scan_image("Scanned referral for Maria Gonzalez").save(buf, "PNG")
+        scanned_sheet("Scanned referral for Maria Gonzalez").save(buf, "PNG")
         c.drawImage(ImageReader(io.BytesIO(buf.getvalue())), 0, 0, 612, 792)
         if stamp:
             c.setFont("Helvetica", 8)

@@ -8,7 +8,8 @@ import pytest
 
 from intake.config import Config
 from intake.dates import find_dates, parse_date, resolve_year
-from intake.entities import EntityExtractor, urgency
+from intake.doctype import urgency
+from intake.entities import EntityExtractor
 from intake.model import Entities, PageText
 from intake.names import Gazetteer, parse_name
 

@@ -10,8 +10,11 @@ Create Date: 2026-11-23
   what the hash chain and the anchors detect.
 - The ``settings['audit.enabled']`` row exists from the start, so appends can
   lock it on PostgreSQL (see ``indexer.audit.trail``).
-- ``audit_events.document_ids`` becomes TEXT on PostgreSQL (a search event can
-  name hundreds of documents); SQLite does not enforce VARCHAR lengths.
+- ``audit_events.document_ids`` becomes TEXT (a search event can name hundreds
+  of documents).  On SQLite this rebuilds the table, so it happens *before* the
+  triggers are created.  Any later migration that rebuilds ``audit_events`` on
+  SQLite (``batch_alter_table``) drops the triggers and must re-create them
+  (``SQLITE_UP``); the audit tests check that they exist after ``heads``.
 """
 
 import sqlalchemy as sa
@@ -59,13 +62,14 @@ def _dialect() -> str:
 
 def upgrade() -> None:
     op.execute(SEED_SWITCH)
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.alter_column("document_ids", existing_type=sa.String(length=400), type_=sa.Text(),
+                              existing_nullable=False)
     dialect = _dialect()
     if dialect == "sqlite":
         for statement in SQLITE_UP:
             op.execute(statement)
     elif dialect == "postgresql":
-        op.alter_column("audit_events", "document_ids", type_=sa.Text(),
-                        existing_type=sa.String(length=400), existing_nullable=False)
         for statement in POSTGRES_UP:
             op.execute(statement)
 
@@ -78,6 +82,7 @@ def downgrade() -> None:
     elif dialect == "postgresql":
         for statement in POSTGRES_DOWN:
             op.execute(statement)
-        op.alter_column("audit_events", "document_ids", type_=sa.String(length=400),
-                        existing_type=sa.Text(), existing_nullable=False)
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.alter_column("document_ids", existing_type=sa.Text(), type_=sa.String(length=400),
+                              existing_nullable=False)
     op.execute("DELETE FROM settings WHERE key = 'audit.enabled'")

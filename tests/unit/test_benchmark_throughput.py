@@ -1,0 +1,152 @@
+"""Pure parts of the throughput benchmark: percentiles, medians, tables, verdicts, py-spy breakdown."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from intake.benchmark_throughput import (
+    HELPERS,
+    WORKER_RULES,
+    WRITER_RULES,
+    Drop,
+    Phase,
+    breakdown,
+    classify,
+    latency_summary,
+    measured,
+    median_phase,
+    percentile,
+    profile_table,
+    throughput_table,
+    verdicts,
+)
+
+
+def phase(name: str, wall: float, cpu: float = 60.0, pages: int = 100, rss: float = 500.0,
+          other: float = 0.0) -> Phase:
+    return Phase(name, pages, wall, cpu, rss, other, cores=2)
+
+
+# ----------------------------------------------------------------- percentile
+def test_percentile_matches_linear_interpolation() -> None:
+    values = [10.0, 1.0, 4.0, 3.0, 2.0]
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 50) == 3.0
+    assert percentile(values, 100) == 10.0
+    assert percentile(values, 95) == pytest.approx(4.0 + 0.8 * 6.0)  # rank 3.8 between 4 and 10
+    assert percentile([1.0, 2.0], 50) == 1.5
+
+
+def test_percentile_edge_cases() -> None:
+    assert math.isnan(percentile([], 50))
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([1.0, 2.0], 150) == 2.0  # clamped
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0, 100))
+def test_percentile_within_range_and_monotone(values: list[float], q: float) -> None:
+    p = percentile(values, q)
+    assert min(values) - 1e-6 <= p <= max(values) + 1e-6
+    assert percentile(values, min(q + 5, 100)) >= p - 1e-6
+
+
+# ----------------------------------------------------------------- phases
+def test_phase_rates() -> None:
+    p = phase("chartfile", wall=60.0, cpu=90.0, other=30.0)
+    assert p.pages_per_minute == pytest.approx(100.0)
+    assert p.cpu_util == pytest.approx(0.75)  # 90 CPU-s over 60 s x 2 cores
+    assert p.cpu_per_page == pytest.approx(0.9)
+    assert p.other_load == pytest.approx(0.25)
+    assert math.isnan(phase("x", wall=0.0).pages_per_minute)
+
+
+def test_median_phase_takes_each_field_median() -> None:
+    runs = [phase("c", 10.0, rss=300), phase("c", 30.0, rss=100), phase("c", 20.0, rss=200)]
+    runs[2].failures = 1
+    m = median_phase(runs)
+    assert (m.wall, m.peak_rss_mb, m.failures, m.pages) == (20.0, 200.0, 1, 100)
+
+
+def test_throughput_table_ratios_against_the_limit() -> None:
+    table = throughput_table([phase("limit-native", 60.0, cpu=100.0), phase("chartfile", 80.0, cpu=125.0)])
+    lines = table.splitlines()
+    assert lines[0].startswith("| engine |") and len(lines) == 4
+    assert "| limit-native | 100 | 60.0 | 100.0 | 100% | 1.00 | 100% |" in lines[2]
+    assert "| chartfile | 100 | 80.0 | 75.0 | 75% | 1.25 | 80% |" in lines[3]
+
+
+def test_verdicts_pass_and_fail() -> None:
+    lat = latency_summary([Drop("a", 4.0, 2.5, 3.0), Drop("b", 3.0, 2.0, 2.5)])
+    good = verdicts([phase("limit-native", 60.0), phase("chartfile", 65.0), phase("ocrmypdf", 90.0)], lat)
+    assert [v.split()[0] for v in good] == ["PASS", "info", "PASS", "PASS", "PASS"]
+    slow = phase("chartfile", 120.0, rss=2000.0)
+    bad = verdicts([phase("limit-native", 60.0), slow, phase("ocrmypdf", 90.0)],
+                   latency_summary([Drop("a", 9.0, 2.0, 2.0)]))
+    assert [v.split()[0] for v in bad] == ["FAIL", "info", "FAIL", "FAIL", "FAIL"]
+    assert "50% of the tesseract limit" in bad[0]
+
+
+def test_latency_summary_excess_is_latency_minus_ocr() -> None:
+    s = latency_summary([Drop(str(i), 3.0 + i, 2.0, 2.5) for i in range(5)])
+    assert s["latency_median"] == 5.0
+    assert s["excess_median"] == 3.0
+    assert s["excess_p95"] == pytest.approx(percentile([1.0, 2.0, 3.0, 4.0, 5.0], 95))
+    assert s["excess_prepared_p95"] == pytest.approx(s["excess_p95"] - 0.5)
+
+
+# ----------------------------------------------------------------- measuring
+def test_measured_counts_child_cpu_and_memory() -> None:
+    out: list[Phase] = []
+    burn = "import time\nt=time.process_time()\nx=bytearray(50_000_000)\nwhile time.process_time()-t<0.4: pass"
+    with measured("burn", pages=4, cores=1, out=out):
+        subprocess.run([sys.executable, "-c", burn], check=True)
+        time.sleep(0.05)
+    (p,) = out
+    assert p.cpu >= 0.35
+    assert p.wall >= p.cpu * 0.9
+    assert p.peak_rss_mb >= 40  # the 50 MB buffer was seen by the 0.1 s sampler
+
+
+# ----------------------------------------------------------------- py-spy breakdown
+WRITER = 'process 1:"chartfile ingest"'
+WORKER = 'process 2:"python -c forkserver"'
+
+
+def test_classify_first_matching_rule_wins() -> None:
+    stack = "main (search/cli/main.py:1);_commit (indexer/service.py:9);record_extracted (indexer/filing.py:3);" \
+            "record (indexer/audit/trail.py:5)"
+    assert classify(stack, WRITER_RULES) == "audit events"
+    assert classify("pump (indexer/service.py:2);wait (multiprocessing/connection.py:1)", WRITER_RULES) \
+        == "waiting for workers"
+    assert classify("read_one_page (intake/workers.py:1);image_to_osd (pytesseract.py:2);save (PIL/Image.py:3)",
+                    WORKER_RULES) == "OSD: write temp image"
+    assert classify("nothing we know", WORKER_RULES) == "other"
+
+
+def test_breakdown_splits_roles_and_skips_helper_threads() -> None:
+    raw = "\n".join([
+        f"{WRITER};main (search/cli/main.py:1);pump (indexer/service.py:2) 300",
+        f"{WRITER};main (search/cli/main.py:1);upsert (indexer/searchindex.py:3) 50",
+        f"{WRITER};_bootstrap (threading.py:1);run (threading.py:2) 999",
+        f"{WRITER};{WORKER};_worker_main (intake/pool.py:1);read_one_page (intake/workers.py:2);"
+        "ocr (intake/_exec/tesseract.py:3);image_to_data (pytesseract.py:4) 200",
+        f"{WRITER};{WORKER};main (multiprocessing/forkserver.py:1);select (selectors.py:2) 100",
+        "garbage line without count",
+    ])
+    got = breakdown(raw, rate=100)
+    assert got["writer"] == {"waiting for workers": 3.0, "index: Whoosh write + commit": 0.5}
+    assert got["workers"] == {"OCR: tesseract": 2.0}
+    assert got["helpers"] == {HELPERS: 1.0}
+
+
+def test_profile_table_sorted_with_shares_and_per_unit() -> None:
+    table = profile_table({"a": 1.0, "b": 3.0}, per=4, unit="page").splitlines()
+    assert table[2] == "| b | 3.0 | 75% | 750 |"
+    assert table[3] == "| a | 1.0 | 25% | 250 |"
