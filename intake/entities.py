@@ -36,7 +36,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "FIRST": ("first name", "given name"),
     "MI": ("mi", "m.i.", "middle initial", "middle name"),
     "DOB": ("dob", "d.o.b.", "d.o.b", "date of birth", "birth date", "birthdate", "born",
-            "dob/age", "birth dt"),
+            "dob/age", "birth dt", "d0b", "do8", "d.0.b.", "birthdare", "date of blrth"),
     "MRN": ("mrn", "medical record number", "medical record #", "medical record no",
             "med rec #", "med rec no", "med rec", "mr #", "chart #", "chart no", "chart no.",
             "chart number", "chart id", "patient id", "pt id", "patient #", "lab pt id",
@@ -66,7 +66,7 @@ COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "prov
                   "physician", "attending", "reported", "collected", "dos", "mi",
                   "gender", "born", "sender", "effective", "received", "printed", "sent"}
 DOC_DATE_RANK = {"DATE1": 1, "DATE2": 2, "DATE3": 3}
-_SEP = " \t:#.-_…"
+_SEP = " \t:;#.,-_…"
 _LINE_STOP = re.compile(r"\s{3,}|\t|\|")
 _HEADER_HINT = re.compile(r"(?i)\b(from|to|fax|p\.?\s*\d+\s*/\s*\d+|p\.\s*\d+|page\s*\d+|pg\s*\d+)\b"
                           r"|->|#\s*\d|\d{10}")
@@ -169,7 +169,8 @@ class EntityExtractor:
         out = _Page(PageEntities(page.number))
         out.entities.is_cover = doctype.is_cover(text, self._doctypes)
         skip = _header_footer_spans(text)
-        hits = [h for h in self._rules.find(text) if _label_ok(text, h)]
+        view = _label_view(text)
+        hits = [h for h in self._rules.find(view) if _label_ok(view, h)]
         self._labelled(page.number, text, hits, out)
         self._dates(page.number, text, hits, skip, out)
         self._own_mrns(page.number, text, out)
@@ -293,6 +294,16 @@ def _tolerant_mrn_regex(pattern: str) -> re.Pattern[str] | None:
                      for c in m.group(1))
     return re.compile(rf"(?<![A-Za-z0-9])(?P<prefix>{prefix})[\s\-]?"
                       rf"(?P<body>[0-9OoQDIl|SsBZzG]{{{m.group(2)}}})(?![A-Za-z0-9])")
+
+
+_OCR_ABBREV_COMMA = re.compile(r"(?<=\b[A-Za-z])[,;](?=[A-Za-z][.,;])")
+_OCR_COLON = re.compile(r"(?<=[A-Za-z#)])\s?;(?=\s|$)", re.MULTILINE)
+
+
+def _label_view(text: str) -> str:
+    """Same-length copy of ``text`` with OCR slips in labels repaired ("D,O.B." / "Sex;")."""
+    text = _OCR_ABBREV_COMMA.sub(".", text)
+    return _OCR_COLON.sub(lambda m: m.group(0).replace(";", ":"), text)
 
 
 def _label_ok(text: str, hit: Hit) -> bool:

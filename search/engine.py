@@ -30,6 +30,7 @@ from indexer.searchindex import SearchIndex, decode_body, guarded
 from intake.config import Config
 from intake.errors import InputError
 from search.columns import ColumnCache
+from search.filters import DocSetCache
 from search.names import NameVocabulary
 from search.query import ParsedQuery, parse_query
 from search.snippets import make_snippet
@@ -41,6 +42,7 @@ MAX_PAGE_SIZE = 500
 MAX_DEPTH = 10_000  # page * page_size: deeper paging means the search should be narrowed
 TOP_SENDERS = 10
 MAX_FALLBACK_WORDS = 4
+FULL_COUNT_LIMIT = 20_000  # relevance searches expected to match more are not counted exactly
 
 
 @dataclass
@@ -86,13 +88,15 @@ class Results:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
+    total_exact: bool = True  # False: a very common word; total is Whoosh's estimate
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "total": self.total, "page": self.page, "page_size": self.page_size,
+        return {"query": self.query, "total": self.total, "total_exact": self.total_exact,
+                "page": self.page, "page_size": self.page_size,
                 "pages": self.pages, "sort": self.sort, "notes": self.notes,
                 "facets": {k: [{"value": v, "count": n} for v, n in rows] for k, rows in self.facets.items()},
                 "elapsed_ms": round(self.elapsed_ms, 1), "hits": [h.to_dict() for h in self.hits]}
@@ -134,6 +138,7 @@ class SearchEngine:
         self._dir_id: tuple[int, int] | None = None
         self._lock = threading.Lock()
         self._columns = ColumnCache()
+        self._filters = DocSetCache()
         self._names: tuple[tuple[str, ...], NameVocabulary] | None = None
 
     def close(self) -> None:
@@ -210,7 +215,18 @@ class SearchEngine:
             if sort == "auto":
                 sort = "relevance" if parsed.scored else "newest"
             reader = searcher.reader()
-            if sort == "relevance":
+            if parsed.plan is not None:  # exact filters only: cached sets, no scoring
+                sort = "oldest" if sort == "oldest" else "newest"
+                docs = self._filters.evaluate(reader, parsed.plan)
+                ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
+                top = [(d, 0.0) for d in ordered[start:]]
+            elif sort == "relevance" and parsed.query.estimate_size(reader) > FULL_COUNT_LIMIT:
+                # very common words: best matches only (Whoosh skips low-scoring blocks), count estimated
+                res = searcher.search(parsed.query, limit=stop)
+                top = [(d, float(score)) for score, d in res.top_n[start:]]
+                return parsed, self._page(searcher, parsed, top, None, res.estimated_length(), page, page_size,
+                                          sort, facets=False)
+            elif sort == "relevance":
                 collector = _AllAndTop(limit=stop)
                 searcher.search_with_collector(parsed.query, collector)
                 docs = collector.docs
@@ -219,13 +235,22 @@ class SearchEngine:
                 docs = list(searcher.docs_for_query(parsed.query))
                 ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
                 top = [(d, 0.0) for d in ordered[start:]]
-            hits = [self._hit(searcher.stored_fields(d), score, parsed) for d, score in top]
-            facet_rows = {}
-            if facets:
-                facet_rows = {"type": _facet_rows(self._columns.counts(reader, "doc_type", docs), None),
+            return parsed, self._page(searcher, parsed, top, docs, len(docs), page, page_size, sort, facets)
+
+    def _page(self, searcher: Searcher, parsed: ParsedQuery, top: list[tuple[int, float]], docs: list[int] | None,
+              total: int, page: int, page_size: int, sort: str, facets: bool) -> Results:
+        """Results for the documents on this page; facets over ``docs`` (every match) when known."""
+        hits = [self._hit(searcher.stored_fields(d), score, parsed) for d, score in top]
+        results = Results(query="", total=total, hits=hits, page=page, page_size=page_size, sort=sort,
+                          total_exact=docs is not None)
+        if docs is None:
+            results.notes.append(f"About {total:,} documents match; the best matches are shown. Counts by "
+                                 "type and sender appear for narrower searches (add type:, from: or date:).")
+        elif facets:
+            reader = searcher.reader()
+            results.facets = {"type": _facet_rows(self._columns.counts(reader, "doc_type", docs), None),
                               "sender": _facet_rows(self._columns.counts(reader, "sender_facet", docs), TOP_SENDERS)}
-        return parsed, Results(query="", total=len(docs), hits=hits, page=page, page_size=page_size, sort=sort,
-                               facets=facet_rows)
+        return results
 
     @staticmethod
     def _hit(stored: dict[str, Any], score: float, parsed: ParsedQuery) -> Hit:

@@ -59,7 +59,8 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     """Alembic configuration pointing at the bundled migration scripts."""
     acfg = AlembicConfig()
     acfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    acfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser interpolation: a literal '%' (encoded socket path, password) must be doubled
+    acfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return acfg
 
 

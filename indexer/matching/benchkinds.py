@@ -59,8 +59,12 @@ class CaseMaker:
 
     def _one(self, rng: random.Random, row: Row, p: Person, kind: str, fileable: bool = True) -> Case:
         e = single(p, rng)
-        twin = row["mrn"] in self.twin_mrns
-        return Case(kind, e, [Truth((1, len(e.pages)), self.pid[row["mrn"]], fileable and not twin)])
+        return Case(kind, e, [Truth((1, len(e.pages)), self.pid[row["mrn"]], fileable and self.ok(row, p))])
+
+    def ok(self, row: Row, p: Person) -> bool:
+        """Not a twin, and not registered twice unless the document names the chart by MRN."""
+        dups = {m for g in self.groups.get("duplicate_chart", []) for m in g}
+        return row["mrn"] not in self.twin_mrns and (row["mrn"] not in dups or p.mrn == row["mrn"])
 
     def _stranger(self) -> Row:
         """A person not in the roster."""
@@ -78,17 +82,17 @@ class CaseMaker:
 
     # kinds
     def k_clean(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         return self._one(rng, row, person_from(row, rng), "clean")
 
     def k_mrn_and_name(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng, mrn_rate=1.0)
         p.dob = None
         return self._one(rng, row, p, "mrn_and_name")
 
     def k_ocr_typo_name(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng)
         if rng.random() < 0.5:
             p.family = ocr_name_typo(rng, p.family)
@@ -147,7 +151,7 @@ class CaseMaker:
 
     def k_swapped_dob(self, rng: random.Random) -> Case:
         for _ in range(50):
-            row = self._pick(rng, )
+            row = self._pick(rng)
             d = dt.date.fromisoformat(row["dob"])
             if d.day <= 12 and d.day != d.month:
                 p = person_from(row, rng)
@@ -156,21 +160,22 @@ class CaseMaker:
         return self.k_clean(rng)
 
     def k_ocr_dob_digit(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng)
         p.dob = confusable_dob(rng, row["dob"]) or row["dob"]
         return self._one(rng, row, p, "ocr_dob_digit")
 
     def k_ocr_mrn_digit(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng, mrn_rate=1.0)
         p.mrn = ocr_digit(rng, row["mrn"], start=2)
         if rng.random() < 0.3:
             p.dob = None
-        return self._one(rng, row, p, "ocr_mrn_digit", fileable=p.dob is not None)
+        # the slip may produce another patient's MRN: then the document is contradictory
+        return self._one(rng, row, p, "ocr_mrn_digit", fileable=p.dob is not None and p.mrn not in self.by_mrn)
 
     def k_swapped_name_order(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng)
         p.family, p.given = p.given, p.family
         return self._one(rng, row, p, "swapped_name_order")
@@ -184,13 +189,13 @@ class CaseMaker:
         return self._one(rng, row, person_from(row, rng), "twins", fileable=False)
 
     def k_foreign_mrn_only(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng, mrn_rate=0.0)
         p.foreign = f"VC{rng.randint(0, 999999):06d}"
         return self._one(rng, row, p, "foreign_mrn_only", fileable=False)
 
     def k_foreign_plus_own_mrn(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng, mrn_rate=1.0)
         p.foreign = f"H{rng.randint(0, 99999999):08d}"
         return self._one(rng, row, p, "foreign_plus_own_mrn")
@@ -201,7 +206,7 @@ class CaseMaker:
         return Case("unknown_patient", e, [Truth((1, len(e.pages)), None, False)])
 
     def k_unknown_same_name(self, rng: random.Random) -> Case:
-        row = self._pick(rng, "same_name_diff_dob") if rng.random() < 0.5 else self._pick(rng, )
+        row = self._pick(rng, "same_name_diff_dob") if rng.random() < 0.5 else self._pick(rng)
         s = self._stranger()
         p = person_from(s, rng, mrn_rate=0.0)
         p.family, p.given = row["family_name"], row["given_name"]
@@ -209,7 +214,7 @@ class CaseMaker:
         return Case("unknown_same_name", e, [Truth((1, len(e.pages)), None, False)])
 
     def k_two_patients_one_doc(self, rng: random.Random) -> Case:
-        a, b = self._pick(rng, ), self._pick(rng, )
+        a, b = self._pick(rng), self._pick(rng, )
         pa, pb = person_from(a, rng), person_from(b, rng)
         page = pages_for(pa, 1, 1, rng)[0]
         other = pages_for(pb, 1, 1, rng)[0]
@@ -219,13 +224,13 @@ class CaseMaker:
         return Case("two_patients_one_doc", entities_of([pa, pb], [page]), [Truth((1, 1), None, False)])
 
     def k_name_only(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng, mrn_rate=0.0)
         p.dob = None
         return self._one(rng, row, p, "name_only", fileable=False)
 
     def k_wrong_dob(self, rng: random.Random) -> Case:
-        row = self._pick(rng, )
+        row = self._pick(rng)
         p = person_from(row, rng)
         d = dt.date.fromisoformat(row["dob"]) + dt.timedelta(days=rng.randint(400, 4000))
         p.dob = d.isoformat()
@@ -235,14 +240,17 @@ class CaseMaker:
         """Cover page + two or three patients' documents back to back."""
         cover = PageEntities(page=1, is_cover=True)
         pages, truth, people = [cover], [], []
+        seen: set[str] = set()
         for n in range(3 if rng.random() < 0.3 else 2):
-            row = self._pick(rng, )
+            row = self._pick(rng)
+            while row["mrn"] in seen:  # the same patient twice in a row would be one document
+                row = self._pick(rng)
+            seen.add(row["mrn"])
             p = person_from(row, rng)
             first = len(pages) + 1
             count = rng.choice((1, 1, 2, 3))
             pages += pages_for(p, first, count, rng)
-            ok = row["mrn"] not in self.twin_mrns
-            truth.append(Truth((1 if n == 0 else first, first + count - 1), self.pid[row["mrn"]], ok))
+            truth.append(Truth((1 if n == 0 else first, first + count - 1), self.pid[row["mrn"]], self.ok(row, p)))
             people.append(p)
         return Case("batch_fax", entities_of(people, pages), truth)
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
 from indexer.audit.switch import apply_config as apply_audit_config
 from indexer.db.engine import Database, is_initialised
@@ -68,3 +71,28 @@ def fail(exc: ChartfileError) -> None:
     if exc.hint:
         click.echo(f"Hint: {exc.hint}", err=True)
     sys.exit(exc.exit_code)
+
+
+def audited_export(app: AppContext, event_type: str, rows: Callable[[Session], Iterable[dict[str, Any]]],
+                   output: Path | None, detail: str) -> int:
+    """Record the export in the audit trail first, then stream JSON lines to a file or stdout.
+
+    A file is written under a temporary name and renamed only when complete, so
+    a failed export never leaves a half-written file that looks finished.
+    """
+    from indexer.audit import record as audit
+
+    where = "file" if output is not None else "stdout"
+    with app.db.transaction() as s:
+        audit(s, actor=app.user, action="E", event_type=event_type, detail=f"{detail} to {where}")
+    with app.db.session() as s:
+        if output is None:
+            return echo_json_lines(rows(s), sys.stdout)
+        tmp = output.with_name(f".{output.name}.part")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                n = echo_json_lines(rows(s), fh)
+            os.replace(tmp, output)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return n

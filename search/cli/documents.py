@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from indexer.audit import record as audit
 from indexer.exports import iter_documents
 from indexer.review import refile_document
-from search.cli.context import AppContext, echo_json_lines, pass_app
+from search.cli.context import AppContext, audited_export, pass_app
 
 
 @click.group("documents")
@@ -25,14 +23,7 @@ def documents() -> None:
 @pass_app
 def export_cmd(app: AppContext, fmt: str, output: Path | None) -> None:
     """One JSON object per document (see README for the fields)."""
-    with app.db.session() as s:
-        if output is not None:
-            with open(output, "w", encoding="utf-8") as fh:
-                n = echo_json_lines(iter_documents(s), fh)
-        else:
-            n = echo_json_lines(iter_documents(s), sys.stdout)
-    with app.db.transaction() as s:
-        audit(s, actor=app.user, action="E", event_type="export.documents", detail=f"{n} documents, {fmt}")
+    audited_export(app, "export.documents", iter_documents, output, f"documents, {fmt}")
 
 
 @documents.command("refile")

@@ -15,7 +15,7 @@ from indexer.audit import formats, trail
 from indexer.audit.query import SORT_FIELDS, EventFilter, stream_events
 from intake.errors import ExitCode
 from tests.conftest import run_chartfile
-from tests.integration.test_audit_helpers import events, open_db
+from tests.integration.test_audit_helpers import clone_home, events, open_db
 
 # (ts, actor, action, event_type, patient_mrn, document_ids, outcome, detail)
 FIXTURE = [
@@ -30,12 +30,14 @@ FIXTURE = [
 ]
 
 
-@pytest.fixture
-def trail_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A data home whose trail holds FIXTURE (seq 1..7) with controlled timestamps."""
+@pytest.fixture(scope="module")
+def trail_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data home whose trail holds FIXTURE (seq 1..7) with controlled timestamps (built once)."""
+    home = tmp_path_factory.mktemp("audit-export") / "home"
+    home.mkdir()
     db = open_db(home)
     clock = iter(f[0] for f in FIXTURE)
-    with monkeypatch.context() as m:
+    with pytest.MonkeyPatch.context() as m:
         m.setattr(trail, "now_iso", lambda: next(clock))
         with db.transaction() as s:
             for _ts, actor, action, etype, mrn, docs, outcome, detail in FIXTURE:
@@ -43,6 +45,12 @@ def trail_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                              document_ids=docs, outcome=outcome, detail=detail)
     db.dispose()
     return home
+
+
+@pytest.fixture
+def trail_home(trail_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the template for one test."""
+    return clone_home(trail_template, tmp_path / "home")
 
 
 def export_jsonl(home: Path, *args: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,12 @@ def raw(home: Path) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+def clone_home(template: Path, dest: Path) -> Path:
+    """A copy of a prepared data home (database closed and checkpointed, anchors, settings)."""
+    shutil.copytree(template, dest, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+    return dest
 
 
 def drop_guards(home: Path) -> None:

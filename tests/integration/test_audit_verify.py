@@ -13,12 +13,14 @@ from indexer.audit.verify import guards_present
 from indexer.db.models import AuditEvent
 from intake.errors import ExitCode
 from tests.conftest import run_chartfile
-from tests.integration.test_audit_helpers import add_events, drop_guards, events, open_db, raw
+from tests.integration.test_audit_helpers import add_events, clone_home, drop_guards, events, open_db, raw
 
 
-@pytest.fixture
-def trail(home: Path) -> Path:
-    """A home with 12 chained events, anchored at seq 12, and the guard triggers removed."""
+@pytest.fixture(scope="module")
+def trail_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with 12 chained events, anchored at seq 12, and the guard triggers removed (built once)."""
+    home = tmp_path_factory.mktemp("audit-verify") / "home"
+    home.mkdir()
     db = open_db(home)
     add_events(db, 12)
     last = events(home)[-1]
@@ -26,6 +28,11 @@ def trail(home: Path) -> Path:
     db.dispose()
     drop_guards(home)
     return home
+
+
+@pytest.fixture
+def trail(trail_template: Path, tmp_path: Path) -> Path:
+    return clone_home(trail_template, tmp_path / "home")
 
 
 def verify(home: Path, *extra: str) -> tuple[int, str]:

@@ -165,7 +165,7 @@ def test_memory_does_not_grow_with_the_trail() -> None:
     assert peak < 500_000, f"peak {peak} bytes for {n} events"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(n=st.integers(min_value=2, max_value=25), data=st.data())
 def test_any_single_mutation_is_detected(n: int, data: st.DataObject) -> None:
     rows = make_chain(n)
