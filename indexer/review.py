@@ -45,6 +45,9 @@ def open_item(s: Session, item_id: int) -> ReviewItem:
         raise NotFoundError(f"no review item {item_id}")
     if item.state != "open":
         raise RefusedError(f"review item {item_id} was already resolved ({item.resolution})")
+    if item.kind == "roi_draft":
+        raise RefusedError(f"review item {item_id} is a draft ROI authorization",
+                           hint="Check it against the paper form, then: chartfile roi authorization confirm ID")
     return item
 
 

@@ -99,6 +99,8 @@ def ingest(cfg: Config, db: Database, files: list[Path],
             for resumed in recover(db, cfg):
                 service.enqueue(resumed)
             queue = deque((path, 0) for path in files)
+            if queue or not service.idle():
+                service.start()
             while True:
                 if stop_event is not None and stop_event.is_set() and service.feeding:
                     log.warning("stop requested: %d files not taken", len(queue))
@@ -162,6 +164,7 @@ class WatchLoop:
             pending = recover(self.db, self.cfg, inbox=self.watcher.inbox)
             for item_id in pending:
                 self.service.enqueue(item_id)
+            self.service.start()
             self.watcher.start()
             self.started.set()
             log.info("watch started; %d unfinished items resumed", len(pending))

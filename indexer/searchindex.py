@@ -60,6 +60,7 @@ LOCK_TIMEOUT = 30.0  # seconds a writer waits for the index lock before giving u
 SMALL_BATCH = 200  # commits of at most this many documents skip merging ...
 MAX_SEGMENTS = 12  # ... unless the index already has this many segments
 BATCH = 1000  # documents read from the database per batch during a rebuild
+WRITE_LOCK = f"{windex._DEF_INDEX_NAME}_WRITELOCK"  # the file lock Whoosh's writers take
 REBUILD_HINT = ("Run 'chartfile index rebuild': the database is intact and the index is rebuilt from it.")
 CORRUPTION_ERRORS: tuple[type[BaseException], ...] = (
     windex.IndexError, OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
@@ -76,10 +77,17 @@ def guarded(what: str) -> Iterator[None]:
         raise IntegrityError(f"The search index is locked by another writer ({what}).",
                              hint="Only the intake service writes the index; wait and retry. "
                                   + REBUILD_HINT) from exc
-    except CORRUPTION_ERRORS as exc:
+    except Exception as exc:
+        if not _is_index_failure(exc):
+            raise
         log.error("search index unreadable during %s: %s", what, type(exc).__name__)
         raise IntegrityError(f"The search index is damaged or unreadable ({what}: {type(exc).__name__}).",
                              hint=REBUILD_HINT) from exc
+
+
+def _is_index_failure(exc: BaseException) -> bool:
+    """Errors that mean the index files are damaged (raised by Whoosh or by reading its files)."""
+    return isinstance(exc, CORRUPTION_ERRORS) or type(exc).__module__.startswith("whoosh")
 
 
 class SearchIndex:
@@ -210,7 +218,7 @@ class SearchIndex:
         shutil.rmtree(old, ignore_errors=True)
         lock = None
         if self.dir.exists():
-            lock = FileStorage(str(self.dir)).lock("WRITELOCK")
+            lock = FileStorage(str(self.dir)).lock(WRITE_LOCK)
             if not _acquire(lock, LOCK_TIMEOUT):
                 raise IntegrityError("The search index is locked by another writer; it was not replaced.",
                                      hint="Wait for the writer to finish and retry.")

@@ -128,6 +128,10 @@ class IntakeService:
             self._pool.reinit((self.cfg, gazetteer(self.db)))
         return self._pool
 
+    def start(self) -> None:
+        """Start the workers now (they take a few seconds to be ready) rather than at the first file."""
+        self._ensure_pool()
+
     def roster(self) -> Roster:
         if self._roster is None:
             with self.db.session() as s:

@@ -232,6 +232,12 @@ def run_samples(args: argparse.Namespace, cfg: Config, t: Tally) -> list[tuple[P
             for p, cpu_s in read:
                 t.cpu[f"{rec['format']} ({p.source})"].append(cpu_s)
         fmt = rec["format"]
+        if args.dump and not args.text_only:
+            args.dump.mkdir(parents=True, exist_ok=True)
+            for page, truth_text in zip(pages, rec["page_texts"], strict=False):
+                stem = args.dump / f"{rec['file']}.p{page.number}"
+                stem.with_suffix(".ocr.txt").write_text(page.text, encoding="utf-8")
+                stem.with_suffix(".gt.txt").write_text(truth_text, encoding="utf-8")
         for page, truth_text, gt in zip(pages, rec["page_texts"], rec["pages"], strict=False):
             doc = rec["documents"][gt["document"]]
             if args.text_only:
@@ -358,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-corpus", action="store_true")
     ap.add_argument("--faxes", type=Path, help="use this generated fax dir (ground_truth.jsonl)")
     ap.add_argument("--roster", type=Path, help="roster CSV for --faxes")
+    ap.add_argument("--dump", type=Path, help="write OCR and ground-truth text per page here")
     ap.add_argument("--clean", action="store_true", help="samples without noise")
     ap.add_argument("--text-only", action="store_true", help="entities on ground-truth text")
     ap.add_argument("--ablate", action="store_true", help="preprocessing ablation table")

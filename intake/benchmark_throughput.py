@@ -491,7 +491,7 @@ def latency_set(work: Path, roster: Path, count: int, seed: int) -> list[tuple[P
 
 
 # ------------------------------------------------------------------ profile (py-spy)
-Rule = tuple[str, tuple[str, ...]]  # (label, substrings that must all occur in the stack); first match wins
+Rule = tuple[str, tuple[str, ...]]  # (label, substrings all in the stack, "!x": x not in it); first match wins
 HELPERS = "helper processes (idle)"
 WRITER_RULES: tuple[Rule, ...] = (
     ("imports (one-time)", ("_find_and_load",)),
@@ -518,7 +518,7 @@ WRITER_RULES: tuple[Rule, ...] = (
 )
 WORKER_RULES: tuple[Rule, ...] = (
     (HELPERS, ("resource_tracker.py",)),
-    (HELPERS, ("forkserver.py", "main (multiprocessing/forkserver")),
+    (HELPERS, ("main (multiprocessing/forkserver", "!_serve_one")),
     ("imports (one-time)", ("_find_and_load",)),
     ("OSD: write temp image", ("image_to_osd", "save (PIL")),
     ("OSD: tesseract --psm 0", ("image_to_osd",)),
@@ -543,7 +543,7 @@ WORKER_RULES: tuple[Rule, ...] = (
 
 def classify(stack: str, rules: Sequence[Rule]) -> str:
     for label, needles in rules:
-        if all(n in stack for n in needles):
+        if all((n[1:] not in stack) if n.startswith("!") else (n in stack) for n in needles):
             return label
     return "other"
 

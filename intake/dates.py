@@ -4,8 +4,10 @@ Handles ``03/04/1957``, ``3-4-57``, ``1957-03-04``, ``03.04.1957``,
 ``Mar 4, 1957``, ``4 March 1957``, ``04-MAR-1957`` and ``19570304`` is left
 alone (too ambiguous).  OCR-confusable characters in the digit positions
 (O/o/Q/D->0, l/I/|/i->1, S/s->5, B->8, Z/z->2, G->6) are repaired.
-Two-digit years are resolved by purpose: birth dates are never in the future,
-document dates fall in the last 80 years / next year.
+:func:`header_footer_spans` finds fax transmission header lines and print
+footers, whose dates are never a document date.  Two-digit years are
+resolved by purpose: birth dates are never in the future, document dates
+fall in the last 80 years / next year.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ DATE_RE = re.compile(
     rf")(?![\w/\-]|\.\d)",
     re.IGNORECASE,
 )
+
+
+_HEADER_HINT = re.compile(r"(?i)\b(from|to|fax|p\.?\s*\d+\s*/\s*\d+|p\.\s*\d+|page\s*\d+|pg\s*\d+)\b"
+                          r"|->|#\s*\d|\d{10}")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?\b")
+_FOOTER = re.compile(r"(?i)^\s*(printed|page\s+\d+\s+of\s+\d+)")
 
 
 @dataclass(frozen=True)
@@ -130,3 +138,18 @@ def parse_date(raw: str, purpose: str = "any", today: date | None = None) -> str
     """ISO date for one date string, or None."""
     hits = find_dates(raw.strip(), purpose, today)
     return hits[0].iso if hits else None
+
+
+def header_footer_spans(text: str) -> list[tuple[int, int]]:
+    """Fax transmission header lines (top of page) and print footers."""
+    spans = []
+    pos = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = pos + len(line)
+        head = i < 3 and _TIME.search(line) and _HEADER_HINT.search(line)
+        if head or _FOOTER.match(line) or (i >= len(lines) - 3 and _TIME.search(line)
+                                           and "page" in line.lower()):
+            spans.append((pos, end))
+        pos = end + 1
+    return spans

@@ -68,10 +68,6 @@ COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "prov
 DOC_DATE_RANK = {"DATE1": 1, "DATE2": 2, "DATE3": 3}
 _SEP = " \t:;#.,-_…"
 _LINE_STOP = re.compile(r"\s{3,}|\t|\|")
-_HEADER_HINT = re.compile(r"(?i)\b(from|to|fax|p\.?\s*\d+\s*/\s*\d+|p\.\s*\d+|page\s*\d+|pg\s*\d+)\b"
-                          r"|->|#\s*\d|\d{10}")
-_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?\b")
-_FOOTER = re.compile(r"(?i)^\s*(printed|page\s+\d+\s+of\s+\d+)")
 _CONTACT_CONTEXT = re.compile(r"(?i)emergency contact|guarantor|responsible party|relationship"
                               r"|spouse|insured|subscriber|next of kin")
 _SEX_VALUE = re.compile(r"(?i)^(female|male|f|m|x|nonbinary|non-binary|other|unknown|u)\b")
@@ -79,10 +75,6 @@ _SEX_BOX = re.compile(r"(?i)[\[(|]\s*[x✓✔]\s*[\])|]\s*(female|male|f|m)\b")
 _ID_VALUE = re.compile(r"^\(?[A-Za-z0-9][A-Za-z0-9\-]{2,19}")
 _PAREN = re.compile(r"^\s*\([^)]{0,40}\)")
 _PHONE_FAX_LABEL = re.compile(r"(?i)\b(fax|fx|f)\s*(#|no\.?|number)?\s*[:.]?\s*$")
-_ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
-                        r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
-                        r"orthopedics|cardiology|pediatrics|plan|insurance|law|llp|llc|inc|"
-                        r"services|care|behavioral|physicians|surgery|diagnostics)\b")
 
 
 @dataclass
@@ -168,7 +160,7 @@ class EntityExtractor:
             return _Page(PageEntities(page.number, is_blank=True))
         out = _Page(PageEntities(page.number))
         out.entities.is_cover = doctype.is_cover(text, self._doctypes)
-        skip = _header_footer_spans(text)
+        skip = dates.header_footer_spans(text)
         view = _label_view(text)
         hits = [h for h in self._rules.find(view) if _label_ok(view, h)]
         self._labelled(page.number, text, hits, out)
@@ -177,7 +169,7 @@ class EntityExtractor:
         self._gazetteer_names(page.number, text, out)
         self._phones(page.number, text, skip, out)
         if out.sender is None:
-            out.sender = _letterhead_org(text, skip)
+            out.sender = names.letterhead_org(text, skip)
         return out
 
     def _labelled(self, number: int, text: str, hits: list[Hit], out: _Page) -> None:
@@ -205,7 +197,7 @@ class EntityExtractor:
             elif hit.kind == "SEX" and out.sex is None:
                 out.sex = _sex(value)
             elif hit.kind == "PROVIDER" and out.provider is None:
-                out.provider = _clean_person(value)
+                out.provider = names.clean_person(value)
             elif hit.kind == "FROM" and out.sender is None and not _PHONE_FAX_LABEL.search(value):
                 out.sender = value.strip()[:120] or None
         if "LAST" in parts and "FIRST" in parts:
@@ -361,21 +353,6 @@ def _contact_context(text: str, pos: int) -> bool:
     return bool(_CONTACT_CONTEXT.search(text[prev_start:end]))
 
 
-def _header_footer_spans(text: str) -> list[tuple[int, int]]:
-    """Fax transmission header lines (top of page) and print footers."""
-    spans = []
-    pos = 0
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        end = pos + len(line)
-        head = i < 3 and _TIME.search(line) and _HEADER_HINT.search(line)
-        if head or _FOOTER.match(line) or (i >= len(lines) - 3 and _TIME.search(line)
-                                           and "page" in line.lower()):
-            spans.append((pos, end))
-        pos = end + 1
-    return spans
-
-
 def _sex(value: str) -> str | None:
     box = _SEX_BOX.search(value)
     token = box.group(1) if box else None
@@ -387,26 +364,6 @@ def _sex(value: str) -> str | None:
     t = token.lower()
     return "F" if t.startswith("f") else "M" if t.startswith("m") else "X" if t in (
         "x", "nonbinary", "non-binary", "other") else None
-
-
-def _clean_person(value: str) -> str | None:
-    value = re.split(r"\s+on\s+\d|\s{2,}|\t", value)[0].strip(" ,;")
-    return value[:80] or None if re.search(r"[A-Za-z]{2}", value) else None
-
-
-def _letterhead_org(text: str, skip: list[tuple[int, int]]) -> str | None:
-    pos = 0
-    seen = 0
-    for line in text.split("\n"):
-        start, pos = pos, pos + len(line) + 1
-        if not line.strip() or any(a <= start < b for a, b in skip):
-            continue
-        seen += 1
-        if seen > 4:
-            break
-        if _ORG_WORDS.search(line) and not re.search(r"\d{3}", line) and len(line) < 80:
-            return line.strip()
-    return None
 
 
 def _dedupe_names(mentions: list[NameMention]) -> list[NameMention]:

@@ -2,6 +2,7 @@
 
 * :func:`parse_name` splits ``SMITH, JOHN A`` / ``John A. Smith`` / ``Smith, John``
   into family / given / middle.
+* :func:`clean_person` / :func:`letterhead_org` tidy a provider name / find the sender.
 * :class:`Gazetteer` finds roster names (family, given) in text, exactly or
   with one OCR error per name part, using a delete-one index (fast dict
   look-ups, no pairwise fuzzy scan over the roster).
@@ -21,6 +22,10 @@ NAME_TOKEN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*\.?")
 _OCR_FOLD = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b", "|": "l", "$": "s",
                            "€": "e", "@": "a"})
 MIN_FUZZY_LEN = 4
+_ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
+                        r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
+                        r"orthopedics|cardiology|pediatrics|plan|insurance|law|llp|llc|inc|"
+                        r"services|care|behavioral|physicians|surgery|diagnostics)\b")
 
 
 def fold(text: str) -> str:
@@ -161,3 +166,23 @@ def _within_one(a: str, b: str) -> bool:
     if la > lb:
         a, b = b, a
     return any(b[:k] + b[k + 1:] == a for k in range(len(b)))
+
+
+def clean_person(value: str) -> str | None:
+    value = re.split(r"\s+on\s+\d|\s{2,}|\t", value)[0].strip(" ,;")
+    return value[:80] or None if re.search(r"[A-Za-z]{2}", value) else None
+
+
+def letterhead_org(text: str, skip: list[tuple[int, int]]) -> str | None:
+    pos = 0
+    seen = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if not line.strip() or any(a <= start < b for a, b in skip):
+            continue
+        seen += 1
+        if seen > 4:
+            break
+        if _ORG_WORDS.search(line) and not re.search(r"\d{3}", line) and len(line) < 80:
+            return line.strip()
+    return None

@@ -247,10 +247,8 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(n_docs: int, home: Path, seed: int, per_kind: int, commits: int) -> dict[str, Any]:
-    cfg = load_config(home, environ={})
-    report: dict[str, Any] = {"docs": n_docs, "cpus": psutil.cpu_count(), "python": sys.version.split()[0],
-                              "loadavg_start": os.getloadavg()[0]}
+def build(cfg: Any, n_docs: int, seed: int, report: dict[str, Any]) -> tuple[list[dict[str, str]], list[SynthDoc]]:
+    """Generate the corpus, load the database and rebuild the index, timing each step."""
     t = time.perf_counter()
     roster = _roster(max(50, n_docs // 10), seed)
     docs = synth_docs(n_docs, roster, seed)
@@ -262,14 +260,28 @@ def run(n_docs: int, home: Path, seed: int, per_kind: int, commits: int) -> dict
     t = time.perf_counter()
     load_database(db, roster, docs)
     report["db_load_s"] = time.perf_counter() - t
-    index = SearchIndex(cfg)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     with db.transaction() as s:
-        rebuild(s, index)
+        rebuild(s, SearchIndex(cfg))
     secs = time.perf_counter() - t
-    report.update(rebuild_s=secs, docs_per_s=n_docs / secs, pages_per_s=report["pages"] / secs,
-                  index_mb=sum(f.stat().st_size for f in cfg.index_dir.iterdir()) / 1e6,
-                  rss_after_index_mb=peak_rss_mb())
+    report.update(rebuild_s=secs, rebuild_cpu_s=time.process_time() - c, docs_per_s=n_docs / secs,
+                  pages_per_s=report["pages"] / secs, rss_after_index_mb=peak_rss_mb())
+    db.dispose()
+    return roster, docs
+
+
+def run(n_docs: int, home: Path, seed: int, per_kind: int, commits: int, reuse: bool = False) -> dict[str, Any]:
+    cfg = load_config(home, environ={})
+    report: dict[str, Any] = {"docs": n_docs, "cpus": psutil.cpu_count(), "python": sys.version.split()[0],
+                              "loadavg_start": os.getloadavg()[0], "reused": reuse}
+    if reuse:  # same seed: the same roster and the same first documents as the build
+        roster = _roster(max(50, n_docs // 10), seed)
+        docs = synth_docs(min(n_docs, 5000), roster, seed)
+    else:
+        roster, docs = build(cfg, n_docs, seed, report)
+    report["index_mb"] = sum(f.stat().st_size for f in cfg.index_dir.iterdir()) / 1e6
+    db = Database(cfg)
+    index = SearchIndex(cfg)
     commit_ms = time_incremental(db, index, docs, commits)
     report["commit_ms"] = {"p50": percentile(commit_ms, 50), "p95": percentile(commit_ms, 95),
                            "max": max(commit_ms), "segments_after": index.segment_count()}
@@ -286,22 +298,25 @@ def run(n_docs: int, home: Path, seed: int, per_kind: int, commits: int) -> dict
 
 
 def format_report(r: dict[str, Any]) -> str:
-    lines = [f"documents {r['docs']:,}  pages {r['pages']:,}  text {r['text_mb']:.0f} MB  cpus {r['cpus']}  "
-             f"load average {r['loadavg_start']:.1f} at start, {r['loadavg_end']:.1f} at end",
-             f"generate {r['generate_s']:.0f} s, database load {r['db_load_s']:.0f} s",
-             f"index rebuild {r['rebuild_s']:.1f} s = {r['docs_per_s']:.0f} docs/s, {r['pages_per_s']:.0f} pages/s;"
-             f" index {r['index_mb']:.0f} MB",
-             f"per-commit index_pending (1 doc): p50 {r['commit_ms']['p50']:.1f} ms, p95 {r['commit_ms']['p95']:.1f}"
-             f" ms, max {r['commit_ms']['max']:.1f} ms; segments after: {r['commit_ms']['segments_after']}",
-             f"first query (opens index) {r['first_query_ms']:.0f} ms",
-             "",
-             f"{'kind':<16}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cpu p95':>9}"
-             f"{'hits':>9}{'target':>8}  ok"]
+    lines = [f"documents {r['docs']:,}  cpus {r['cpus']}  load average {r['loadavg_start']:.1f} at start, "
+             f"{r['loadavg_end']:.1f} at end"]
+    if not r["reused"]:
+        lines += [f"pages {r['pages']:,}  text {r['text_mb']:.0f} MB; generate {r['generate_s']:.0f} s, "
+                  f"database load {r['db_load_s']:.0f} s",
+                  f"index rebuild {r['rebuild_s']:.1f} s (CPU {r['rebuild_cpu_s']:.1f} s) = {r['docs_per_s']:.0f} "
+                  f"docs/s, {r['pages_per_s']:.0f} pages/s"]
+    lines += [f"index size {r['index_mb']:.0f} MB",
+              f"per-commit index_pending (1 doc): p50 {r['commit_ms']['p50']:.1f} ms, p95 {r['commit_ms']['p95']:.1f}"
+              f" ms, max {r['commit_ms']['max']:.1f} ms; segments after: {r['commit_ms']['segments_after']}",
+              f"first query (opens index) {r['first_query_ms']:.0f} ms", "",
+              f"{'kind':<16}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cpu p95':>9}"
+              f"{'hits':>9}{'target':>8}  ok"]
     for kind, q in r["queries"].items():
         ok = "yes" if q["p95"] <= q["target"] else "NO"
         lines.append(f"{kind:<16}{q['n']:>4}{q['p50']:>9.1f}{q['p95']:>9.1f}{q['p99']:>9.1f}{q['max']:>9.1f}"
                      f"{q['cpu_p95']:>9.1f}{q['mean_hits']:>9.0f}{q['target']:>8.0f}  {ok}")
-    lines.append(f"\npeak RSS {r['peak_rss_mb']:.0f} MB (after indexing {r['rss_after_index_mb']:.0f} MB)")
+    lines.append(f"\npeak RSS {r['peak_rss_mb']:.0f} MB"
+                 + ("" if r["reused"] else f" (after indexing {r['rss_after_index_mb']:.0f} MB)"))
     return "\n".join(lines)
 
 
@@ -312,11 +327,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commits", type=int, default=50, help="single-document commits timed (default 50)")
     ap.add_argument("--seed", type=int, default=20261120)
     ap.add_argument("--home", type=Path, help="keep the data home here (default: a temp dir, removed)")
+    ap.add_argument("--reuse", action="store_true", help="time queries on the index already in --home")
     ap.add_argument("--json", dest="json_out", type=Path, help="also write the figures as JSON")
     args = ap.parse_args(argv)
     home = args.home or Path(tempfile.mkdtemp(prefix="chartfile-bench-"))
     try:
-        report = run(args.docs, home, args.seed, args.per_kind, args.commits)
+        if args.reuse and not (args.home and SearchIndex(load_config(home, environ={})).exists()):
+            ap.error("--reuse needs --home with an existing benchmark index")
+        report = run(args.docs, home, args.seed, args.per_kind, args.commits, args.reuse)
     finally:
         if args.home is None:
             shutil.rmtree(home, ignore_errors=True)

@@ -273,5 +273,5 @@ class SearchEngine:
 def record_search(session: Session, actor: str, results: Results, client: str | None = None) -> None:
     """Append the audit event of a search (who, the query, how many results, which documents shown)."""
     audit(session, actor=actor, action="E", event_type="search", document_ids=[h.doc_id for h in results.hits],
-          detail=json.dumps({"query": results.query[:200], "results": results.total, "page": results.page}),
+          detail=json.dumps({"query": results.query[:200], "results": results.total}),
           client=client)

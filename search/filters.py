@@ -85,7 +85,7 @@ class DocSetCache:
         else:
             deleted: set[int] = set()
             if isinstance(matcher, FilterMatcher):
-                deleted = set(leaf.deleted_docs())
+                deleted = set(leaf.deleted_docs_set)
                 matcher = matcher.child
             found = frozenset(_block_ids(matcher)) - deleted
         self._store(key, found)

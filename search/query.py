@@ -87,7 +87,7 @@ def tokenize(text: str) -> list[Clause]:
             raise InputError(f"'{bare}' needs a value.", hint=SYNTAX_HINT)
         value = quoted if quoted is not None else bare or ""
         if name is not None and name.lower() not in FIELDS:
-            near = [f for f in FIELDS if _edit1(name.lower(), f)]
+            near = [f for f in FIELDS if len(f) >= 4 and len(name) >= 4 and _edit1(name.lower(), f)]
             if near:
                 raise InputError(f"Unknown search field '{name}:'. Did you mean '{near[0]}:'?", hint=SYNTAX_HINT)
             clauses.append(Clause(None, f"{name}:{value}", quoted is not None, bool(m["neg"])))

@@ -64,7 +64,7 @@ class CaseMaker:
     def ok(self, row: Row, p: Person) -> bool:
         """Not a twin, and not registered twice unless the document names the chart by MRN."""
         dups = {m for g in self.groups.get("duplicate_chart", []) for m in g}
-        return row["mrn"] not in self.twin_mrns and (row["mrn"] not in dups or p.mrn == row["mrn"])
+        return row["mrn"] not in self.twin_mrns and (row["mrn"] not in dups or p.mrn is not None)
 
     def _stranger(self) -> Row:
         """A person not in the roster."""

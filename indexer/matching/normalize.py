@@ -19,7 +19,7 @@ import jellyfish
 from nicknames import NickNamer
 
 SUFFIXES: frozenset[str] = frozenset({"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"})
-TITLES: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "md", "do", "phd"})
+TITLES: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr"})  # not "do": a family name
 PARTICLES: frozenset[str] = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "das", "st", "y"}
 )
@@ -70,7 +70,7 @@ class NameParts:
     given: tuple[str, ...]
     middle: tuple[str, ...]
     suffix: str | None  # "jr", "iii", ... wherever it appeared
-    family_raw: str  # folded text before tokenising (to tell accent-only differences)
+    family_raw: str  # case-folded text as written (to tell accent/punctuation-only differences)
     given_raw: str
 
     @cached_property
@@ -125,8 +125,8 @@ def name_parts(family: str, given: str, middle: str | None = None) -> NameParts:
         given=giv,
         middle=mid,
         suffix=sfx1 or sfx2 or sfx3,
-        family_raw=fold(family or "").strip(),
-        given_raw=fold(given or "").strip(),
+        family_raw=(family or "").casefold().strip(),
+        given_raw=(given or "").casefold().strip(),
     )
 
 

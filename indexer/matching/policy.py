@@ -24,7 +24,7 @@ from typing import TypeVar
 from indexer.matching.fields import FAMILY_AGREE, compare_family, compare_given
 from indexer.matching.normalize import NameParts, date_relation, mrn_relation
 from indexer.matching.roster import Roster
-from indexer.matching.scoring import Query, Scored, certainty_gate, grade, prepare_query, score_patient
+from indexer.matching.scoring import MAX_SCORED, Query, Scored, certainty_gate, grade, prepare_query, score_patient
 from indexer.matching.types import CERTAIN, FILE, NONE, PROBABLE, REVIEW, Candidate, MatchResult
 from intake.config import MatchConfig
 from intake.model import Entities
@@ -43,7 +43,7 @@ TWINS = "twins: same family name, DOB and address"
 
 def same_person(a: NameParts, b: NameParts) -> bool:
     """Two names on one document plausibly denote the same person."""
-    for x in (b, NameParts(b.given, b.family, b.middle, b.suffix, b.given_raw, b.family_raw)):
+    for x in (b, b.swapped()):
         fam, _, _ = compare_family(a, x.family, x.family_raw)
         giv, _, _ = compare_given(a, x)
         if fam not in ("conflict",) and giv not in ("conflict", "similar"):
@@ -92,7 +92,7 @@ def _candidate(s: Scored, cfg: MatchConfig) -> Candidate:
 
 def rank(q: Query, roster: Roster) -> list[Scored]:
     """Score every blocked patient; best first (ties broken by patient id for determinism)."""
-    ids = roster.block(q.names, q.dobs, q.own_mrns, q.phones)
+    ids = roster.block(q.scored_names, q.scored_dobs, q.own_mrns[:MAX_SCORED], q.phones[:MAX_SCORED])
     taken = roster.owned_mrns(q.own_mrns)
     scored = [score_patient(q, roster.get(i), roster, taken=taken) for i in ids]
     scored.sort(key=lambda s: (-s.score, s.prepared.patient.id))

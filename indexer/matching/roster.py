@@ -89,7 +89,9 @@ class Roster:
     def __init__(self, patients: Iterable[RosterPatient], aliases: Iterable[Alias] = ()) -> None:
         alias_map: dict[int, list[Alias]] = defaultdict(list)
         for a in aliases:
-            alias_map[a.patient_id].append(a)
+            if a not in alias_map[a.patient_id]:
+                alias_map[a.patient_id].append(a)
+        self._aliases = alias_map
         self._by_id: dict[int, Prepared] = {}
         self._by_mrn: dict[str, list[int]] = defaultdict(list)
         self._by_dob: dict[dt.date, list[int]] = defaultdict(list)
@@ -121,6 +123,27 @@ class Roster:
         self._twins = _twin_groups(twins, self._by_id)
         self._family_w: dict[str, float] = {}  # memo of term-frequency weights (the roster is immutable)
         self._given_w: dict[str, float] = {}
+
+    def add_aliases(self, aliases: Iterable[Alias]) -> int:
+        """Learn clerk-confirmed names in place, without rebuilding; return how many were new.
+
+        Not thread-safe: the single writer process owns its roster.  Aliases of
+        unknown patients are ignored.  Term-frequency tables are unaffected.
+        """
+        added = 0
+        for a in aliases:
+            known = self._aliases[a.patient_id]
+            if a.patient_id not in self._by_id or a in known:
+                continue
+            known.append(a)
+            added += 1
+            prep = _prepare(self._by_id[a.patient_id].patient, known)
+            self._by_id[a.patient_id] = prep
+            for key in name_block_keys(prep.aliases[-1]):
+                ids = self._by_name[key]
+                if a.patient_id not in ids:
+                    ids.append(a.patient_id)
+        return added
 
     # ----- look-ups ------------------------------------------------------
     def __len__(self) -> int:

@@ -45,6 +45,8 @@ from indexer.matching.types import CERTAIN, NONE, POSSIBLE, PROBABLE
 from intake.config import MatchConfig
 from intake.model import Entities, NameMention, ValueMention
 
+MAX_SCORED = 4  # names / DOBs per document used for blocking and scoring (bounds the work)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -61,6 +63,15 @@ class Query:
     @property
     def empty(self) -> bool:
         return not (self.names or self.dobs or self.own_mrns)
+
+    @property
+    def scored_names(self) -> tuple[NameParts, ...]:
+        """Names compared with candidates: a document listing many people is reviewed anyway."""
+        return self.names[:MAX_SCORED]
+
+    @property
+    def scored_dobs(self) -> tuple[dt.date, ...]:
+        return self.dobs[:MAX_SCORED]
 
 
 def primary_mentions(mentions: list[NameMention]) -> list[NameMention]:
@@ -170,9 +181,9 @@ def score_patient(
     """Score one roster patient against a document query (``taken``: see :func:`compare_mrn`)."""
     if taken is None:
         taken = roster.owned_mrns(q.own_mrns)
-    fields: list[FieldScore] = [compare_mrn(q.own_mrns, prep.mrn, taken, w), compare_dob(q.dobs, prep.dob, w)]
+    fields: list[FieldScore] = [compare_mrn(q.own_mrns, prep.mrn, taken, w), compare_dob(q.scored_dobs, prep.dob, w)]
     via_alias = swapped = False
-    ev = best_name(q.names, prep, roster, w) if q.names else None
+    ev = best_name(q.scored_names, prep, roster, w) if q.names else None
     if ev is not None:
         via_alias, swapped = ev.via_alias, ev.swapped
         fields.extend(ev.fields)

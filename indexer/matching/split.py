@@ -57,15 +57,17 @@ class _Proposed:
 
 
 def _page_identity(q: Query, roster: Roster, cfg: MatchConfig) -> _Identity:
+    """The page's identifiers plus the roster's guess for it (only a clear, unrivalled guess counts)."""
     ident = _Identity(list(q.names), list(q.dobs), list(q.own_mrns))
     ranked = rank(q, roster)
-    if ranked:
-        g = grade(ranked[0], cfg)
-        pid = ranked[0].prepared.patient.id
-        if g in (CERTAIN, PROBABLE):
-            ident.patients.add(pid)
+    if not ranked:
+        return ident
+    top, g = ranked[0], grade(ranked[0], cfg)
+    clear = len(ranked) == 1 or top.score - ranked[1].score >= cfg.min_margin
+    if clear and g in (CERTAIN, PROBABLE):
+        ident.patients.add(top.prepared.patient.id)
         if g == CERTAIN:
-            ident.certain.add(pid)
+            ident.certain.add(top.prepared.patient.id)
     return ident
 
 
@@ -108,7 +110,8 @@ def propose(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[
     segs: list[_Proposed] = []
     pending: list[PageEntities] = []  # pages without identifiers waiting for a home
     for p in pages:
-        q = query_for_values(p.names, p.dobs, p.mrns)
+        # only labelled names mark a patient's page; a gazetteer hit may be a relative or a provider
+        q = query_for_values([n for n in p.names if n.source == "label"], p.dobs, p.mrns)
         if p.is_cover or p.is_blank or q.empty:
             pending.append(p)
             continue

@@ -27,7 +27,15 @@ from indexer.db.models import Document, Patient
 from indexer.roi import lookup, packet
 from indexer.roi.authorizations import evaluate
 from indexer.roi.models import BASES, BASIS_LABELS, METHODS, Authorization, Release, ReleaseDocument, Request
-from indexer.roi.scope import DocFacts, Scope, describe, document_problems, recipient_problems, request_problems
+from indexer.roi.scope import (
+    DocFacts,
+    Scope,
+    describe,
+    document_problems,
+    plural,
+    recipient_problems,
+    request_problems,
+)
 from intake.config import Config
 from intake.errors import InputError, RefusedError
 
@@ -207,8 +215,8 @@ def _record(s: Session, cfg: Config, p: Plan, inp: ReleaseInput, actor: str,
         p.request.close_reason = f"release {rel.id}"
     audit(s, actor=actor, action="C", event_type="roi.release", patient_mrn=p.patient.mrn,
           document_ids=[d.id for d in p.docs],
-          detail=f"release {rel.id} ({reference}): basis {p.basis}, method {inp.method}, {record_pages} pages, "
-                 f"sha256 {pkt.sha256}")
+          detail=f"release {rel.id} ({reference}): basis {p.basis}, method {inp.method}, "
+                 f"{plural(record_pages, 'page')}, sha256 {pkt.sha256}")
     return rel, pkt, target
 
 

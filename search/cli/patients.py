@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from indexer.audit import record as audit
-from indexer.db.models import Document, Patient
 from indexer.patients import import_csv
-from intake.errors import ExitCode, NotFoundError
+from intake.errors import ExitCode
+from search.chart import format_chart, load_chart, record_chart_view
 from search.cli.context import AppContext, pass_app
 
 
@@ -36,34 +34,14 @@ def import_cmd(app: AppContext, csv_file: Path) -> None:
 
 @patients.command("show")
 @click.argument("mrn")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def show_cmd(app: AppContext, mrn: str, as_json: bool) -> None:
-    """The chart: every filed document of one patient, newest first, grouped by type."""
+    """The chart: every document of one patient, newest first, grouped by type."""
     with app.db.transaction() as s:
-        patient = s.scalars(select(Patient).where(Patient.mrn == mrn.upper())).first()
-        if patient is None:
-            raise NotFoundError(f"no patient with MRN {mrn}")
-        docs = list(s.scalars(select(Document).where(Document.patient_id == patient.id,
-                                                     Document.status == "filed")))
-        docs.sort(key=lambda d: (d.doc_date or d.created_at.date(), d.id), reverse=True)
-        audit(s, actor=app.user, action="R", event_type="patient.chart_view", patient_mrn=patient.mrn,
-              document_ids=[d.id for d in docs], detail=f"{len(docs)} documents")
-        groups: dict[str, list[dict[str, object]]] = {}
-        for d in docs:
-            groups.setdefault(d.doc_type, []).append({
-                "document_id": d.id, "doc_date": d.doc_date.isoformat() if d.doc_date else None,
-                "sender": d.sender_org, "pages": [d.first_page, d.last_page], "urgent": d.urgent})
-        info = {"mrn": patient.mrn, "name": patient.display_name,
-                "dob": patient.dob.isoformat() if patient.dob else None, "documents": groups}
+        chart = load_chart(s, mrn)
+        record_chart_view(s, app.user, chart)
     if as_json:
-        click.echo(json.dumps(info))
+        click.echo(json.dumps(chart.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{info['name']}  MRN {info['mrn']}  DOB {info['dob']}")
-    if not groups:
-        click.echo("  (no filed documents)")
-    for doc_type, items in groups.items():
-        click.echo(f"\n{doc_type} ({len(items)})")
-        for it in items:
-            click.echo(f"  #{it['document_id']:<6} {it['doc_date'] or '----------'}  {it['sender'] or ''}"
-                       f"{'  URGENT' if it['urgent'] else ''}")
+    click.echo("\n".join(format_chart(chart)))

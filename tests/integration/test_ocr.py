@@ -88,6 +88,18 @@ def test_blank_fax_page_with_speckles(cfg: Config) -> None:
     assert page.source == "blank" and page.text == "" and page.number == 3
 
 
+def test_page_with_only_fax_header_and_streak_is_blank(cfg: Config) -> None:
+    img = Image.new("L", (1728, 2156), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((28, 8), "NOV-21-2026 10:42  FROM: VALLEY GENERAL  P.2/3", fill=0,
+              font=ImageFont.load_default(size=25))
+    draw.line((300, 900, 700, 900), fill=0, width=2)  # scanner streak
+    for x, y in ((100, 400), (900, 1500), (1500, 300)):
+        draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=0)
+    page = ocr_image(img.convert("1"), 2, cfg, (204, 196))
+    assert page.source == "blank"
+
+
 def test_one_line_page_is_not_blank(cfg: Config) -> None:
     page = ocr_image(text_page(("Page 2 of 2",)), 2, cfg, (200, 200))
     assert page.source == "ocr" and "page" in words(page.text)

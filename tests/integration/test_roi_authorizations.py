@@ -132,3 +132,14 @@ def test_cli_add_show_list_revoke(home: Home, capsys: Any) -> None:
 def test_cli_bad_date_is_usage_error(home: Home, capsys: Any) -> None:
     code, _, err = run_cli(home, capsys, "roi", "authorization", "add", "--mrn", MRN, "--expires", "31/12/2025")
     assert code == 2 and "not a date" in err
+
+
+def test_cli_migrates_roi_tables_into_an_older_home(home: Home, capsys: Any) -> None:
+    """A data home created before the ROI migration gets its tables on the first roi command."""
+    with home.db.engine.begin() as conn:
+        for table in ("roi_release_documents", "roi_releases", "roi_requests", "roi_authorizations"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+        conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0002'")
+    code, out, err = run_cli(home, capsys, "roi", "authorization", "list")
+    assert code == 0, err
+    assert out.strip() == "(no authorizations)"

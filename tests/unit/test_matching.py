@@ -311,3 +311,21 @@ def test_result_shape_and_candidate_cap() -> None:
     assert res.decision == "review" and len(res.candidates) <= 5
     assert [c.score for c in res.candidates] == sorted((c.score for c in res.candidates), reverse=True)
     assert all(c.grade in ("certain", "probable", "possible", "none") for c in res.candidates)
+
+
+def test_aliases_learned_in_place_are_used_next_time() -> None:
+    r = roster(pt(1, "Whitaker", "Mary", "1961-07-21"))
+    e = doc("Lindqvist", "Mary", "1961-07-21")
+    reviews(match_entities(e, r, CFG))
+    assert r.add_aliases([Alias(1, "Lindqvist"), Alias(1, "Lindqvist"), Alias(12345, "Nobody")]) == 1
+    files_to(match_entities(e, r, CFG), 1)
+    # a name-only document under the alias is still not enough
+    reviews(match_entities(doc("Lindqvist", "Mary"), r, CFG))
+
+
+def test_alias_with_nickname_given_name_is_found_by_blocking_without_dob() -> None:
+    r = roster(pt(1, "Whitaker", "Elizabeth", "1961-07-21", mrn="CF555555"),
+               aliases=[Alias(1, "Lindqvist", "Betsy")])
+    res = match_entities(doc("Lindqvist", "Betsy", mrn="CF555555"), r, CFG)
+    reviews(res, "not certain: name matched through an alias")
+    assert res.candidates[0].patient_id == 1

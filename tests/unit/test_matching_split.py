@@ -130,3 +130,18 @@ def test_restrict_drops_cover_identifiers_and_document_level_fields() -> None:
     assert [m.family for m in sub.patient_names] == ["Baxter"]
     assert [p.page for p in sub.pages] == [1, 2]
     assert sub.sex is None and sub.address is None
+
+
+def test_gazetteer_name_alone_does_not_start_a_new_document() -> None:
+    relative = page(2)
+    relative.names.append(NameMention("Okafor", "Grace", page=2, source="gazetteer"))
+    segs, certain = split_and_match(fax(page(1, BAXTER), relative, page(3, BAXTER)), ROSTER, CFG)
+    assert certain and [s.pages for s in segs] == [(1, 3)]
+
+
+def test_page_with_only_the_mrn_continues_the_same_patient() -> None:
+    mrn_only = page(2)
+    mrn_only.mrns.append(ValueMention("CF100001", page=2, scheme="own"))
+    segs, certain = split_and_match(fax(page(1, BAXTER), mrn_only, page(3, OKAFOR)), ROSTER, CFG)
+    assert certain and [s.pages for s in segs] == [(1, 2), (3, 3)]
+    assert [s.result.patient_id for s in segs] == [1, 2]
