@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from whoosh import index as windex
@@ -50,13 +50,10 @@ from intake.errors import IntegrityError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PAGE_BREAK", "SCHEMA_VERSION", "IndexRecord", "SearchIndex", "decode_body", "index_pending",
+__all__ = ["PAGE_BREAK", "SCHEMA_VERSION", "IndexRecord", "SearchIndex", "decode_body", "index_pending", "leaves",
            "rebuild", "record_for"]
 
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for the index lock before giving up
-# Segments are written as separate files, not one compound file: Whoosh copies a compound
-# file's parts into memory every time a reader opens it, which made each small commit
-# (and each new searcher) cost tens of milliseconds per segment.
 SMALL_BATCH = 200  # commits of at most this many documents skip merging ...
 MAX_SEGMENTS = 12  # ... unless the index already has this many segments
 BATCH = 1000  # documents read from the database per batch during a rebuild
@@ -96,6 +93,7 @@ class SearchIndex:
     def __init__(self, cfg: Config, directory: Path | None = None) -> None:
         self.dir: Path = directory or cfg.index_dir
         self._ix: windex.Index | None = None
+        self.fresh = False  # created empty by open(): every document must be (re)indexed
 
     @property
     def version_file(self) -> Path:
@@ -133,6 +131,7 @@ class SearchIndex:
                 raise IntegrityError("The search index does not exist yet.",
                                      hint="Run 'chartfile init' or 'chartfile index rebuild'.")
             _make_empty(self.dir)
+            self.fresh = True
         if not self.exists():
             raise IntegrityError("The search index folder exists but holds no readable index.",
                                  hint=REBUILD_HINT)
@@ -150,6 +149,13 @@ class SearchIndex:
             self._ix = None
 
     def writer(self) -> IndexWriter:
+        """A writer holding the index lock.
+
+        Segments are written as separate files, not one compound file: Whoosh
+        copies a compound file's parts into memory whenever a reader opens it,
+        which made each small commit (and each new searcher) cost tens of
+        milliseconds per segment at 100,000 documents.
+        """
         with guarded("lock"):
             return self.open().writer(timeout=LOCK_TIMEOUT, compound=False)
 
@@ -193,13 +199,13 @@ class SearchIndex:
 
     def segment_count(self) -> int:
         with guarded("read"), self.open().reader() as reader:
-            return len(list(reader.leaf_readers()))
+            return len(leaves(reader))
 
     def indexed_state(self) -> dict[int, str]:
         """Document id → metadata fingerprint of every live entry (read from columns, fast)."""
         out: dict[int, str] = {}
         with guarded("read"), self.open().searcher() as searcher:
-            for leaf, _base in searcher.reader().leaf_readers():
+            for leaf, _base in leaves(searcher.reader()):
                 ids = leaf.column_reader("doc_id")
                 fps = leaf.column_reader("fp")
                 for n in range(leaf.doc_count_all()):
@@ -227,6 +233,11 @@ class SearchIndex:
         if lock is not None:
             lock.release()
         shutil.rmtree(old, ignore_errors=True)
+
+
+def leaves(reader: Any) -> list[tuple[Any, int]]:
+    """(segment reader, first document number) of every non-empty segment."""
+    return [(leaf, base) for leaf, base in reader.leaf_readers() if leaf.doc_count_all() > 0]
 
 
 def _acquire(lock: Any, timeout: float) -> bool:
@@ -306,6 +317,14 @@ def pending_condition() -> ColumnElement[bool]:
 
 def index_pending(session: Session, index: SearchIndex, limit: int | None = None) -> int:
     """Index every new or changed document, then mark it indexed (caller commits)."""
+    index.open()
+    if index.fresh:  # the index folder was empty: the database is the truth, index all of it
+        index.fresh = False
+        indexed = session.scalar(select(func.count()).select_from(Document).where(Document.indexed_at.is_not(None)))
+        if indexed:
+            log.warning("search index was missing; re-indexing all %d documents", indexed)
+            session.execute(update(Document).values(indexed_at=None, updated_at=Document.updated_at)
+                            .execution_options(synchronize_session=False))
     stmt = _documents().where(pending_condition()).order_by(Document.id)
     if limit:
         stmt = stmt.limit(limit)

@@ -301,6 +301,7 @@ def run_corpus(corpus: Path, cfg: Config, workers: int) -> list[str]:
 
 # ---------------------------------------------------------------------- ablation
 def run_ablation(jobs: list[tuple[PageJob, str, str]], cfg: Config, workers: int) -> list[str]:
+    """One row per preprocessing variant, each printed as soon as it is measured."""
     rows = []
     for name, options in ABLATIONS.items():
         start = time.perf_counter()
@@ -317,6 +318,7 @@ def run_ablation(jobs: list[tuple[PageJob, str, str]], cfg: Config, workers: int
         rows.append(f"  {name:22s} CER all {_mean(by['all']):6.2%}  prose {_mean(by['prose']):6.2%}  "
                     f"form {_mean(by['form/table']):6.2%}  missing {_mean(miss['all']):6.2%}  "
                     f"{cpu:5.2f} CPU s/page  (wall {wall:.0f}s)")
+        print(rows[-1], flush=True)
     return rows
 
 
@@ -378,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         raster = run_samples(args, cfg, t)
         print("\n".join(report(t)))
     if args.ablate and raster:
-        print(f"\n== Preprocessing ablation (raster sample pages, n={len(raster)}) ==")
-        print("\n".join(run_ablation(raster, cfg, args.workers)))
+        print(f"\n== Preprocessing ablation (raster sample pages, n={len(raster)}) ==", flush=True)
+        run_ablation(raster, cfg, args.workers)
     if not args.no_corpus and not args.text_only and (args.corpus / "scanned").is_dir():
         print("\n== Shared corpus: scanned/*.gt.txt ==")
         print("\n".join(run_corpus(args.corpus, cfg, args.workers)))

@@ -294,14 +294,16 @@ def _run(cmd: Sequence[str], **kw: Any) -> subprocess.CompletedProcess[str]:
 
 
 def generate(out: Path, roster: Path, min_pages: int, seed: int, formats: str,
-             keep: Any = lambda rec: rec["page_count"] <= MAX_FILE_PAGES) -> list[dict[str, Any]]:
+             keep: Any = lambda rec: rec["page_count"] <= MAX_FILE_PAGES, pages_per_file: float = 2.0
+             ) -> list[dict[str, Any]]:
     """Generate faxes with ``samples`` until the kept files hold ``min_pages`` pages; returns their records."""
     kept: list[dict[str, Any]] = []
     for attempt in range(8):
         raw = out.parent / f"{out.name}-raw{attempt}"
         need = min_pages - sum(r["page_count"] for r in kept)
-        _run(_python("samples", "faxes", "--roster", str(roster), "--out", str(raw), "--count",
-                     str(max(4, math.ceil(need / 2.0))), "--seed", str(seed + attempt), "--formats", formats))
+        count = max(4, math.ceil(need / pages_per_file))
+        _run(_python("samples", "faxes", "--roster", str(roster), "--out", str(raw), "--count", str(count),
+                     "--seed", str(seed + attempt), "--formats", formats))
         for line in (raw / "ground_truth.jsonl").read_text().splitlines():
             rec = json.loads(line)
             if keep(rec) and sum(r["page_count"] for r in kept) < min_pages:
@@ -483,7 +485,7 @@ def run_latency(drops: Sequence[tuple[Path, PageImage]], roster: Path, work: Pat
 def latency_set(work: Path, roster: Path, count: int, seed: int) -> list[tuple[Path, PageImage]]:
     folder, manifest = work / "drops", work / "drops.json"
     if not manifest.exists():
-        recs = generate(folder, roster, count, seed + 1000, LATENCY_FORMATS, lambda r: r["page_count"] == 1)
+        recs = generate(folder, roster, count, seed + 1000, LATENCY_FORMATS, lambda r: r["page_count"] == 1, 0.3)
         manifest.write_text(json.dumps(recs))
     files = [folder / r["file"] for r in json.loads(manifest.read_text())][:count]
     images = extract_images(files, work / "drop-images")
@@ -664,6 +666,8 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             got, cold = run_latency(drops, roster, work, run, args.quiet_seconds)
             lat_drops += got
             colds.append(cold)
+        (work / "results.json").write_text(json.dumps(
+            {"runs": [asdict(p) for p in phases], "drops": [asdict(d) for d in lat_drops], "cold_drops": colds}))
         print(f"run {run}: " + "; ".join(f"{p.name} {p.pages_per_minute:.1f} ppm (other load {p.other_load:.0%})"
                                          for p in phases[first:]), flush=True)
     names = list(dict.fromkeys(p.name for p in phases))

@@ -18,6 +18,8 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
+from indexer.searchindex import leaves
+
 DIRECT_LIMIT = 3000  # up to this many documents, read columns without caching whole segments
 MAX_CACHED_SEGMENTS = 64
 
@@ -40,7 +42,7 @@ class ColumnCache:
     def words(self, reader: IndexReader, fieldname: str) -> tuple[tuple[str, ...], frozenset[str]]:
         """(segment ids, distinct terms of ``fieldname``) over all segments, each segment read once."""
         keys, words = [], set()
-        for leaf, _ in reader.leaf_readers():
+        for leaf, _ in leaves(reader):
             key = (_segment_key(leaf), "lexicon:" + fieldname)
             cached = self._cache.get(key)
             if cached is None:
@@ -58,12 +60,12 @@ class ColumnCache:
 
     def _global_values(self, reader: IndexReader, fieldname: str) -> list[Any]:
         """Column values of every document of the reader, indexed by global document number."""
-        leaves = reader.leaf_readers()
-        key = (tuple(_segment_key(leaf) for leaf, _ in leaves), fieldname)
+        parts = leaves(reader)
+        key = (tuple(_segment_key(leaf) for leaf, _ in parts), fieldname)
         cached = self._global.get(key)
         if cached is None:
             cached = []
-            for leaf, _ in leaves:
+            for leaf, _ in parts:
                 cached.extend(self._segment_values(leaf, fieldname))
             self._global = {k: v for k, v in self._global.items() if k[0] == key[0]}
             self._global[key] = cached
@@ -74,9 +76,9 @@ class ColumnCache:
         """Raw column values of ``fieldname`` for each global document number, in order."""
         if len(docnums) > DIRECT_LIMIT:
             return list(map(self._global_values(reader, fieldname).__getitem__, docnums))
-        leaves = reader.leaf_readers()
-        offsets = [base for _, base in leaves]
-        columns = [leaf.column_reader(fieldname, translate=False) for leaf, _ in leaves]
+        parts = leaves(reader)
+        offsets = [base for _, base in parts]
+        columns = [leaf.column_reader(fieldname, translate=False) for leaf, _ in parts]
         out = []
         for d in docnums:
             i = bisect.bisect_right(offsets, d) - 1

@@ -190,8 +190,8 @@ class SearchEngine:
             dir_id: tuple[int, int] | None = (st.st_ino, st.st_dev)
         except OSError:
             dir_id = None
-        if self._searcher is not None and dir_id == self._dir_id:
-            self._searcher = self._searcher.refresh()
+        if self._searcher is not None and dir_id == self._dir_id and self._searcher.doc_count_all():
+            self._searcher = self._searcher.refresh()  # (Whoosh cannot refresh a searcher of an empty index)
             return self._searcher
         if self._searcher is not None:
             self._searcher.close()
@@ -212,30 +212,30 @@ class SearchEngine:
         with guarded("search"):
             searcher = self._current_searcher()
             parsed = parse_query(query, self.cfg.extract.mrn_pattern, self._today(), self._vocabulary(searcher))
-            if sort == "auto":
+            if sort == "auto" or (sort == "relevance" and not parsed.scored):
                 sort = "relevance" if parsed.scored else "newest"
-            reader = searcher.reader()
-            if parsed.plan is not None:  # exact filters only: cached sets, no scoring
-                sort = "oldest" if sort == "oldest" else "newest"
-                docs = self._filters.evaluate(reader, parsed.plan)
-                ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
-                top = [(d, 0.0) for d in ordered[start:]]
-            elif sort == "relevance" and parsed.query.estimate_size(reader) > FULL_COUNT_LIMIT:
-                # very common words: best matches only (Whoosh skips low-scoring blocks), count estimated
-                res = searcher.search(parsed.query, limit=stop)
-                top = [(d, float(score)) for score, d in res.top_n[start:]]
-                return parsed, self._page(searcher, parsed, top, None, res.estimated_length(), page, page_size,
-                                          sort, facets=False)
-            elif sort == "relevance":
-                collector = _AllAndTop(limit=stop)
-                searcher.search_with_collector(parsed.query, collector)
-                docs = collector.docs
-                top = [(d, float(score)) for score, d in collector.results().top_n[start:]]
-            else:
-                docs = list(searcher.docs_for_query(parsed.query))
-                ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
-                top = [(d, 0.0) for d in ordered[start:]]
-            return parsed, self._page(searcher, parsed, top, docs, len(docs), page, page_size, sort, facets)
+            top, docs, total = self._matches(searcher, parsed, sort, stop)
+            return parsed, self._page(searcher, parsed, top[start:], docs, total, page, page_size, sort, facets)
+
+    def _matches(self, searcher: Searcher, parsed: ParsedQuery, sort: str,
+                 stop: int) -> tuple[list[tuple[int, float]], list[int] | None, int]:
+        """(the first ``stop`` documents with scores, every match or None if only estimated, total)."""
+        reader = searcher.reader()
+        if parsed.plan is not None:  # exact filters only: cached sets, no scoring
+            docs = self._filters.evaluate(reader, parsed.plan)
+        elif sort != "relevance":
+            docs = list(searcher.docs_for_query(parsed.query))
+        elif parsed.query.estimate_size(reader) > FULL_COUNT_LIMIT:
+            # very common words: the best matches only (Whoosh skips low-scoring blocks), count estimated
+            res = searcher.search(parsed.query, limit=stop)
+            return [(d, float(score)) for score, d in res.top_n], None, res.estimated_length()
+        else:
+            collector = _AllAndTop(limit=stop)
+            searcher.search_with_collector(parsed.query, collector)
+            top = [(d, float(score)) for score, d in collector.results().top_n]
+            return top, collector.docs, len(collector.docs)
+        ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
+        return [(d, 0.0) for d in ordered], docs, len(docs)
 
     def _page(self, searcher: Searcher, parsed: ParsedQuery, top: list[tuple[int, float]], docs: list[int] | None,
               total: int, page: int, page_size: int, sort: str, facets: bool) -> Results:

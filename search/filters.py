@@ -17,6 +17,8 @@ from typing import Any, Union
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 
+from indexer.searchindex import leaves
+
 MAX_CACHED_DOCNUMS = 1_500_000  # across all cached term sets (roughly 60 MB)
 
 
@@ -114,7 +116,7 @@ class DocSetCache:
     def evaluate(self, reader: IndexReader, plan: FilterPlan) -> list[int]:
         """Global document numbers matching the plan, ascending."""
         out: list[int] = []
-        for leaf, base in reader.leaf_readers():
+        for leaf, base in leaves(reader):
             if plan.positive:
                 docs = frozenset.intersection(*sorted((self._node(leaf, n) for n in plan.positive), key=len))
             else:

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from indexer.audit import record as audit
 from indexer.db.models import IntakeItem
 from indexer.exports import intake_record, iter_intake
+from indexer.intake_check import check
 from indexer.ledger import STATES, place_file, requeue
-from intake.errors import NotFoundError, RefusedError
+from intake.errors import IntegrityError, NotFoundError, RefusedError
 from search.cli.context import AppContext, echo_json_lines, pass_app
 
 
@@ -105,3 +106,27 @@ def retry_cmd(app: AppContext, item_id: int) -> None:
         requeue(s, item, actor=app.user)
     place_file(app.db, app.cfg, item_id)  # quarantine/ -> spool/; recovery finishes it if interrupted
     click.echo(f"Intake item {item_id} queued again; 'chartfile watch' or 'chartfile ingest' will process it.")
+
+
+@intake.command("check")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def check_cmd(app: AppContext, as_json: bool) -> None:
+    """Check that the ledger, the files in the data home and the search index agree (exit 7 if not)."""
+    report = check(app.cfg, app.db)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        click.echo(f"Intake items: {report.states or 'none'}; documents: {report.documents}; "
+                   f"index entries: {report.indexed}")
+        if report.unfinished:
+            click.echo(f"{report.unfinished} items are not finished yet (a running or stopped service resumes them).")
+        for problem in report.problems:
+            click.echo(f"PROBLEM: {problem}")
+        if report.ok:
+            click.echo("Consistent: every file is accounted for and the index matches the database.")
+    if not report.ok:
+        raise IntegrityError(f"{len(report.problems)} intake consistency problems",
+                             hint="Run 'chartfile watch' or 'chartfile ingest' once to let recovery finish "
+                                  "interrupted work, then check again; 'chartfile index rebuild' remakes "
+                                  "the search index.")

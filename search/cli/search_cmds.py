@@ -23,7 +23,7 @@ from search.engine import Hit, Results, SearchEngine, record_search
 SHOW_IDS = 20  # ids listed per problem kind by 'index check'
 
 
-@click.command("search")
+@click.command("search", context_settings={"ignore_unknown_options": True})  # lets -type:lab through
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))

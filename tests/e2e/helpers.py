@@ -17,7 +17,7 @@ from intake.config import Config, load_config
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 
-FAST = {
+FAST: dict[str, dict[str, Any]] = {
     "intake": {"quiet_seconds": 0.5, "rescan_seconds": 1.0, "page_timeout_seconds": 20.0, "max_attempts": 2},
     "ocr": {"workers": 2, "detect_orientation": False},
 }

@@ -86,8 +86,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
         if run == 1:  # once during start-up and recovery
             time.sleep(rng.uniform(0.5, 2.0))
         else:  # otherwise once work is flowing: while files are claimed, read, committed, indexed
-            assert wait_for(lambda: _finished(home) > before or before == len(files) or proc.poll() is not None,
-                            180, 0.1)
+            def flowing(before: int = before, proc: subprocess.Popen[bytes] = proc) -> bool:
+                return _finished(home) > before or before == len(files) or proc.poll() is not None
+
+            assert wait_for(flowing, 180, 0.1)
             time.sleep(rng.uniform(0.0, 2.5))
         assert proc.poll() is None, log.read_text()[-3000:]
         proc.send_signal(signal.SIGKILL)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from indexer.db.models import IntakeItem
 from indexer.intake_check import check
+from intake.config import Config
 from intake.spool import display_name, reason_sidecar
 from samples.hostile import generate_hostile, start_slow_write
 from tests.e2e import faults
@@ -127,7 +128,7 @@ def test_every_file_of_a_hostile_burst_gets_exactly_one_outcome(tmp_path: Path) 
     assert report.ok and report.unfinished == 0, report.problems
 
 
-def _check_outcome(cfg: object, item: IntakeItem, expect: str, category: str) -> None:
+def _check_outcome(cfg: Config, item: IntakeItem, expect: str, category: str) -> None:
     name = item.original_name
     if expect == "accept":
         assert item.state == "processed", (name, item.state, item.reason)
@@ -138,7 +139,7 @@ def _check_outcome(cfg: object, item: IntakeItem, expect: str, category: str) ->
         return
     assert item.state == "quarantined", (name, item.state)
     assert item.reason, name
-    sidecar = reason_sidecar(Path(getattr(cfg, "home")) / (item.stored_path or ""))
+    sidecar = reason_sidecar(cfg.home / (item.stored_path or ""))
     assert sidecar.is_file() and item.reason in sidecar.read_text(encoding="utf-8"), name
     if category == "crash":
         assert "stopped unexpectedly" in item.reason and item.attempts == 2, (name, item.reason)

@@ -85,7 +85,7 @@ def test_crash_after_commit_before_archive_move(home: tuple[Config, Database], t
     monkeypatch.undo()
     with db.session() as s:
         done = s.scalars(select(IntakeItem).where(IntakeItem.state == "processed")).one()
-        assert done.stored_path.startswith("spool/")  # committed, file not yet archived
+        assert (done.stored_path or "").startswith("spool/")  # committed, file not yet archived
     ingest(cfg, db, [])
     assert sorted(_states(db).values()) == ["processed"] * 3
     assert _docs(db) == 3
@@ -102,7 +102,7 @@ def test_crash_after_archive_move_before_path_update(home: tuple[Config, Databas
     monkeypatch.undo()
     with db.session() as s:
         item = s.scalars(select(IntakeItem).where(IntakeItem.state == "processed")).one()
-        assert item.stored_path.startswith("spool/") and not (cfg.home / item.stored_path).exists()
+        assert (item.stored_path or "").startswith("spool/") and not (cfg.home / (item.stored_path or "")).exists()
     ingest(cfg, db, [])
     assert sorted(_states(db).values()) == ["processed"] * 2
     assert _docs(db) == 2
@@ -230,12 +230,12 @@ def test_crash_after_quarantine_commit_and_after_its_move(home: tuple[Config, Da
     monkeypatch.undo()
     with db.session() as s:
         item = s.scalars(select(IntakeItem).where(IntakeItem.original_name == "notes.txt")).one()
-        assert not reason_sidecar(cfg.quarantine_dir / Path(item.stored_path).name).exists()
+        assert not reason_sidecar(cfg.quarantine_dir / Path(item.stored_path or "").name).exists()
     assert _states(db) == {"portal.pdf": "quarantined", "notes.txt": "quarantined"}
     ingest(cfg, db, [])
     with db.session() as s:
         for item in s.scalars(select(IntakeItem)):
-            path = cfg.home / item.stored_path
+            path = cfg.home / (item.stored_path or "")
             assert path.parent == cfg.quarantine_dir and path.is_file()
             text = reason_sidecar(path).read_text()
             assert item.reason and item.reason in text and f"chartfile intake retry {item.id}" in text
@@ -256,7 +256,7 @@ def test_crash_during_clerk_retry(home: tuple[Config, Database], tmp_path: Path,
         assert item.state == "quarantined"
         ledger.requeue(s, item, actor="clerk")
     # (crash here: place_file never ran)
-    assert reason_sidecar(cfg.quarantine_dir / Path(item.stored_path).name).exists()
+    assert reason_sidecar(cfg.quarantine_dir / Path(item.stored_path or "").name).exists()
     ingest(cfg, db, [])
     assert _states(db) == {"scan.pdf": "processed"} and _docs(db) == 1
     assert not list(cfg.quarantine_dir.iterdir())

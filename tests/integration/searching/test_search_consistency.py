@@ -187,7 +187,24 @@ def test_lock_timeout_is_an_integrity_error_and_keeps_the_index(fresh_records: C
     finally:
         lock.release()
     with c.db.session() as s:
-        pending = check_index(s, c.index).missing
-    assert pending == [max(d.id for d in c.db.session().scalars(select(Document)))]
+        missing = check_index(s, c.index).missing
+        newest = max(s.scalars(select(Document.id)))
+    assert missing == [newest]
     with c.db.transaction() as s:
         assert index_pending(s, SearchIndex(c.cfg)) == 1
+
+
+def test_a_deleted_index_folder_is_refilled_from_the_database(fresh_records: Clinic,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    import shutil
+
+    c = fresh_records
+    c.index.close()
+    shutil.rmtree(c.index.dir)
+    with pytest.raises(IntegrityError):
+        c.engine().search("hemoglobin")  # searching never creates an index
+    with c.db.transaction() as s:
+        assert index_pending(s, SearchIndex(c.cfg)) == 7  # the next intake commit re-indexes everything
+    assert "re-indexing all 7 documents" in caplog.text
+    with c.db.session() as s:
+        assert check_index(s, c.index).ok

@@ -227,3 +227,15 @@ def test_received_datetime_is_reported(records: Clinic) -> None:
     assert hit.received == datetime(2026, 4, 10, 8, 0).isoformat(timespec="minutes")
     assert hit.patient_name == "" and hit.doc_date is None
     assert TODAY.year == 2026
+
+
+def test_a_new_empty_index_searches_and_checks_cleanly(clinic: Clinic) -> None:
+    from indexer.searchmaint import check_index
+
+    clinic.index.open()  # what 'chartfile init' leaves behind
+    eng = clinic.engine()
+    for typed in ("hemoglobin", "type:lab", 'patient:"jon smyth"', "-status:review"):
+        res = eng.search(typed)
+        assert res.total == 0 and res.hits == []
+    with clinic.db.session() as s:
+        assert check_index(s, clinic.index).ok
