@@ -139,30 +139,33 @@ def sidecar_text(item: IntakeItem) -> str:
 
 
 def place_file(db: Database, cfg: Config, item_id: int) -> Path | None:
-    """Move the item's file to the folder its (committed) state calls for, and record the new path."""
+    """Move the item's file to the folder its (committed) state calls for, and record the new path.
+
+    The item is read in a short session and the moves happen outside any
+    transaction, so no database lock is held during file I/O.
+    """
     with db.session() as s:
         item = s.get(IntakeItem, item_id)
-        if item is None:
-            return None
-        current = locate(cfg, item)
-        folder = home_folder(cfg, item)
-        if current is None:
-            log.warning("intake item %s: file not found in the data home", item_id)
-            if item.state == "quarantined":
-                write_text_atomic(reason_sidecar(folder / stored_name(item)), sidecar_text(item))
-            return None
-        dest = folder / current.name
-        if current != dest:
-            move_atomic(current, dest)
-            reason_sidecar(current).unlink(missing_ok=True)
+    if item is None:
+        return None
+    current = locate(cfg, item)
+    folder = home_folder(cfg, item)
+    if current is None:
+        log.warning("intake item %s: file not found in the data home", item_id)
         if item.state == "quarantined":
-            if not reason_sidecar(dest).exists():
-                write_text_atomic(reason_sidecar(dest), sidecar_text(item))
-        else:
-            reason_sidecar(dest).unlink(missing_ok=True)
-        rel = _rel(cfg, dest)
-        changed = item.stored_path != rel
-    if changed:
+            write_text_atomic(reason_sidecar(folder / stored_name(item)), sidecar_text(item))
+        return None
+    dest = folder / current.name
+    if current != dest:
+        move_atomic(current, dest)
+        reason_sidecar(current).unlink(missing_ok=True)
+    if item.state == "quarantined":
+        if not reason_sidecar(dest).exists():
+            write_text_atomic(reason_sidecar(dest), sidecar_text(item))
+    else:
+        reason_sidecar(dest).unlink(missing_ok=True)
+    rel = _rel(cfg, dest)
+    if item.stored_path != rel:
         with db.transaction() as s:
             s.get_one(IntakeItem, item_id).stored_path = rel
     return dest

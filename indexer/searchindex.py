@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
 import shutil
 import struct
@@ -57,6 +58,8 @@ LOCK_TIMEOUT = 30.0  # seconds a writer waits for the index lock before giving u
 SMALL_BATCH = 200  # commits of at most this many documents skip merging ...
 MAX_SEGMENTS = 12  # ... unless the index already has this many segments
 BATCH = 1000  # documents read from the database per batch during a rebuild
+REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))  # writer processes for a full rebuild
+SWEEP_SECONDS = 300.0  # how often index_pending also looks for documents changed without clearing indexed_at
 WRITE_LOCK = f"{windex._DEF_INDEX_NAME}_WRITELOCK"  # the file lock Whoosh's writers take
 REBUILD_HINT = ("Run 'chartfile index rebuild': the database is intact and the index is rebuilt from it.")
 CORRUPTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -94,6 +97,7 @@ class SearchIndex:
         self.dir: Path = directory or cfg.index_dir
         self._ix: windex.Index | None = None
         self.fresh = False  # created empty by open(): every document must be (re)indexed
+        self.last_sweep = -SWEEP_SECONDS  # monotonic time index_pending last looked for changed documents
 
     @property
     def version_file(self) -> Path:
@@ -310,25 +314,41 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[i:i + size]
 
 
-def pending_condition() -> ColumnElement[bool]:
-    """Documents the index must (re)write: never indexed, or changed since."""
-    return or_(Document.indexed_at.is_(None), Document.indexed_at < Document.updated_at)
+def pending_condition(sweep: bool = True) -> ColumnElement[bool]:
+    """Documents the index must (re)write: never indexed (cheap, indexed), or (sweep) changed since."""
+    never = Document.indexed_at.is_(None)
+    return or_(never, Document.indexed_at < Document.updated_at) if sweep else never
+
+
+def _refill_if_fresh(session: Session, index: SearchIndex) -> None:
+    """The index folder was empty: the database is the truth, so every document is pending again."""
+    index.open()
+    if not index.fresh:
+        return
+    index.fresh = False
+    indexed = session.scalar(select(func.count()).select_from(Document).where(Document.indexed_at.is_not(None)))
+    if indexed:
+        log.warning("search index was missing; re-indexing all %d documents", indexed)
+        session.execute(update(Document).values(indexed_at=None, updated_at=Document.updated_at)
+                        .execution_options(synchronize_session=False))
 
 
 def index_pending(session: Session, index: SearchIndex, limit: int | None = None) -> int:
-    """Index every new or changed document, then mark it indexed (caller commits)."""
-    index.open()
-    if index.fresh:  # the index folder was empty: the database is the truth, index all of it
-        index.fresh = False
-        indexed = session.scalar(select(func.count()).select_from(Document).where(Document.indexed_at.is_not(None)))
-        if indexed:
-            log.warning("search index was missing; re-indexing all %d documents", indexed)
-            session.execute(update(Document).values(indexed_at=None, updated_at=Document.updated_at)
-                            .execution_options(synchronize_session=False))
-    stmt = _documents().where(pending_condition()).order_by(Document.id)
+    """Index every new or changed document, then mark it indexed (caller commits).
+
+    Documents whose ``indexed_at`` was cleared are found through an index on
+    that column; documents changed without clearing it (``updated_at`` later
+    than ``indexed_at``) need a table scan, done at most every
+    :data:`SWEEP_SECONDS` per :class:`SearchIndex` (and at its first use).
+    """
+    _refill_if_fresh(session, index)
+    sweep = time.monotonic() - index.last_sweep >= SWEEP_SECONDS
+    stmt = _documents().where(pending_condition(sweep)).order_by(Document.id)
     if limit:
         stmt = stmt.limit(limit)
     docs = list(session.scalars(stmt))
+    if sweep and not limit:
+        index.last_sweep = time.monotonic()
     if not docs:
         return 0
     index.upsert(load_records(session, docs))
@@ -371,7 +391,10 @@ def build_staging(index: SearchIndex, read: ReadBatch, progress: Callable[[int],
     """Write every document into a fresh staging index; returns the count."""
     staging = _staging_dir(index.dir)
     ix = _make_empty(staging)
-    writer = ix.writer(limitmb=256, compound=False)
+    if REBUILD_PROCS > 1:  # one analysing process per core; the segments are left unmerged
+        writer = ix.writer(procs=REBUILD_PROCS, limitmb=128, multisegment=True, compound=False)
+    else:
+        writer = ix.writer(limitmb=256, compound=False)
     total, last = 0, 0
     try:
         while True:

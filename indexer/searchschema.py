@@ -21,9 +21,16 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import BOOLEAN, COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.db.models import Document, Page
-from indexer.searchtext import content_analyzer, day_number, day_terms, name_index_text, org_index_text
+from indexer.searchtext import (
+    content_analyzer,
+    content_pairs,
+    day_number,
+    day_terms,
+    name_index_text,
+    org_index_text,
+)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2 was an early draft of this schema; bumped so such indexes are rebuilt
 PAGE_BREAK = "\n\f\n"
 
 
@@ -33,6 +40,7 @@ def build_schema() -> Schema:
     return Schema(
         doc_id=ID(stored=True, unique=True, sortable=True),
         content=TEXT(analyzer=content_analyzer(), phrase=True),
+        content_pairs=TEXT(analyzer=words, phrase=False),  # consecutive term pairs: 2-word phrases, fast
         body=STORED,  # zlib-compressed page texts joined by PAGE_BREAK, for snippets
         name=TEXT(analyzer=words, phrase=False, field_boost=2.0),
         name_phon=TEXT(analyzer=words, phrase=False),
@@ -95,6 +103,7 @@ class IndexRecord:
         return {
             "doc_id": str(self.doc_id),
             "content": self.content,
+            "content_pairs": content_pairs(self.content.split(PAGE_BREAK)),
             "body": zlib.compress(self.content.encode("utf-8"), 6),
             "name": names,
             "name_phon": phon,

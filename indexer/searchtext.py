@@ -2,8 +2,10 @@
 
 Owns the one definition of how a person's or organisation's name becomes
 index terms — exact tokens and phonetic codes (double metaphone); character
-trigrams for near-spelling matches — and how content words become terms (the content analyzer), so the
-indexing side and the query side can never drift apart.  Pure functions, no
+trigrams for near-spelling matches — how content words become terms (the
+content analyzer) and word pairs (for fast quoted phrases), and how dates
+become year/month/day terms, so the indexing side and the query side can
+never drift apart.  Pure functions, no
 I/O.
 """
 
@@ -93,6 +95,19 @@ def content_terms(text: str) -> list[str]:
 
     return [_stem(w) for w in (m.group(0) for m in _CONTENT_TOKEN.finditer(text.lower()))
             if len(w) >= _MIN_CONTENT_TOKEN and w not in STOP_WORDS]
+
+
+PAIR_JOIN = "|"  # joins two consecutive content terms into one word-pair term
+
+
+def word_pairs(terms: list[str]) -> list[str]:
+    """Consecutive content terms as pair terms: ``[chest, pain, radiat]`` → ``chest|pain pain|radiat``."""
+    return [f"{a}{PAIR_JOIN}{b}" for a, b in zip(terms, terms[1:], strict=False)]
+
+
+def content_pairs(pages: list[str]) -> str:
+    """Every pair of consecutive content terms on each page (not across pages), space-separated."""
+    return " ".join(p for page in pages for p in word_pairs(content_terms(page)))
 
 
 def content_term_set(text: str) -> set[str]:

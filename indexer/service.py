@@ -98,7 +98,7 @@ class IntakeService:
         self.stats = Stats()
         self.feeding = True
         self._pool: WorkerPool | None = None
-        self._tasks: dict[int, tuple[str, int | None, float]] = {}  # task id -> (stage, page, timeout)
+        self._tasks: dict[int, tuple[int, str, int | None, float]] = {}  # task -> (item, stage, page, timeout)
         self._inflight: dict[int, InFlight] = {}
         self._waiting: deque[int] = deque()  # received items waiting for capacity
         self._held: dict[int, int] = {}  # item -> earlier item with the same content still in flight
@@ -138,9 +138,6 @@ class IntakeService:
                 self._roster = load_roster(s)
         return self._roster
 
-    def worker_pids(self) -> list[int]:
-        return self._pool.pids() if self._pool is not None else []
-
     # ----- queueing --------------------------------------------------------
     @property
     def inflight_pages(self) -> int:
@@ -175,11 +172,14 @@ class IntakeService:
         return n
 
     def stop_feeding(self) -> None:
-        """Start nothing new (graceful stop); waiting, held and retrying items stay received."""
+        """Start nothing new (graceful stop); waiting, held and retrying items stay received.
+
+        Work in hand (including a commit waiting to be retried) is finished.
+        """
         self.feeding = False
         self._waiting.clear()
         self._held.clear()
-        self._later.clear()
+        self._later = {i: later for i, later in self._later.items() if i in self._inflight}
 
     def _feed(self) -> None:
         while self.feeding and self._waiting and self.inflight_pages < self._limit():
@@ -241,7 +241,7 @@ class IntakeService:
                      fn: Callable[..., Any], *args: Any, weight: float = 1.0) -> None:
         timeout = self.cfg.intake.page_timeout_seconds * weight
         task_id = pool.submit(fn, *args, tag=item_id, timeout=timeout)
-        self._tasks[task_id] = (stage, page, timeout)
+        self._tasks[task_id] = (item_id, stage, page, timeout)
 
     # ----- completing ------------------------------------------------------
     def pump(self, timeout: float = 0.2) -> int:
@@ -261,8 +261,7 @@ class IntakeService:
         return handled
 
     def _handle(self, result: TaskResult) -> None:
-        stage, page, timeout = self._tasks.pop(result.task_id, ("?", None, 0.0))
-        item_id = int(result.tag)  # type: ignore[call-overload]
+        item_id, stage, page, timeout = self._tasks.pop(result.task_id, (-1, "?", None, 0.0))
         flight = self._inflight.get(item_id)
         if flight is None:
             return
@@ -312,9 +311,7 @@ class IntakeService:
 
     def _failed(self, item_id: int, verdict: failures.Verdict) -> None:
         """A worker-side failure: quarantine now or after the last attempt, else retry with backoff."""
-        if self._pool is not None:
-            self._pool.cancel(item_id)
-        self._inflight.pop(item_id, None)
+        self._forget_tasks(item_id)
         try:
             with self.db.transaction() as s:
                 item = s.get_one(IntakeItem, item_id)
@@ -353,11 +350,16 @@ class IntakeService:
         log.warning("intake item %s: %s; retrying in %.0f s", item_id, failures.describe(exc), delay)
         self._later[item_id] = (time.monotonic() + delay, again)
 
-    def _give_up(self, item_id: int, reason: str) -> None:
-        """Quarantine after repeated writer-side trouble; if even that fails, leave it for the next start."""
+    def _forget_tasks(self, item_id: int) -> None:
         self._inflight.pop(item_id, None)
         if self._pool is not None:
             self._pool.cancel(item_id)
+        for task_id in [t for t, v in self._tasks.items() if v[0] == item_id]:
+            del self._tasks[task_id]
+
+    def _give_up(self, item_id: int, reason: str) -> None:
+        """Quarantine after repeated writer-side trouble; if even that fails, leave it for the next start."""
+        self._forget_tasks(item_id)
         try:
             with self.db.transaction() as s:
                 item = s.get_one(IntakeItem, item_id)
@@ -395,7 +397,7 @@ class IntakeService:
     def _run_due(self) -> None:
         now = time.monotonic()
         for item_id, (due, action) in sorted(self._later.items(), key=lambda kv: kv[1][0]):
-            if due <= now and self.feeding:
+            if due <= now and (self.feeding or item_id in self._inflight):
                 del self._later[item_id]
                 action()
 

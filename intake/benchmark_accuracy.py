@@ -52,7 +52,7 @@ ABLATIONS: dict[str, OcrOptions] = {
     "no upscale": DEFAULT_OPTIONS.with_(upscale=False),
     "no deskew": DEFAULT_OPTIONS.with_(deskew=False),
     "no orientation": DEFAULT_OPTIONS.with_(orientation=False),
-    "+ despeckle": DEFAULT_OPTIONS.with_(despeckle=True),
+    "no despeckle": DEFAULT_OPTIONS.with_(despeckle=False),
     "psm 4": DEFAULT_OPTIONS.with_(psm=4),
     "psm 3": DEFAULT_OPTIONS.with_(psm=3),
 }
@@ -203,10 +203,13 @@ def load_samples(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], 
     return tmp / "faxes", generate(tmp, args.samples, args.seed, args.clean), tmp / "patients.csv"
 
 
-def run_samples(args: argparse.Namespace, cfg: Config, t: Tally) -> list[tuple[PageJob, str, str]]:
+RasterPage = tuple[PageJob, str, str, str]  # job, ground-truth text, kind, format
+
+
+def run_samples(args: argparse.Namespace, cfg: Config, t: Tally) -> list[RasterPage]:
     fax_dir, records, roster_csv = load_samples(args)
     extractor = EntityExtractor(cfg, roster_pairs(roster_csv))
-    raster_jobs: list[tuple[PageJob, str, str]] = []
+    raster_jobs: list[RasterPage] = []
     all_jobs: list[PageJob] = []
     per_file: list[tuple[dict[str, Any], list[PageJob]]] = []
     for rec in records:
@@ -259,7 +262,7 @@ def run_samples(args: argparse.Namespace, cfg: Config, t: Tally) -> list[tuple[P
                 t.rotation_ok.append(page.rotation == gt["rotation"])
             if page.source == "ocr" and fmt != "pdf-text":
                 job = jobs[page.number - 1]
-                raster_jobs.append((job, truth_text, kind))
+                raster_jobs.append((job, truth_text, kind, fmt))
         for doc in rec["documents"]:
             a, b = doc["pages"]
             before = {k: (v.fp, v.fn) for k, v in t.fields.items()}
@@ -300,23 +303,27 @@ def run_corpus(corpus: Path, cfg: Config, workers: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------- ablation
-def run_ablation(jobs: list[tuple[PageJob, str, str]], cfg: Config, workers: int) -> list[str]:
+def run_ablation(jobs: list[RasterPage], cfg: Config, workers: int,
+                 only: list[str] | None = None) -> list[str]:
     """One row per preprocessing variant, each printed as soon as it is measured."""
     rows = []
     for name, options in ABLATIONS.items():
+        if only and name not in only:
+            continue
         start = time.perf_counter()
-        read = read_all([j for j, _, _ in jobs], cfg, workers, options)
+        read = read_all([j[0] for j in jobs], cfg, workers, options)
         pages = [p for p, _ in read]
         wall = time.perf_counter() - start
         by: dict[str, list[float]] = defaultdict(list)
         miss: dict[str, list[float]] = defaultdict(list)
-        for page, (job, truth, kind) in zip(pages, jobs, strict=False):
-            for key in ("all", kind, "standard" if "standard" in job.path else "other"):
+        for page, (_, truth, kind, fmt) in zip(pages, jobs, strict=False):
+            for key in ("all", kind, "standard" if fmt == "tiff-standard" else "other"):
                 by[key].append(cer(truth, page.text))
                 miss[key].append(words_missing(truth, page.text))
         cpu = statistics.mean(c for _, c in read)
         rows.append(f"  {name:22s} CER all {_mean(by['all']):6.2%}  prose {_mean(by['prose']):6.2%}  "
-                    f"form {_mean(by['form/table']):6.2%}  missing {_mean(miss['all']):6.2%}  "
+                    f"form {_mean(by['form/table']):6.2%}  204x98 {_mean(by['standard']):6.2%}  "
+                    f"missing {_mean(miss['all']):6.2%}  "
                     f"{cpu:5.2f} CPU s/page  (wall {wall:.0f}s)")
         print(rows[-1], flush=True)
     return rows
@@ -370,18 +377,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clean", action="store_true", help="samples without noise")
     ap.add_argument("--text-only", action="store_true", help="entities on ground-truth text")
     ap.add_argument("--ablate", action="store_true", help="preprocessing ablation table")
+    ap.add_argument("--ablate-only", action="append", help="only this ablation row (repeatable)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args(argv)
     cfg = Config()
     t = Tally()
     start = time.perf_counter()
-    raster: list[tuple[PageJob, str, str]] = []
+    raster: list[RasterPage] = []
     if args.samples or args.faxes:
         raster = run_samples(args, cfg, t)
         print("\n".join(report(t)))
     if args.ablate and raster:
         print(f"\n== Preprocessing ablation (raster sample pages, n={len(raster)}) ==", flush=True)
-        run_ablation(raster, cfg, args.workers)
+        run_ablation(raster, cfg, args.workers, args.ablate_only)
     if not args.no_corpus and not args.text_only and (args.corpus / "scanned").is_dir():
         print("\n== Shared corpus: scanned/*.gt.txt ==")
         print("\n".join(run_corpus(args.corpus, cfg, args.workers)))

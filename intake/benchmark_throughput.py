@@ -638,6 +638,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--skip", default="", help="comma list of phases to skip: limit,chartfile,ocrmypdf,latency")
     ap.add_argument("--json", dest="json_out", type=Path, help="also write all raw numbers here")
     ap.add_argument("--nice", type=int, default=0, help="niceness increment for this benchmark (negative needs root)")
+    ap.add_argument("--report", type=Path, help="only print the tables of a saved WORK/results.json")
     ap.add_argument("--profile", action="store_true", help="one ingest under py-spy: time by stage instead")
     return ap.parse_args(argv)
 
@@ -653,6 +654,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     phases: list[Phase] = []
     lat_drops: list[Drop] = []
     colds: list[float] = []
+    result: dict[str, Any] = {}
     for run in range(1, args.runs + 1):
         first = len(phases)
         if "limit" not in skip:
@@ -666,32 +668,44 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             got, cold = run_latency(drops, roster, work, run, args.quiet_seconds)
             lat_drops += got
             colds.append(cold)
-        (work / "results.json").write_text(json.dumps(
-            {"runs": [asdict(p) for p in phases], "drops": [asdict(d) for d in lat_drops], "cold_drops": colds}))
+        result = {"set": {"files": len(bench.files), "pages": bench.pages, "per_format": bench.per_format,
+                          "ocr_pages": len(bench.images)}, "cores": args.cores, "runs": [asdict(p) for p in phases],
+                  "drops": [asdict(d) for d in lat_drops], "cold_drops": colds, "quiet_seconds": args.quiet_seconds,
+                  "convert_seconds": convert}
+        (work / "results.json").write_text(json.dumps(result, indent=1))
         print(f"run {run}: " + "; ".join(f"{p.name} {p.pages_per_minute:.1f} ppm (other load {p.other_load:.0%})"
                                          for p in phases[first:]), flush=True)
+    report(result)
+    return result
+
+
+def report(result: dict[str, Any]) -> None:
+    """Print the median tables and the target verdicts of a (possibly partial) result."""
+    phases = [Phase(**p) for p in result["runs"]]
+    drops = [Drop(**d) for d in result["drops"]]
     names = list(dict.fromkeys(p.name for p in phases))
     medians = [median_phase([p for p in phases if p.name == n]) for n in names]
-    lat = latency_summary(lat_drops) if lat_drops else None
-    print(f"\n## Throughput (median of {args.runs} runs; {bench.pages} pages, {args.cores} cores)\n")
+    runs = max((sum(1 for p in phases if p.name == n) for n in names), default=0)
+    lat = latency_summary(drops) if drops else None
+    print(f"\n## Throughput (median of {runs} runs; {result['set']['pages']} pages, {result['cores']} cores)\n")
     print(throughput_table(medians))
-    print(f"\nTIFF -> PDF conversion for OCRmyPDF (untimed above): {convert:.1f}s")
+    print(f"\nTIFF -> PDF conversion for OCRmyPDF (untimed above): {result['convert_seconds']:.1f}s")
     if lat:
-        print(f"\n## Drop-to-searchable (quiet period {args.quiet_seconds}s; {len(lat_drops)} drops)\n")
+        print(f"\n## Drop-to-searchable (quiet period {result['quiet_seconds']}s; {len(drops)} drops)\n")
         print(f"latency median {lat['latency_median']:.2f}s p95 {lat['latency_p95']:.2f}s; tesseract alone "
               f"median {lat['ocr_native_median']:.2f}s native / {lat['ocr_prepared_median']:.2f}s prepared; "
               f"latency - OCR: median {lat['excess_median']:.2f}s p95 {lat['excess_p95']:.2f}s "
               f"(vs prepared p95 {lat['excess_prepared_p95']:.2f}s); cold first drop median "
-              f"{statistics.median(colds):.2f}s")
+              f"{statistics.median(result['cold_drops']):.2f}s")
+        result["latency"] = lat
     print("\n## Targets\n\n" + "\n".join(verdicts(medians, lat)))
-    return {"set": {"files": len(bench.files), "pages": bench.pages, "per_format": bench.per_format,
-                    "ocr_pages": len(bench.images)}, "cores": args.cores, "runs": [asdict(p) for p in phases],
-            "drops": [asdict(d) for d in lat_drops], "cold_drops": colds, "latency": lat,
-            "quiet_seconds": args.quiet_seconds, "convert_seconds": convert}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        report(json.loads(args.report.read_text()))
+        return 0
     work = args.work or Path(tempfile.mkdtemp(prefix="chartfile-tput-"))
     work = work.resolve()
     work.mkdir(parents=True, exist_ok=True)

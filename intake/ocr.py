@@ -37,7 +37,7 @@ class OcrOptions:
     downscale: bool = True
     orientation: bool = True
     deskew: bool = True
-    despeckle: bool = False
+    despeckle: bool = True
     psm: int | None = None  # None = cfg.ocr.psm
 
     def with_(self, **changes: object) -> OcrOptions:

@@ -167,8 +167,11 @@ def despeckle(image: Image.Image) -> Image.Image:
     return image.filter(ImageFilter.MedianFilter(3))
 
 
-def estimate_skew(image: Image.Image, max_angle: float = 10.0, step: float = 0.2) -> float:
-    """Skew angle in degrees (positive = text rises to the right) by projection profiles."""
+def estimate_skew(image: Image.Image, max_angle: float = 10.0, step: float = 0.1) -> float:
+    """Skew angle in degrees (positive = text rises to the right) by projection profiles.
+
+    Coarse-to-fine: 1 degree steps over +-max_angle, then ``step`` around the best.
+    """
     w, h = image.size
     scale = min(1.0, 800.0 / max(w, h))
     small = image.resize((max(1, int(w * scale)), max(1, int(h * scale))),
@@ -178,21 +181,25 @@ def estimate_skew(image: Image.Image, max_angle: float = 10.0, step: float = 0.2
     if len(xs) < 200:
         return 0.0
     xs_c = xs - small.size[0] / 2.0
+    coarse = _best_angle(ys, xs_c, _angles(-max_angle, max_angle, 1.0))
+    return _best_angle(ys, xs_c, _angles(coarse - 1.0, coarse + 1.0, step))
+
+
+def _best_angle(ys: np.ndarray, xs_c: np.ndarray, angles: list[float]) -> float:
+    """The angle whose row-projection profile is sharpest (text lines line up)."""
     best_angle, best_score = 0.0, -1.0
-    for angle in _angles(max_angle, step):
-        t = np.tan(np.radians(angle))
-        rows = np.round(ys + xs_c * t).astype(np.int64)
-        rows -= rows.min()
-        hist = np.bincount(rows)
-        score = float(np.sum(np.diff(hist.astype(np.float64)) ** 2))
+    for angle in angles:
+        rows = np.round(ys + xs_c * np.tan(np.radians(angle))).astype(np.int64)
+        hist = np.bincount(rows - rows.min()).astype(np.float64)
+        score = float(np.sum(np.diff(hist) ** 2))
         if score > best_score:
             best_angle, best_score = angle, score
     return best_angle
 
 
-def _angles(max_angle: float, step: float) -> list[float]:
-    n = int(max_angle / step)
-    return [i * step for i in range(-n, n + 1)]
+def _angles(low: float, high: float, step: float) -> list[float]:
+    n = int(round((high - low) / step))
+    return [round(low + i * step, 3) for i in range(n + 1)]
 
 
 def deskew(image: Image.Image, angle: float, min_angle: float = 0.3) -> Image.Image:

@@ -281,6 +281,7 @@ def run(n_docs: int, home: Path, seed: int, per_kind: int, commits: int, reuse: 
         roster, docs = build(cfg, n_docs, seed, report)
     report["index_mb"] = sum(f.stat().st_size for f in cfg.index_dir.iterdir()) / 1e6
     db = Database(cfg)
+    db.migrate()  # (a reused home may predate a migration)
     index = SearchIndex(cfg)
     commit_ms = time_incremental(db, index, docs, commits)
     report["commit_ms"] = {"p50": percentile(commit_ms, 50), "p95": percentile(commit_ms, 95),
@@ -291,6 +292,7 @@ def run(n_docs: int, home: Path, seed: int, per_kind: int, commits: int, reuse: 
     report["first_query_ms"] = (time.perf_counter() - t) * 1000
     report["queries"] = time_queries(engine, QueryMix(roster, docs, seed + 1).queries(per_kind))
     report["peak_rss_mb"] = peak_rss_mb()
+    report["rss_end_mb"] = psutil.Process().memory_info().rss / 2**20
     report["loadavg_end"] = os.getloadavg()[0]
     engine.close()
     db.dispose()
@@ -316,7 +318,8 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"{kind:<16}{q['n']:>4}{q['p50']:>9.1f}{q['p95']:>9.1f}{q['p99']:>9.1f}{q['max']:>9.1f}"
                      f"{q['cpu_p95']:>9.1f}{q['mean_hits']:>9.0f}{q['target']:>8.0f}  {ok}")
     lines.append(f"\npeak RSS {r['peak_rss_mb']:.0f} MB"
-                 + ("" if r["reused"] else f" (after indexing {r['rss_after_index_mb']:.0f} MB)"))
+                 + ("" if r["reused"] else f" (after indexing {r['rss_after_index_mb']:.0f} MB)")
+                 + f"; RSS after the queries {r['rss_end_mb']:.0f} MB")
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
-from indexer.searchtext import content_terms, name_tokens, phonetic_codes, range_terms
+from indexer.searchtext import content_terms, name_tokens, phonetic_codes, range_terms, word_pairs
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError
 from search.dateexpr import DayRange, parse_date_range, parse_dob
@@ -51,6 +51,21 @@ class Piece:
     content_terms: tuple[str, ...] = field(default=())
 
 
+def content_query(terms: list[str]) -> wq.Query:
+    """Stemmed content terms in this order: a term, or a phrase found through its word pairs.
+
+    A two-word phrase is one pair term (no positions to check); longer ones are
+    the pairs plus a positional check, which then only runs on the few
+    documents that have every pair.
+    """
+    if len(terms) == 1:
+        return wq.Term("content", terms[0])
+    pairs: list[wq.Query] = [wq.Term("content_pairs", p) for p in word_pairs(terms)]
+    if len(terms) > 2:
+        pairs.append(wq.Phrase("content", terms))
+    return wq.And(pairs) if len(pairs) > 1 else pairs[0]
+
+
 def _terms_query(fieldname: str, terms: list[str]) -> wq.Query:
     queries = [wq.Term(fieldname, t) for t in terms]
     return wq.Or(queries) if len(queries) > 1 else queries[0]
@@ -81,7 +96,7 @@ def word_piece(word: str, mrn_re: re.Pattern[str], today: date) -> Piece | None:
     names = [t for t in name_tokens(word) if t.isalpha() and t not in STOP_WORDS]
     subs: list[wq.Query] = []
     if terms:
-        subs.append(wq.Term("content", terms[0]) if len(terms) == 1 else wq.Phrase("content", terms))
+        subs.append(content_query(terms))
     if len(names) == 1:
         subs.append(wq.Term("name", names[0], boost=1.5))
         subs.extend(wq.Term(f, names[0], boost=0.5) for f in ("sender_text", "provider_text"))
@@ -98,7 +113,7 @@ def phrase_piece(text: str) -> Piece | None:
     names = name_tokens(text)
     subs: list[wq.Query] = []
     if terms:
-        subs.append(wq.Term("content", terms[0]) if len(terms) == 1 else wq.Phrase("content", terms))
+        subs.append(content_query(terms))
     if names and len(names) <= 4 and all(t.isalpha() for t in names):
         subs.append(wq.And([wq.Term("name", t, boost=2.0) for t in names]))
     if not subs:

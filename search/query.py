@@ -67,7 +67,8 @@ def cap(text: str) -> tuple[str, list[str]]:
     return cut.strip(), [f"The search was shortened to its first {len(cut)} characters."]
 
 
-def _edit1(a: str, b: str) -> bool:
+def _near_miss(a: str, b: str) -> bool:
+    """One letter added, dropped, or up to two changed (a swap): ``paitent`` for ``patient``."""
     if abs(len(a) - len(b)) > 1 or a == b:
         return False
     if len(a) == len(b):
@@ -87,7 +88,7 @@ def tokenize(text: str) -> list[Clause]:
             raise InputError(f"'{bare}' needs a value.", hint=SYNTAX_HINT)
         value = quoted if quoted is not None else bare or ""
         if name is not None and name.lower() not in FIELDS:
-            near = [f for f in FIELDS if len(f) >= 4 and len(name) >= 4 and _edit1(name.lower(), f)]
+            near = [f for f in FIELDS if len(f) >= 4 and len(name) >= 4 and _near_miss(name.lower(), f)]
             if near:
                 raise InputError(f"Unknown search field '{name}:'. Did you mean '{near[0]}:'?", hint=SYNTAX_HINT)
             clauses.append(Clause(None, f"{name}:{value}", quoted is not None, bool(m["neg"])))

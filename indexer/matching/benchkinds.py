@@ -33,6 +33,7 @@ from indexer.matching.benchcases import (
     strip_accents,
     to_patient,
 )
+from indexer.matching.normalize import date_relation
 from indexer.matching.types import Alias
 from intake.model import PageEntities
 
@@ -50,6 +51,10 @@ class CaseMaker:
         self.alias_mrns = alias_mrns
         self.twin_mrns = {m for g in groups.get("twins", []) for m in g}
         self.stranger_seq = 0
+        self.dobs_by_name: dict[tuple[str, str], list[dt.date]] = {}
+        for r in rows:
+            self.dobs_by_name.setdefault((r["family_name"], r["given_name"]), []).append(
+                dt.date.fromisoformat(r["dob"]))
 
     # helpers
     def _pick(self, rng: random.Random, kind: str | None = None) -> Row:
@@ -208,6 +213,11 @@ class CaseMaker:
     def k_unknown_same_name(self, rng: random.Random) -> Case:
         row = self._pick(rng, "same_name_diff_dob") if rng.random() < 0.5 else self._pick(rng)
         s = self._stranger()
+        # a namesake born on the same day (or one OCR slip away) is indistinguishable without an MRN:
+        # no matcher can tell them apart, so the benchmark does not pretend to
+        taken = self.dobs_by_name.get((row["family_name"], row["given_name"]), [])
+        while any(date_relation(dt.date.fromisoformat(s["dob"]), d)[0] != "conflict" for d in taken):
+            s = self._stranger()
         p = person_from(s, rng, mrn_rate=0.0)
         p.family, p.given = row["family_name"], row["given_name"]
         e = single(p, rng)
@@ -232,7 +242,10 @@ class CaseMaker:
     def k_wrong_dob(self, rng: random.Random) -> Case:
         row = self._pick(rng)
         p = person_from(row, rng)
-        d = dt.date.fromisoformat(row["dob"]) + dt.timedelta(days=rng.randint(400, 4000))
+        true = dt.date.fromisoformat(row["dob"])
+        d = true + dt.timedelta(days=rng.randint(400, 4000))
+        while date_relation(d, true)[0] != "conflict":  # an OCR-near DOB is not a wrong DOB
+            d += dt.timedelta(days=rng.randint(30, 300))
         p.dob = d.isoformat()
         return self._one(rng, row, p, "wrong_dob", fileable=False)
 
@@ -272,11 +285,13 @@ class CaseMaker:
         e = single(p, rng)
         return Case("unknown_household_member", e, [Truth((1, len(e.pages)), None, False)])
 
-    def k_unknown_near_dob(self, rng: random.Random) -> Case:
+    def k_unknown_near_dob(self, rng: random.Random) -> Case | None:
         """Someone not in the roster whose name equals a patient's and whose DOB is one OCR slip away."""
         row = self._pick(rng)
         p = person_from(row, rng, mrn_rate=0.0)
         p.dob = confusable_dob(rng, row["dob"]) or row["dob"]
+        if dt.date.fromisoformat(p.dob) in self.dobs_by_name[(row["family_name"], row["given_name"])]:
+            return None  # that namesake *is* in the roster
         p.phone = p.address = None
         e = single(p, rng)
         return Case("unknown_near_dob", e, [Truth((1, len(e.pages)), None, False)])

@@ -150,3 +150,21 @@ def test_profile_table_sorted_with_shares_and_per_unit() -> None:
     table = profile_table({"a": 1.0, "b": 3.0}, per=4, unit="page").splitlines()
     assert table[2] == "| b | 3.0 | 75% | 750 |"
     assert table[3] == "| a | 1.0 | 25% | 250 |"
+
+
+def test_report_prints_medians_and_verdicts_from_saved_result(capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import asdict
+
+    from intake.benchmark_throughput import report
+
+    runs = [phase("limit-native", w) for w in (50.0, 60.0, 70.0)] + [phase("chartfile", w) for w in (80.0, 90.0)]
+    result = {"set": {"pages": 100}, "cores": 2, "runs": [asdict(p) for p in runs],
+              "drops": [asdict(Drop("a", 5.0, 2.0, 2.5))], "cold_drops": [12.0], "quiet_seconds": 0.5,
+              "convert_seconds": 1.0}
+    report(result)
+    out = capsys.readouterr().out
+    assert "median of 3 runs; 100 pages, 2 cores" in out
+    assert "| chartfile | 100 | 85.0 | 70.6 | 71% |" in out  # median wall 85 s vs limit 60 s
+    assert "cold first drop median 12.00s" in out
+    assert "FAIL  Chartfile at 71% of the tesseract limit" in out
+    assert "FAIL  drop-to-searchable p95 is OCR time + 3.00 s" in out

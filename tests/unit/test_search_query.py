@@ -76,10 +76,13 @@ def test_free_words_are_stemmed_content_or_names_and_scored() -> None:
     assert ("content", "studi") in terms and ("name", "smith") in terms
 
 
-def test_phrase_uses_positions() -> None:
-    parsed = parse('"chest pain"')
-    assert any(isinstance(q, wq.Phrase) for q in parsed.query.leaves()) or \
-        any(isinstance(q, wq.Phrase) for q in _walk(parsed.query))
+def test_two_word_phrases_use_pair_terms_longer_ones_also_positions() -> None:
+    two = set(parse('"chest pain"').query.iter_all_terms())
+    assert ("content_pairs", "chest|pain") in two and ("content", "chest") not in two
+    three = parse('"chest pain radiating"').query
+    assert {("content_pairs", "chest|pain"), ("content_pairs", "pain|radiat")} <= set(three.iter_all_terms())
+    assert any(isinstance(q, wq.Phrase) for q in _walk(three))
+    assert not any(isinstance(q, wq.Phrase) for q in _walk(parse('"chest pain"').query))
 
 
 def _walk(q: wq.Query):  # type: ignore[no-untyped-def]

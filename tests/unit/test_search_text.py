@@ -162,3 +162,11 @@ def test_snippet_window_centres_on_a_late_match() -> None:
     snip = make_snippet([page], {"echocardiogram"})
     a, b = snip.spans[0]
     assert snip.text[a:b] == "echocardiogram" and snip.text.startswith("…")
+
+
+def test_word_pairs_stay_within_a_page_and_skip_stop_words() -> None:
+    from indexer.searchtext import content_pairs, word_pairs
+
+    assert word_pairs(["chest", "pain", "radiat"]) == ["chest|pain", "pain|radiat"]
+    assert content_pairs(["Pain in the chest", "Radiating"]) == "pain|chest"
+    assert content_pairs(["one"]) == ""

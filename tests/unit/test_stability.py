@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -94,8 +96,8 @@ def test_ordinary_names_not_ignored(name: str) -> None:
 def test_never_ready_before_quiet_since_last_change(events: list[tuple[int, float]]) -> None:
     clock = Clock()
     tr = StabilityTracker(3.0, clock)
-    last_change = None
-    prev = None
+    last_change = clock.t
+    prev: int | None = None
     for size, dt in events:
         clock.t += dt
         tr.observe("/in/f.pdf", size, 0)
@@ -104,3 +106,46 @@ def test_never_ready_before_quiet_since_last_change(events: list[tuple[int, floa
             prev = size
         ready = tr.ready()
         assert (ready == ["/in/f.pdf"]) == (clock.t - last_change >= 3.0)
+
+
+def test_ready_limit_returns_the_oldest_few() -> None:
+    clock = Clock()
+    tr = StabilityTracker(1.0, clock)
+    for i in range(10):
+        tr.observe(f"/in/{i:02d}.pdf", 1, 1)
+        clock.t += 0.01
+    clock.t += 2
+    opened: list[str] = []
+
+    def can_open(path: str) -> bool:
+        opened.append(path)
+        return True
+
+    assert tr.ready(can_open, limit=3) == ["/in/00.pdf", "/in/01.pdf", "/in/02.pdf"]
+    assert opened == ["/in/00.pdf", "/in/01.pdf", "/in/02.pdf"]  # a burst is not opened all at once
+    assert len(tr.ready()) == 10
+
+
+def test_watcher_considers_only_regular_files_directly_in_the_inbox(tmp_path: Path) -> None:
+    import os
+
+    from intake.config import load_config
+    from intake.watcher import InboxWatcher
+
+    cfg = load_config(tmp_path / "home", environ={}, overrides={"intake": {"quiet_seconds": 0.0}})
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "fax.pdf").write_bytes(b"%PDF-1.4")
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(b"%PDF-1.4 not for intake")
+    os.symlink(secret, inbox / "link.pdf")
+    (inbox / "folder.pdf").mkdir()
+    os.mkfifo(inbox / "pipe.pdf")
+    (inbox / "scan.pdf.part").write_bytes(b"%PDF")
+    watcher = InboxWatcher(cfg, inbox, observer="none")
+    watcher.rescan()
+    watcher.touch(str(inbox / "link.pdf"))  # as if an event named it
+    watcher.touch(str(tmp_path / "secret.pdf"))  # outside the inbox
+    assert watcher.ready() == [inbox.resolve() / "fax.pdf"]
+    with pytest.raises(ValueError):
+        InboxWatcher(cfg, inbox, observer="inotify-please")

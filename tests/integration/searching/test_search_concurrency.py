@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ def _write_batch(home: str, lock_held: Any) -> None:
     index = SearchIndex(cfg)
     upsert = index.upsert
 
-    def signalling_upsert(records: list[IndexRecord]) -> int:
+    def signalling_upsert(records: Iterable[IndexRecord]) -> int:
         def stream():  # type: ignore[no-untyped-def]
             for i, rec in enumerate(records):
                 if i == 1:

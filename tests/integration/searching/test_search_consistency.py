@@ -26,9 +26,26 @@ def test_index_pending_marks_documents_without_touching_updated_at(fresh_records
     with c.db.transaction() as s:
         assert index_pending(s, c.index) == 0  # nothing pending
         s.get_one(Document, c.docs["smith_lab"]).status = "rejected"  # a change bumps updated_at ...
+        s.get_one(Document, c.docs["miller_rx"]).indexed_at = None  # ... the convention is to clear indexed_at
     with c.db.transaction() as s:
-        assert index_pending(s, c.index) == 1  # ... so the document is indexed again
+        assert index_pending(s, c.index) == 1  # cleared: found at once through the column's index
+    with c.db.session() as s:
+        assert check_index(s, c.index).pending == [c.docs["smith_lab"]]
+    with c.db.transaction() as s:
+        assert index_pending(s, SearchIndex(c.cfg)) == 1  # changed only: found by the periodic sweep
     assert c.engine().search("status:rejected").hits[0].doc_id == c.docs["smith_lab"]
+
+
+def test_index_pending_sweeps_for_changed_documents_periodically(fresh_records: Clinic,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    c = fresh_records
+    with c.db.transaction() as s:
+        s.get_one(Document, c.docs["smith_lab"]).doc_type = "clinical_note"
+    with c.db.transaction() as s:
+        assert index_pending(s, c.index) == 0  # swept moments ago
+    monkeypatch.setattr(searchindex, "SWEEP_SECONDS", 0.0)
+    with c.db.transaction() as s:
+        assert index_pending(s, c.index) == 1
 
 
 def test_check_finds_and_repair_fixes_every_kind_of_difference(fresh_records: Clinic) -> None:

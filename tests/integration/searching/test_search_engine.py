@@ -37,6 +37,17 @@ def test_quoted_phrase_needs_the_words_in_order(records: Clinic) -> None:
     assert found(records, '"chest pain"') == {"smith_echo", "nguyen_discharge"}  # not "pain in chest"
     assert found(records, '"pain chest"') == {"unmatched"}  # "pain in chest": stop words are skipped
     assert found(records, '"knee chest"') == set()
+    assert found(records, '"follow up with cardiology"') == {"smith_echo"}
+
+
+
+def test_long_phrases_check_positions_not_just_pairs(clinic: Clinic) -> None:
+    clinic.patient("CF100001", "John", "Smith")
+    both = clinic.document("CF100001", ["chest pain. pain radiating to the arm"])  # has both pairs, not the phrase
+    real = clinic.document("CF100001", ["chest pain radiating to the arm"])
+    eng = clinic.engine()
+    assert [h.doc_id for h in eng.search('"chest pain radiating"').hits] == [real]
+    assert {h.doc_id for h in eng.search('"chest pain"').hits} == {both, real}
 
 
 @pytest.mark.parametrize("typed", ['patient:"john smith"', "patient:smith patient:john", 'patient:"Smith, John"',
