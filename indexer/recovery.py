@@ -3,7 +3,8 @@
 Owns the one promise "no file lost, nothing done twice" across restarts.  At
 start, before any new file is taken, :func:`recover`:
 
-1. removes hidden ``.*.part`` temporaries of interrupted copies;
+1. removes hidden ``.*.part`` temporaries of interrupted copies and the
+   page images killed workers left in the scratch folder;
 2. finishes interrupted claims: a ``receiving`` row whose file reached the
    spool becomes ``received`` (and a stale inbox copy left by a cross-device
    move is removed when it is byte-identical); a row whose file never left the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from pathlib import Path
 
 from sqlalchemy import select
@@ -43,6 +45,7 @@ from indexer.ledger import (
 )
 from intake.config import Config
 from intake.spool import is_temp_name, sha256_file
+from intake.workers import scratch_dir
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +70,21 @@ def _folders(cfg: Config) -> list[Path]:
 
 
 def remove_temporaries(cfg: Config) -> int:
-    """Delete ``.name.part`` files left by copies interrupted before their rename."""
+    """Delete ``.name.part`` files of interrupted copies and the workers' leftover page images."""
     n = 0
     for folder in _folders(cfg):
         for path in folder.iterdir():
             if is_temp_name(path.name) and path.is_file():
                 path.unlink(missing_ok=True)
+                n += 1
+    scratch = scratch_dir(cfg)
+    if scratch.is_dir():
+        for path in scratch.iterdir():
+            if path.is_file() or path.is_symlink():
+                path.unlink(missing_ok=True)
+                n += 1
+            elif path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
                 n += 1
     if n:
         log.warning("removed %d interrupted temporary files", n)

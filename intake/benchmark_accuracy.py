@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -192,6 +193,9 @@ def score_document(truth: dict[str, Any], ent: Any, t: Tally) -> None:
     t.confusion[(truth["doc_type"], ent.doc_type)] += 1
 
 
+_TEMP_DIRS: list[Path] = []  # generated sample sets, removed when main() ends
+
+
 def load_samples(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], Path]:
     """(fax dir, ground-truth records, roster csv): generated now, or given with --faxes."""
     if args.faxes:
@@ -200,6 +204,7 @@ def load_samples(args: argparse.Namespace) -> tuple[Path, list[dict[str, Any]], 
         records = read_ground_truth(args.faxes / "ground_truth.jsonl")[: args.samples or None]
         return args.faxes, records, args.roster
     tmp = Path(tempfile.mkdtemp(prefix="cf-bench-"))
+    _TEMP_DIRS.append(tmp)
     return tmp / "faxes", generate(tmp, args.samples, args.seed, args.clean), tmp / "patients.csv"
 
 
@@ -380,6 +385,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ablate-only", action="append", help="only this ablation row (repeatable)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        for tmp in _TEMP_DIRS:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace) -> int:
     cfg = Config()
     t = Tally()
     start = time.perf_counter()

@@ -687,11 +687,12 @@ def report(result: dict[str, Any]) -> None:
     medians = [median_phase([p for p in phases if p.name == n]) for n in names]
     runs = max((sum(1 for p in phases if p.name == n) for n in names), default=0)
     lat = latency_summary(drops) if drops else None
-    print(f"\n## Throughput (median of {runs} runs; {result['set']['pages']} pages, {result['cores']} cores)\n")
+    pages, cores = (phases[0].pages, phases[0].cores) if phases else (0, 0)
+    print(f"\n## Throughput (median of {runs} runs; {pages} pages, {cores} cores)\n")
     print(throughput_table(medians))
-    print(f"\nTIFF -> PDF conversion for OCRmyPDF (untimed above): {result['convert_seconds']:.1f}s")
+    print(f"\nTIFF -> PDF conversion for OCRmyPDF (untimed above): {result.get('convert_seconds', math.nan):.1f}s")
     if lat:
-        print(f"\n## Drop-to-searchable (quiet period {result['quiet_seconds']}s; {len(drops)} drops)\n")
+        print(f"\n## Drop-to-searchable (quiet period {result.get('quiet_seconds', '?')}s; {len(drops)} drops)\n")
         print(f"latency median {lat['latency_median']:.2f}s p95 {lat['latency_p95']:.2f}s; tesseract alone "
               f"median {lat['ocr_native_median']:.2f}s native / {lat['ocr_prepared_median']:.2f}s prepared; "
               f"latency - OCR: median {lat['excess_median']:.2f}s p95 {lat['excess_p95']:.2f}s "

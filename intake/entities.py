@@ -167,6 +167,7 @@ class EntityExtractor:
         self._dates(page.number, text, hits, skip, out)
         self._own_mrns(page.number, text, out)
         self._gazetteer_names(page.number, text, out)
+        _reconcile_names(out.entities.names)
         self._phones(page.number, text, skip, out)
         if out.sender is None:
             out.sender = names.letterhead_org(text, skip)
@@ -334,10 +335,17 @@ def _label_before(text: str, pos: int, hits: list[Hit]) -> Hit | None:
     return best
 
 
+_STAMP_WORDS = re.compile(r"(?i)\b(received|rec'?d|filed|scanned|entered)\b")
+
+
 def _alone_near_top(text: str, d: dates.DateHit) -> bool:
-    """A date standing alone on a line among the first lines (a letter's date)."""
+    """A date standing (almost) alone on a line among the first lines (a letter's date),
+    not the date of a RECEIVED stamp."""
     start, end = _line_bounds(text, d.start)
-    return text[start:end].strip() == d.raw.strip() and text[:start].count("\n") < 12
+    rest = (text[start:d.start] + text[d.end:end]).strip(" ,.;:'‘’`|_-—~°*")
+    prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    stamped = _STAMP_WORDS.search(text[prev_start:end])
+    return len(rest) <= 2 and not stamped and text[:start].count("\n") < 12
 
 
 def _prior_context(text: str, pos: int) -> bool:
@@ -364,6 +372,21 @@ def _sex(value: str) -> str | None:
     t = token.lower()
     return "F" if t.startswith("f") else "M" if t.startswith("m") else "X" if t in (
         "x", "nonbinary", "non-binary", "other") else None
+
+
+def _reconcile_names(mentions: list[NameMention]) -> None:
+    """A labelled name that is a roster name with an OCR slip takes the roster spelling."""
+    roster = [m for m in mentions if m.source == "gazetteer"]
+    for m in [m for m in mentions if m.source == "label"]:
+        fam, giv = names.fold(m.family), names.fold(m.given)
+        for r in roster:
+            r_fam, r_giv = names.fold(r.family), names.fold(r.given)
+            if (fam, giv) == (r_fam, r_giv):
+                r.confidence = max(r.confidence, 0.95)
+            elif giv == r_giv and (fam.endswith(r_fam) or names.within_one(fam, r_fam)):
+                r.confidence = max(r.confidence, 0.95)
+                mentions.remove(m)
+                break
 
 
 def _dedupe_names(mentions: list[NameMention]) -> list[NameMention]:

@@ -22,6 +22,7 @@ NAME_TOKEN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*\.?")
 _OCR_FOLD = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b", "|": "l", "$": "s",
                            "€": "e", "@": "a"})
 MIN_FUZZY_LEN = 4
+_GLUED_INITIAL = re.compile(r"^([A-Z])([A-Z][a-z]{2,}.*)$")
 _ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
                         r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
                         r"orthopedics|cardiology|pediatrics|plan|insurance|law|llp|llc|inc|"
@@ -67,6 +68,9 @@ def parse_name(value: str) -> ParsedName | None:
     tokens = [t for t in _clean_tokens(value) if t.lower() not in SUFFIXES | TITLES]
     if len(tokens) < 2:
         return None
+    glued = _GLUED_INITIAL.match(tokens[-1])  # OCR dropped the space: "Frank RNakamura"
+    if glued and len(tokens) == 2:
+        return ParsedName(glued.group(2), _tidy(tokens[0]), glued.group(1))
     middle = _tidy(" ".join(tokens[1:-1])) or None
     return ParsedName(_tidy(tokens[-1]), _tidy(tokens[0]), middle)
 
@@ -114,7 +118,7 @@ class Gazetteer:
         found = set(exact)
         for d in _deletes(token):
             found |= self._family_index.get(d, set())
-        return {f for f in found if _within_one(token, f)}
+        return {f for f in found if within_one(token, f)}
 
     def find(self, text: str) -> list[GazetteerHit]:
         """Roster names in ``text`` as ``Given [Middle] Family`` or ``Family, Given``."""
@@ -133,7 +137,7 @@ class Gazetteer:
                         continue
                     gtok = fold(tokens[j][0])
                     for giv in givens:
-                        if gtok == giv or (len(giv) >= MIN_FUZZY_LEN and _within_one(gtok, giv)):
+                        if gtok == giv or (len(giv) >= MIN_FUZZY_LEN and within_one(gtok, giv)):
                             span = (min(start, tokens[j][1]), max(end, tokens[j][2]))
                             if span in seen:
                                 continue
@@ -150,7 +154,7 @@ def _is_initial(tokens: Sequence[tuple[str, int, int]], i: int, j: int) -> bool:
     return len(mid.rstrip(".")) == 1
 
 
-def _within_one(a: str, b: str) -> bool:
+def within_one(a: str, b: str) -> bool:
     """Damerau-Levenshtein distance <= 1."""
     if a == b:
         return True

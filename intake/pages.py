@@ -22,6 +22,7 @@ from PIL import Image
 from intake import ocr, preprocess
 from intake._exec import pdftext
 from intake.config import Config
+from intake.dates import header_footer_spans
 from intake.errors import FileRejected
 from intake.model import PageText
 
@@ -216,6 +217,9 @@ def read_page(job: PageJob, cfg: Config) -> PageText:
     """Text of one page: its text layer, or decode that page only and OCR it."""
     started = time.perf_counter()
     if job.text_layer is not None:
+        if _only_header(job.text_layer):
+            return PageText(job.number, "", "blank", seconds=time.perf_counter() - started,
+                            note="text layer holds only a fax header or footer")
         return PageText(job.number, job.text_layer, "text_layer",
                         seconds=time.perf_counter() - started)
     image, dpi = decode_page(job, cfg)
@@ -224,6 +228,14 @@ def read_page(job: PageJob, cfg: Config) -> PageText:
     if job.note and page.note is None:
         page.note = job.note
     return page
+
+
+def _only_header(text: str) -> bool:
+    """True when nothing but fax header / footer lines carries letters or digits."""
+    keep = list(text)
+    for start, end in header_footer_spans(text):
+        keep[start:end] = " " * (end - start)
+    return sum(c.isalnum() for c in keep) < 3
 
 
 def decode_page(job: PageJob, cfg: Config) -> tuple[Image.Image, tuple[float, float] | None]:

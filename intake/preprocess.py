@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 MIN_TRUSTED_DPI = 100.0
 MAX_TRUSTED_DPI = 2400.0
-UPSCALE_BELOW = 0.85  # upscale when resolution < 85% of the target
+UPSCALE_BELOW = 0.6  # upscale when resolution < 60% of the target (or pixels were not square)
 DOWNSCALE_ABOVE = 1.5  # downscale when resolution > 150% of the target
 MAX_UPSCALE = 2.5
 
@@ -111,7 +111,7 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
             sx = y / x
     res = max(x, y)
     factor = 1.0
-    if upscale and res < target * UPSCALE_BELOW:
+    if upscale and (res < target * UPSCALE_BELOW or sx != 1.0 or sy != 1.0):
         factor = min(target / res, MAX_UPSCALE)
     elif downscale and res > target * DOWNSCALE_ABOVE:
         factor = target / res
@@ -133,20 +133,20 @@ def ink_mask(image: Image.Image, dpi: int | None, cell_dpi: int = 50) -> np.ndar
 
 
 def _solid(mask: np.ndarray) -> np.ndarray:
-    """Ink cells with an inked neighbour both vertically and horizontally.
+    """Ink cells inked above *and* below, and left or right.
 
-    Text strokes survive; isolated specks and one-cell-thin scanner streaks
-    (horizontal or vertical) vanish.
+    Text (3+ cells tall at ~50 dpi) survives; isolated specks, vertical
+    hairlines and horizontal scanner streaks up to two cells thick vanish.
     """
     if mask.shape[0] < 3 or mask.shape[1] < 3:
         return np.zeros((0, 0), dtype=bool)
     core = mask[1:-1, 1:-1]
-    vertical = mask[:-2, 1:-1] | mask[2:, 1:-1]
+    vertical = mask[:-2, 1:-1] & mask[2:, 1:-1]
     horizontal = mask[1:-1, :-2] | mask[1:-1, 2:]
     return core & vertical & horizontal
 
 
-def is_blank(image: Image.Image, dpi: int | None, max_ink_fraction: float = 0.00005,
+def is_blank(image: Image.Image, dpi: int | None, max_ink_fraction: float = 0.000015,
              margin: float = 0.03) -> bool:
     """True when the page carries (almost) no text-like ink away from its edges.
 

@@ -3,12 +3,14 @@
 Owns what runs inside the OCR worker pool: planning a file's pages, reading
 one page (text layer or OCR), and extracting entities from a file's pages.
 Expensive per-process state (the spaCy pipeline with the patient gazetteer)
-is built once per worker, lazily, by :func:`init_worker`.
+is built once per worker by :func:`init_worker`, which also points the
+worker's temporary files at a scratch folder inside the data home.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +35,7 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]], eager: bool =
 
     os.environ["OMP_THREAD_LIMIT"] = "1"
     Image.MAX_IMAGE_PIXELS = cfg.intake.max_page_pixels
+    use_scratch(scratch_dir(cfg))
     _CFG = cfg
     _GAZETTEER = tuple(gazetteer)
     _EXTRACTOR = None
@@ -40,6 +43,21 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]], eager: bool =
         from intake.entities import EntityExtractor
 
         _EXTRACTOR = EntityExtractor(cfg, _GAZETTEER)
+
+
+def scratch_dir(cfg: Config) -> Path:
+    """Where workers (and tesseract) write temporary page images: inside the data home, not /tmp.
+
+    Page images carry PHI; a worker killed mid-page leaves its temporaries
+    here, and :mod:`indexer.recovery` empties the folder at the next start.
+    """
+    return cfg.home.resolve() / "tmp" / "intake"
+
+
+def use_scratch(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = str(folder)
 
 
 def _cfg() -> Config:

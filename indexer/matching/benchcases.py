@@ -182,7 +182,11 @@ class Person:
     address: str | None = None
 
 
-def person_from(row: Row, rng: random.Random, mrn_rate: float = 0.4) -> Person:
+def person_from(row: Row, rng: random.Random, mrn_rate: float = 0.4, moved_rate: float = 0.1) -> Person:
+    """What an outside document prints about a roster patient; ``moved_rate`` of them moved since."""
+    if rng.random() < moved_rate:  # the roster's phone and address are out of date
+        row = dict(row, phone=f"(555) {rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
+                   address=f"{rng.randint(10, 9899)} Juniper Way")
     return Person(
         family=row["family_name"], given=row["given_name"],
         middle=row.get("middle_name", "") if rng.random() < 0.4 else "",

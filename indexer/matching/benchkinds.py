@@ -82,6 +82,11 @@ class CaseMaker:
             return row
         return make_stranger(self.stranger_seq, self.rows)
 
+    def _namesake_born_alike(self, family: str, given: str, dob: str) -> bool:
+        """A roster patient with this name born on this day or one OCR slip from it exists."""
+        day = dt.date.fromisoformat(dob)
+        return any(date_relation(day, d)[0] != "conflict" for d in self.dobs_by_name.get((family, given), []))
+
     def make(self, kind: str, rng: random.Random) -> Case | None:
         return getattr(self, "k_" + kind)(rng)
 
@@ -215,8 +220,7 @@ class CaseMaker:
         s = self._stranger()
         # a namesake born on the same day (or one OCR slip away) is indistinguishable without an MRN:
         # no matcher can tell them apart, so the benchmark does not pretend to
-        taken = self.dobs_by_name.get((row["family_name"], row["given_name"]), [])
-        while any(date_relation(dt.date.fromisoformat(s["dob"]), d)[0] != "conflict" for d in taken):
+        while self._namesake_born_alike(row["family_name"], row["given_name"], s["dob"]):
             s = self._stranger()
         p = person_from(s, rng, mrn_rate=0.0)
         p.family, p.given = row["family_name"], row["given_name"]
@@ -280,6 +284,8 @@ class CaseMaker:
         row = self._pick(rng, "household")
         p = person_from(row, rng, mrn_rate=0.0)
         s = self._stranger()
+        while self._namesake_born_alike(row["family_name"], s["given_name"], s["dob"]):
+            s = self._stranger()
         p.given, p.dob, p.sex = s["given_name"], s["dob"], s["sex"]
         p.phone, p.address = e164(row["phone"]), f"{row['address']}, {row['city']}, {row['state']}"
         e = single(p, rng)

@@ -39,15 +39,16 @@ class Weights:
     family_conflict: float = -4.0
     given_conflict: float = -4.0
     middle_agree: float = 1.0
-    middle_conflict: float = -1.0
+    middle_conflict: float = -3.0  # both full middle names, different
+    middle_initial_conflict: float = -1.0
     suffix_agree: float = 1.0
     suffix_conflict: float = -4.0
     sex_agree: float = 0.5
     sex_conflict: float = -3.0
     phone_agree: float = 2.0
-    phone_conflict: float = -0.5
+    phone_conflict: float = -1.5  # people change numbers: weak, but several weak conflicts add up
     address_agree: float = 1.5
-    address_conflict: float = -0.5
+    address_conflict: float = -1.5
     swapped_factor: float = 0.9  # names written family/given the wrong way round
 
 
@@ -135,6 +136,8 @@ def compare_given(doc: NameParts, pat: NameParts) -> tuple[str, float, str]:
         return "exact", 1.0, "exact" if plain else "exact (ignoring accents/punctuation)"
     df, rf = doc.given_first, pat.given_first
     if len(df) > 1 and df == rf:
+        if len(doc.given) > 1 and len(pat.given) > 1:  # Mary Ann vs Mary Beth
+            return "similar", 0.3, "first given name agrees, the second differs"
         return "first", 0.85, "first given name agrees"
     if len(df) > 1 and nickname_equivalent(df, rf):
         return "nickname", 0.75, "nickname"
@@ -160,6 +163,8 @@ def compare_middle(doc: NameParts, pat: NameParts, w: Weights = WEIGHTS) -> Fiel
         return FieldScore("middle_name", "exact", w.middle_agree, "agrees")
     if len(d) > 1 and len(r) > 1 and nickname_equivalent(d, r):
         return FieldScore("middle_name", "nickname", w.middle_agree / 2, "nickname")
+    if min(len(d), len(r)) == 1:
+        return FieldScore("middle_name", "conflict", w.middle_initial_conflict, "initial differs")
     return FieldScore("middle_name", "conflict", w.middle_conflict, "differs")
 
 

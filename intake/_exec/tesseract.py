@@ -90,12 +90,15 @@ def _run_error(exc: Exception) -> Exception:
     return exc
 
 
-def ocr(image: Image.Image, *, lang: str = "eng", psm: int = 6, dpi: int = 300,
+def ocr(image: Image.Image, *, lang: str = "eng", psm: int = 6, dpi: int | None = 300,
         timeout: float = 0, extra: str = "") -> OcrOutput:
-    """OCR one prepared page image; text and word confidences from a single run."""
+    """OCR one prepared page image; text and word confidences from a single run.
+
+    ``dpi`` None/0 = unknown: tesseract estimates it from the text size.
+    """
     _binary()
     _prepare_env()
-    config = f"--psm {int(psm)} --dpi {int(dpi)} {extra}".strip()
+    config = f"--psm {int(psm)} {f'--dpi {int(dpi)}' if dpi else ''} {extra}".strip()
     try:
         tsv = pytesseract.image_to_data(image, lang=lang, config=config, timeout=timeout)
     except (pytesseract.TesseractNotFoundError, RuntimeError) as exc:

@@ -6,23 +6,27 @@ contains a marker misbehaves the way a hostile real file might:
 
 * ``crash-me`` — the worker process dies (``os._exit``) while reading page 1;
 * ``hang-me`` — the worker hangs while opening the file (killed at the deadline);
-* ``segv-me`` — the worker kills itself with SIGSEGV while opening the file.
+* ``segv-me`` — the worker kills itself with SIGSEGV while opening the file;
+* ``flaky-me`` — the first read of page 1 fails with a transient error (like a
+  tesseract timeout or a full temp disk); the retry succeeds.
 
 Nothing here is used outside the tests.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from intake.errors import FileRejected
+from intake.errors import FileRejected, TransientError
 
-CRASH, HANG, SEGV = "crash-me", "hang-me", "segv-me"
+CRASH, HANG, SEGV, FLAKY = "crash-me", "hang-me", "segv-me", "flaky-me"
 
 
 def install() -> None:
@@ -40,8 +44,15 @@ def install() -> None:
         return plan(path, kind)
 
     def read_one_page(job: Any) -> Any:
-        if CRASH in Path(job.path).name:
+        name = Path(job.path).name
+        if CRASH in name:
             os._exit(3)
+        if FLAKY in name:
+            key = hashlib.sha1(job.path.encode()).hexdigest()  # the spool path is unique per test
+            marker = Path(tempfile.gettempdir()) / f"chartfile-flaky-{key}"
+            if not marker.exists():
+                marker.write_text("failed once")
+                raise TransientError("tesseract timed out on a page")
         return read(job)
 
     workers.plan_file = plan_file  # type: ignore[assignment]

@@ -24,6 +24,7 @@ from indexer.intake_check import check
 from indexer.runner import ingest
 from intake.config import Config
 from intake.spool import move_atomic, reason_sidecar
+from intake.workers import scratch_dir
 from tests.e2e.helpers import make_home, text_pdf_bytes
 
 
@@ -283,8 +284,12 @@ def test_stale_temporaries_and_orphans(home: tuple[Config, Database], tmp_path: 
     cfg, db = home
     (cfg.spool_dir / ".00000042-x.pdf.part").write_bytes(b"%PDF-half")
     (cfg.spool_dir / "dropped-by-hand.pdf").write_bytes(text_pdf_bytes(12))
+    scratch = scratch_dir(cfg)
+    scratch.mkdir(parents=True)
+    (scratch / "tess_abc_input.PNG").write_bytes(b"page image left by a killed worker")
     ingest(cfg, db, [])
     assert not (cfg.spool_dir / ".00000042-x.pdf.part").exists()
+    assert not (scratch / "tess_abc_input.PNG").exists()
     with db.session() as s:
         item = s.scalars(select(IntakeItem)).one()
         assert item.origin == "recovered" and item.state == "processed"

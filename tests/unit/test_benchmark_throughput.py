@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intake.benchmark_throughput import (
@@ -50,6 +50,7 @@ def test_percentile_edge_cases() -> None:
     assert percentile([1.0, 2.0], 150) == 2.0  # clamped
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0, 100))
 def test_percentile_within_range_and_monotone(values: list[float], q: float) -> None:
     p = percentile(values, q)
@@ -104,14 +105,14 @@ def test_latency_summary_excess_is_latency_minus_ocr() -> None:
 # ----------------------------------------------------------------- measuring
 def test_measured_counts_child_cpu_and_memory() -> None:
     out: list[Phase] = []
-    burn = "import time\nt=time.process_time()\nx=bytearray(50_000_000)\nwhile time.process_time()-t<0.4: pass"
+    burn = "import time\nt=time.process_time()\nx=bytearray(40_000_000)\nwhile time.process_time()-t<0.25: pass"
     with measured("burn", pages=4, cores=1, out=out):
         subprocess.run([sys.executable, "-c", burn], check=True)
         time.sleep(0.05)
     (p,) = out
-    assert p.cpu >= 0.35
+    assert p.cpu >= 0.25
     assert p.wall >= p.cpu * 0.9
-    assert p.peak_rss_mb >= 40  # the 50 MB buffer was seen by the 0.1 s sampler
+    assert p.peak_rss_mb >= 35  # the 40 MB buffer was seen by the 0.1 s sampler
 
 
 # ----------------------------------------------------------------- py-spy breakdown

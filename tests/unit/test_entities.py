@@ -107,7 +107,8 @@ def test_labelled_patient_fields(extractor: EntityExtractor) -> None:
         "Patient: SMITH, JOHN A   DOB: 03/04/1957\nSex: Male   MRN: CF123456\n"
         "Med Rec #: SB1234567\nCollected: 11/02/2026   Reported: 11/03/2026\n"
         "Glucose 95 mg/dL 70-99\nReference range shown.\n")])
-    assert (ent.patient_names[0].family, ent.patient_names[0].given) == ("SMITH", "JOHN")
+    top = ent.patient_names[0]
+    assert (top.family, top.given, top.source) == ("Smith", "John", "gazetteer")  # roster spelling
     assert [d.value for d in ent.dobs] == ["1957-03-04"]
     assert {(m.value, m.scheme) for m in ent.mrns} == {("CF123456", "own"), ("SB1234567", "foreign")}
     assert ent.sex == "M"
@@ -235,6 +236,26 @@ def test_emergency_contact_is_not_the_patient(extractor: EntityExtractor) -> Non
         "INTAKE FORM\nLast Name: Smith First Name: John MI: A\nEMERGENCY CONTACT\n"
         "Name: Nancy Smith Relationship: Spouse")])
     assert [(n.family, n.given) for n in ent.patient_names] == [("Smith", "John")]
+
+
+def test_ocr_glued_initial_and_roster_spelling(extractor: EntityExtractor) -> None:
+    ent = extractor.extract([page("RE: Maria QGonzalez DOB: 01/02/1960")])
+    assert [(n.family, n.given) for n in ent.patient_names] == [("Gonzalez", "Maria")]
+    assert parse_name("Frank RNakamura") == parse_name("Frank R Nakamura")
+
+
+def test_blank_text_layer_page_with_only_fax_header() -> None:
+    from intake.pages import PageJob, read_page
+
+    job = PageJob("x.pdf", "pdf", 2, "11/12/2026 03:23 PM 5555550136 NW REF LAB PAGE 02/04\n")
+    assert read_page(job, Config()).source == "blank"
+
+
+def test_letter_date_with_ocr_noise_but_not_received_stamp(extractor: EntityExtractor) -> None:
+    letter = "Valley Cardiology\n\n, February 24, 2025\nMaple Street\nDear Dr. Marsh,\nThanks."
+    assert extractor.extract([page(letter)]).doc_date == "2025-02-24"
+    stamped = "REFERRAL\nRECEIVED\nNOV 22 2026\nDear Dr. Marsh,"
+    assert extractor.extract([page(stamped)]).doc_date is None
 
 
 def test_entities_round_trip(extractor: EntityExtractor) -> None:

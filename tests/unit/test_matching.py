@@ -329,3 +329,21 @@ def test_alias_with_nickname_given_name_is_found_by_blocking_without_dob() -> No
     res = match_entities(doc("Lindqvist", "Betsy", mrn="CF555555"), r, CFG)
     reviews(res, "not certain: name matched through an alias")
     assert res.candidates[0].patient_id == 1
+
+
+def test_several_weak_conflicts_add_up_to_review() -> None:
+    r = roster(pt(1, "Smith", "Amy", "1970-09-12", middle="Carol", phone="(555) 299-6070", address="1245 Elm Ct"))
+    stranger = doc("Smith", "Amy", "1970-09-12", middle="Hannah", phone="+15554412964")
+    stranger.address = "3968 Walnut Rd Unit 5, Boise, ID"
+    res = match_entities(stranger, r, CFG)
+    reviews(res)
+    assert res.candidates[0].reasons["middle_name"].startswith("differs")
+    moved = doc("Smith", "Amy", "1970-09-12", phone="+15554412964")  # same person, new number
+    files_to(match_entities(moved, r, CFG), 1)
+
+
+def test_compound_given_names() -> None:
+    r = roster(pt(1, "Keller", "Mary Ann", "1950-10-10"))
+    files_to(match_entities(doc("Keller", "Mary", "1950-10-10"), r, CFG), 1)
+    files_to(match_entities(doc("Keller", "Maryann", "1950-10-10"), r, CFG), 1)
+    reviews(match_entities(doc("Keller", "Mary Beth", "1950-10-10"), r, CFG), "not certain")
