@@ -26,7 +26,7 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 60.0
 WRITER_RETRIES = 8  # database/disk problems while recording a finished file
 
-_STAGE_WHAT = {"plan": "opening the file", "entities": "finding names and dates"}
+_STAGE_WHAT = {"file": "reading the file", "plan": "opening the file", "entities": "finding names and dates"}
 _TRANSIENT_ERRNO = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ENFILE,
                     errno.EMFILE, errno.ENOMEM, errno.ETIMEDOUT}
 

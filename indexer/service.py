@@ -42,7 +42,7 @@ from indexer.patients import gazetteer, roster_version
 from indexer.searchindex import SearchIndex, index_pending
 from intake import workers
 from intake.config import Config
-from intake.errors import FileRejected
+from intake.errors import DependencyError, FileRejected
 from intake.model import ExtractedFile, PageText
 from intake.pool import TaskResult, WorkerPool
 from intake.sniff import sniff_file
@@ -50,7 +50,7 @@ from intake.sniff import sniff_file
 log = logging.getLogger(__name__)
 
 ROSTER_CHECK_SECONDS = 5.0
-INDEX_EVERY_SECONDS = 1.0
+INDEX_EVERY_SECONDS = 0.5
 CAPACITY_PER_WORKER = 4  # pages in flight per worker before new files wait
 PLAN_MB_PER_TIMEOUT = 10.0  # opening a file may take one more page timeout per this many MB
 ENTITY_PAGES_PER_TIMEOUT = 20.0  # entity extraction may take one page timeout per this many pages
@@ -66,7 +66,7 @@ class InFlight:
     started: float
     jobs: list[Any] = field(default_factory=list)
     pages: dict[int, PageText] = field(default_factory=dict)
-    stage: str = "plan"
+    stage: str = "file"
 
 
 @dataclass
@@ -199,7 +199,7 @@ class IntakeService:
             self._writer_trouble(item_id, exc, lambda: self.submit(item_id))
 
     def _start(self, pool: WorkerPool, item_id: int) -> None:
-        kind = ""
+        kind, size = "", 0
         with self.db.transaction() as s:
             item = s.get(IntakeItem, item_id)
             if item is None or item.state != "received":
@@ -223,7 +223,7 @@ class IntakeService:
                     mark_quarantined(s, item, exc.reason)
                     outcome = "quarantined"
                 else:
-                    item.kind = kind
+                    item.kind, size = kind, item.size or 0
                     transition(item, "processing")
                     item.attempts += 1
                     outcome = ""
@@ -233,9 +233,9 @@ class IntakeService:
             return
         assert path is not None
         self._inflight[item_id] = InFlight(item_id, path, kind, time.monotonic())
-        size_mb = path.stat().st_size / 1_048_576
-        self._submit_task(pool, item_id, "plan", None, workers.plan_file, str(path), kind,
-                          weight=1.0 + size_mb / PLAN_MB_PER_TIMEOUT)
+        # plan, and for a one-page file also read + entities, in one task: one limit for open + 1 page
+        self._submit_task(pool, item_id, "file", None, workers.read_file, str(path), kind,
+                          weight=2.0 + size / 1_048_576 / PLAN_MB_PER_TIMEOUT)
 
     def _submit_task(self, pool: WorkerPool, item_id: int, stage: str, page: int | None,
                      fn: Callable[..., Any], *args: Any, weight: float = 1.0) -> None:
@@ -267,11 +267,19 @@ class IntakeService:
             return
         if not result.ok:
             assert result.error is not None
+            if isinstance(result.error, DependencyError):
+                raise result.error  # tesseract missing: the installation's fault, not the file's
             self._failed(item_id, failures.classify(result.error, stage, page, timeout))
             return
         pool = self._ensure_pool()
-        if stage == "plan":
-            flight.jobs = list(result.value)
+        if stage == "file":
+            work: workers.FileWork = result.value
+            flight.jobs = list(work.jobs)
+            if work.pages is not None and work.entities is not None:
+                flight.pages = {p.number: p for p in work.pages}
+                extracted = ExtractedFile(item_id, work.pages, work.entities, time.monotonic() - flight.started)
+                self._commit(flight, extracted)
+                return
             flight.stage = "pages"
             for job in flight.jobs:
                 self._submit_task(pool, item_id, "page", job.number, workers.read_one_page, job)

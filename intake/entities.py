@@ -56,7 +56,8 @@ LABELS: dict[str, tuple[str, ...]] = {
     "NODATE": ("last fill", "effective", "expires", "expires on", "expiration", "expiration date",
                "dates of service", "comparison", "prior study dated", "printed", "received",
                "prior result", "previous", "called to", "sent"),
-    "PROVIDER": ("provider", "ordering provider", "ordering physician", "referring provider",
+    "PROVIDER": ("provider", "provider name", "primary care provider", "primary care provider name",
+                 "ordering provider", "ordering physician", "referring provider",
                  "referring physician", "attending", "attending physician", "prescriber",
                  "physician", "electronically signed by", "dictated and signed by",
                  "signed by", "radiologist"),
@@ -73,6 +74,7 @@ _CONTACT_CONTEXT = re.compile(r"(?i)emergency contact|guarantor|responsible part
 _SEX_VALUE = re.compile(r"(?i)^(female|male|f|m|x|nonbinary|non-binary|other|unknown|u)\b")
 _SEX_BOX = re.compile(r"(?i)[\[(|]\s*[x✓✔]\s*[\])|]\s*(female|male|f|m)\b")
 _ID_VALUE = re.compile(r"^\(?[A-Za-z0-9][A-Za-z0-9\-]{2,19}")
+_EMPTY_FIELD = re.compile(r"^[\s:#.]*_{3,}")
 _PAREN = re.compile(r"^\s*\([^)]{0,40}\)")
 _PHONE_FAX_LABEL = re.compile(r"(?i)\b(fax|fx|f)\s*(#|no\.?|number)?\s*[:.]?\s*$")
 
@@ -315,6 +317,8 @@ def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
     paren = _PAREN.match(raw)  # "MRN (Valley General): 1234567"
     if paren:
         raw = raw[paren.end():]
+    if _EMPTY_FIELD.match(raw):  # "Name: ________  Vaccine requested: ____"
+        return ""
     raw = raw.lstrip(_SEP)
     cut = _LINE_STOP.search(raw)
     return (raw[:cut.start()] if cut else raw).strip()

@@ -53,7 +53,17 @@ def _tidy(token: str) -> str:
 
 
 def parse_name(value: str) -> ParsedName | None:
-    """Split a labelled name value; None if it does not look like a name."""
+    """Split a labelled name value; None if it does not look like a name.
+
+    Printed names are Title or UPPER case: an all-lower-case part is a label or prose.
+    """
+    parsed = _split_name(value)
+    if parsed is None or parsed.family.islower() or parsed.given.islower():
+        return None
+    return parsed
+
+
+def _split_name(value: str) -> ParsedName | None:
     value = value.strip().strip(":;-").strip()
     if not value or any(ch.isdigit() for ch in value):
         return None

@@ -24,11 +24,16 @@ log = logging.getLogger(__name__)
 
 # Below this mean word confidence the page is checked with OSD for rotation.
 OSD_BELOW_CONFIDENCE = 75.0
-# OSD answers with less orientation confidence than this are ignored.
-MIN_OSD_CONFIDENCE = 1.5
+# OSD answers with less orientation confidence than this are ignored (a rotation
+# is only kept when the re-read page scores at least as well, so this can be low).
+MIN_OSD_CONFIDENCE = 0.5
 # Skew below this is left to tesseract (the ablation showed no gain from
 # rotating pages skewed by up to ~2 degrees; resampling costs CPU and sharpness).
 MIN_DESKEW_DEGREES = 1.0
+# A non-blank page read with fewer words / lower confidence than this is retried
+# after a global Otsu binarization (photos, low-contrast or tinted scans).
+MIN_WORDS_BEFORE_BINARIZE = 3
+LOW_CONFIDENCE = 40.0
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,54 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, target: int,
                                            downscale=opts.downscale)
 
 
+def _quality(run: tesseract.OcrOutput) -> float:
+    """Words weighted by confidence: which of two readings of a page to keep."""
+    return sum(max(w.conf, 0.0) for w in run.words)
+
+
 def _rotate(image: Image.Image, clockwise: int) -> Image.Image:
     return image.rotate(-clockwise, expand=True, fillcolor=255) if clockwise else image
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How tesseract is called for this page."""
+
+    lang: str
+    psm: int
+    dpi: int | None
+    timeout: float
+
+    def __call__(self, image: Image.Image) -> tesseract.OcrOutput:
+        return tesseract.ocr(image, lang=self.lang, psm=self.psm, dpi=self.dpi, timeout=self.timeout)
+
+
+def _straighten(image: Image.Image, options: OcrOptions) -> Image.Image:
+    if not options.deskew:
+        return image
+    return preprocess.deskew(image, preprocess.estimate_skew(image), MIN_DESKEW_DEGREES)
+
+
+def _orient(base: Image.Image, first: tesseract.OcrOutput, image: Image.Image, run: _Run,
+            options: OcrOptions) -> tuple[int, tesseract.OcrOutput, Image.Image]:
+    """Ask OSD (on the un-deskewed page: resampling blurs its evidence); keep the
+    rotation only if the re-read page is read with at least the same confidence."""
+    osd = tesseract.orientation(base, timeout=run.timeout)
+    if osd is None or not osd.rotate or osd.confidence < MIN_OSD_CONFIDENCE:
+        return 0, first, image
+    turned = _straighten(_rotate(base, osd.rotate), options)
+    second = run(turned)
+    if (second.mean_confidence or 0) >= (first.mean_confidence or 0):
+        return osd.rotate, second, turned
+    return 0, first, image
+
+
+def _binarized_retry(first: tesseract.OcrOutput, image: Image.Image, run: _Run) -> tesseract.OcrOutput:
+    """Photos / tinted scans: retry after an adaptive threshold when little was read."""
+    if len(first.words) >= MIN_WORDS_BEFORE_BINARIZE and (first.mean_confidence or 0) >= LOW_CONFIDENCE:
+        return first
+    second = run(preprocess.binarize(image))
+    return second if _quality(second) > _quality(first) else first
 
 
 def ocr_image(image: Image.Image, number: int, cfg: Config,
@@ -69,34 +120,22 @@ def ocr_image(image: Image.Image, number: int, cfg: Config,
     """OCR one decoded page image; blank pages come back as ``source="blank"``."""
     started = time.perf_counter()
     prepared = _prepare(image, dpi, cfg.ocr.target_dpi, options)
-    page = prepared.image
-    width, height = page.size
-    if preprocess.is_blank(page, prepared.dpi):
+    width, height = prepared.image.size
+    if preprocess.is_blank(prepared.image, prepared.dpi):
         log.debug("page %d blank", number)
         return PageText(number, "", "blank", seconds=time.perf_counter() - started,
                         width_px=width, height_px=height)
-    if options.despeckle:
-        page = preprocess.despeckle(page)
-    if options.deskew:
-        page = preprocess.deskew(page, preprocess.estimate_skew(page), MIN_DESKEW_DEGREES)
+    base = preprocess.despeckle(prepared.image) if options.despeckle else prepared.image
     psm = options.psm if options.psm is not None else cfg.ocr.psm
-    timeout = cfg.intake.page_timeout_seconds
-    run = tesseract.ocr(page, lang=cfg.ocr.language, psm=psm, dpi=prepared.dpi,
-                        timeout=timeout)
+    run = _Run(cfg.ocr.language, psm, prepared.dpi, cfg.intake.page_timeout_seconds)
+    page = _straighten(base, options)
+    result = run(page)
     rotation = 0
-    conf = run.mean_confidence
-    if options.orientation and cfg.ocr.detect_orientation and (conf is None
-                                                               or conf < OSD_BELOW_CONFIDENCE):
-        osd = tesseract.orientation(page, timeout=timeout)
-        if osd is not None and osd.rotate and osd.confidence >= MIN_OSD_CONFIDENCE:
-            turned = _rotate(page, osd.rotate)
-            if options.deskew:
-                turned = preprocess.deskew(turned, preprocess.estimate_skew(turned), MIN_DESKEW_DEGREES)
-            second = tesseract.ocr(turned, lang=cfg.ocr.language, psm=psm,
-                                   dpi=prepared.dpi, timeout=timeout)
-            if (second.mean_confidence or 0) >= (conf or 0):
-                run, rotation, conf = second, osd.rotate, second.mean_confidence
+    if options.orientation and cfg.ocr.detect_orientation and (
+            (result.mean_confidence or 0) < OSD_BELOW_CONFIDENCE):
+        rotation, result, page = _orient(base, result, page, run, options)
+    result = _binarized_retry(result, page, run)
     seconds = time.perf_counter() - started
     log.debug("page %d OCRed in %.2fs rotation=%d", number, seconds, rotation)
-    return PageText(number, run.text, "ocr", confidence=conf, rotation=rotation,
-                    seconds=seconds, width_px=width, height_px=height)
+    return PageText(number, result.text, "ocr", confidence=result.mean_confidence,
+                    rotation=rotation, seconds=seconds, width_px=width, height_px=height)

@@ -162,6 +162,14 @@ def is_blank(image: Image.Image, dpi: int | None, max_ink_fraction: float = 0.00
     return float(inner.mean()) < max_ink_fraction
 
 
+def binarize(image: Image.Image, radius: int = 15, offset: int = 12) -> Image.Image:
+    """Adaptive (local-mean) threshold to black/white: a fallback for photos and
+    low-contrast or tinted scans on which tesseract's global threshold reads nothing."""
+    arr = np.asarray(image, dtype=np.int16)
+    local = np.asarray(image.filter(ImageFilter.BoxBlur(radius)), dtype=np.int16)
+    return Image.fromarray(np.where(arr < local - offset, 0, 255).astype(np.uint8), "L")
+
+
 def despeckle(image: Image.Image) -> Image.Image:
     """3x3 median filter: removes fax salt-and-pepper noise, keeps strokes."""
     return image.filter(ImageFilter.MedianFilter(3))

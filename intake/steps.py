@@ -31,6 +31,7 @@ STEPS: tuple[Step, ...] = (
                                 "one whose original is still in flight waits for it"),
     Step("sniff", "writer", "content type from the first bytes; reject empty, oversized, mislabelled"),
     Step("plan", "worker", "open the file once: page count, text layers, limits (reject bad files); "
+                           "a one-page file is also read and its entities found in the same task; "
                            "every worker task has a deadline and a crash fails only its own file"),
     Step("read_pages", "worker", "per page, spread over all workers: text layer, else preprocess + OCR"),
     Step("entities", "worker", "spaCy rules + gazetteer: names, DOB, MRN, dates, sender, type, urgency"),

@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from intake.config import Config
@@ -92,3 +93,25 @@ def extract_entities(pages: Sequence[PageText]) -> Entities:
     if _EXTRACTOR is None:
         _EXTRACTOR = EntityExtractor(_cfg(), _GAZETTEER)
     return _EXTRACTOR.extract(pages)  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass
+class FileWork:
+    """Answer of :func:`read_file`: the page jobs, and for a small file its pages and entities too."""
+
+    jobs: list[object]
+    pages: list[PageText] | None = None
+    entities: Entities | None = None
+
+
+def read_file(path: str, kind: str, inline_pages: int = 1) -> FileWork:
+    """Plan the file; a file of at most ``inline_pages`` pages is also read and its entities found.
+
+    One task instead of three round trips for the common one-page fax; larger
+    files come back with their jobs only, to be spread over all workers.
+    """
+    jobs = plan_file(path, kind)
+    if len(jobs) > inline_pages:
+        return FileWork(jobs)
+    pages = [read_one_page(job) for job in jobs]
+    return FileWork(jobs, pages, extract_entities(pages))

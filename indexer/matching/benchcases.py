@@ -30,7 +30,7 @@ CASE_RATES: dict[str, float] = {
     "foreign_mrn_only": 0.06, "foreign_plus_own_mrn": 0.03, "unknown_patient": 0.05,
     "unknown_same_name": 0.02, "two_patients_one_doc": 0.02, "batch_fax": 0.04, "name_only": 0.02,
     "wrong_dob": 0.01, "household": 0.03, "unknown_household_member": 0.01, "unknown_near_dob": 0.01,
-    "wrong_mrn": 0.01, "duplicate_chart": 0.01,
+    "wrong_mrn": 0.01, "duplicate_chart": 0.01, "unregistered_twin": 0.01,
 }
 # Kinds the policy must send to review even though the truth patient is in the roster.
 MANDATORY_REVIEW = frozenset({"twins", "foreign_mrn_only", "wrong_dob", "maiden_no_alias", "name_only", "wrong_mrn"})

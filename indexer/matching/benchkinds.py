@@ -33,7 +33,7 @@ from indexer.matching.benchcases import (
     strip_accents,
     to_patient,
 )
-from indexer.matching.normalize import date_relation
+from indexer.matching.normalize import date_relation, fold, nickname_equivalent
 from indexer.matching.types import Alias
 from intake.model import PageEntities
 
@@ -290,6 +290,18 @@ class CaseMaker:
         p.phone, p.address = e164(row["phone"]), f"{row['address']}, {row['city']}, {row['state']}"
         e = single(p, rng)
         return Case("unknown_household_member", e, [Truth((1, len(e.pages)), None, False)])
+
+    def k_unregistered_twin(self, rng: random.Random) -> Case:
+        """The twin of a patient, not registered: same family name, DOB, phone and address."""
+        row = self._pick(rng)
+        p = person_from(row, rng, mrn_rate=0.0, moved_rate=0.0)
+        s = self._stranger()
+        while nickname_equivalent(fold(s["given_name"]), fold(row["given_name"])) or \
+                self._namesake_born_alike(row["family_name"], s["given_name"], row["dob"]):
+            s = self._stranger()
+        p.given, p.middle, p.sex = s["given_name"], "", s["sex"] if rng.random() < 0.5 else None
+        e = single(p, rng)
+        return Case("unregistered_twin", e, [Truth((1, len(e.pages)), None, False)])
 
     def k_unknown_near_dob(self, rng: random.Random) -> Case | None:
         """Someone not in the roster whose name equals a patient's and whose DOB is one OCR slip away."""

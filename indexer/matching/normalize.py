@@ -146,11 +146,15 @@ def given_group(token: str) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def nickname_equivalent(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are the same given name in nickname form."""
+    """True when one of ``a``/``b`` is a listed nickname (or canonical form) of the other.
+
+    Only *direct* relations count: Henry and Harold share the nickname Harry
+    but are different names.
+    """
     if not a or not b or a == b:
         return bool(a) and a == b
-    ga, gb = given_group(a), given_group(b)
-    return b in ga or a in gb or bool(ga & gb)
+    return b in _NICKNAMER.nicknames_of(a) or a in _NICKNAMER.nicknames_of(b) or b in given_group(a) \
+        or a in given_group(b)
 
 
 def parse_date(value: str | None) -> dt.date | None:

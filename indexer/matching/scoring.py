@@ -215,6 +215,8 @@ def certainty_gate(s: Scored) -> str | None:
         return "given name does not agree"
     if s.level("suffix") == "conflict":
         return "generational suffix differs (Jr/Sr)"
+    if s.level("sex") == "conflict" and mrn != "exact":
+        return "sex differs and no exact MRN"
     if mrn != "exact" and fam not in FAMILY_STRONG and giv not in GIVEN_STRONG:
         return "both name parts only approximately agree"
     if s.via_alias and dob not in ("exact", "near"):

@@ -7,6 +7,7 @@ contains a marker misbehaves the way a hostile real file might:
 * ``crash-me`` — the worker process dies (``os._exit``) while reading page 1;
 * ``hang-me`` — the worker hangs while opening the file (killed at the deadline);
 * ``segv-me`` — the worker kills itself with SIGSEGV while opening the file;
+* ``no-tesseract`` — reading a page fails as if tesseract were not installed;
 * ``flaky-me`` — the first read of page 1 fails with a transient error (like a
   tesseract timeout or a full temp disk); the retry succeeds.
 
@@ -24,9 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from intake.errors import FileRejected, TransientError
+from intake.errors import DependencyError, FileRejected, TransientError
 
-CRASH, HANG, SEGV, FLAKY = "crash-me", "hang-me", "segv-me", "flaky-me"
+CRASH, HANG, SEGV, FLAKY, NO_TESSERACT = "crash-me", "hang-me", "segv-me", "flaky-me", "no-tesseract"
 
 
 def install() -> None:
@@ -47,6 +48,8 @@ def install() -> None:
         name = Path(job.path).name
         if CRASH in name:
             os._exit(3)
+        if NO_TESSERACT in name:
+            raise DependencyError("tesseract is not installed or not on PATH")
         if FLAKY in name:
             key = hashlib.sha1(job.path.encode()).hexdigest()  # the spool path is unique per test
             marker = Path(tempfile.gettempdir()) / f"chartfile-flaky-{key}"

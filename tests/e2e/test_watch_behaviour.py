@@ -21,7 +21,7 @@ from indexer.db.models import IntakeItem
 from indexer.intake_check import check
 from indexer.runner import ingest, intake_lock
 from intake.config import load_config
-from intake.errors import RefusedError
+from intake.errors import DependencyError, RefusedError
 from tests.e2e import faults
 from tests.e2e.helpers import REPO, ThreadedWatch, drop, make_home, text_pdf_bytes, wait_for, write_settings
 
@@ -164,3 +164,13 @@ def test_only_one_intake_service_per_data_home(tmp_path: Path) -> None:
         with pytest.raises(RefusedError, match="another Chartfile intake"):
             ingest(cfg, db, [])
     ingest(cfg, db, [])  # released
+
+
+def test_a_missing_tesseract_stops_the_service_instead_of_quarantining_files(tmp_path: Path) -> None:
+    cfg, db = make_home(tmp_path)
+    src = tmp_path / f"{faults.NO_TESSERACT}.pdf"
+    src.write_bytes(text_pdf_bytes(31))
+    with pytest.raises(DependencyError):
+        ingest(cfg, db, [src], worker_hook="tests.e2e.faults:install")
+    assert _states(db) == {src.name: "processing"}  # not the file's fault: resumed at the next start
+    assert recovery.recover(db, cfg) and _states(db) == {src.name: "received"}

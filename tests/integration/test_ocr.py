@@ -152,3 +152,15 @@ def test_corpus_blank_fax_is_blank(cfg: Config) -> None:
         img.load()
         page = ocr_image(img, 1, cfg, preprocess.source_dpi(img))
     assert page.source == "blank"
+
+
+def test_corpus_photo_of_insurance_card(cfg: Config) -> None:
+    """A photo (RGBA, no dpi, textured background) is read after the binarization fallback."""
+    from intake.doctype import classify
+
+    path = corpus_file("forms/azure_health-insurance-card.png")
+    with Image.open(path) as img:
+        img.load()
+        page = ocr_image(img, 1, cfg, preprocess.source_dpi(img))
+    assert {"angel", "brown", "deductible"} <= words(page.text)
+    assert classify(page.text)[0] == "insurance_card"

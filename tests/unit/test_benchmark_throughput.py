@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -169,3 +170,23 @@ def test_report_prints_medians_and_verdicts_from_saved_result(capsys: pytest.Cap
     assert "cold first drop median 12.00s" in out
     assert "FAIL  Chartfile at 71% of the tesseract limit" in out
     assert "FAIL  drop-to-searchable p95 is OCR time + 3.00 s" in out
+
+
+def test_orientation_report_against_ground_truth(tmp_path: Path) -> None:
+    import sqlite3
+
+    from intake.benchmark_throughput import orientation_report
+
+    db = tmp_path / "c.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE intake_items (id INTEGER PRIMARY KEY, original_name TEXT)")
+        con.execute("CREATE TABLE pages (intake_item_id INT, number INT, source TEXT, confidence REAL, rotation INT)")
+        con.execute("INSERT INTO intake_items VALUES (1, 'a.tif'), (2, 'b.pdf')")
+        con.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)", [
+            (1, 1, "ocr", 90.0, 0), (1, 2, "ocr", 80.0, 180), (1, 3, "ocr", 40.0, 0),
+            (2, 1, "ocr", 91.0, 180), (2, 2, "text_layer", None, 0)])
+    truth = [{"file": "a.tif", "pages": [{"number": 1, "rotation": 0}, {"number": 2, "rotation": 180},
+                                        {"number": 3, "rotation": 180}]},
+             {"file": "b.pdf", "pages": [{"number": 1, "rotation": 0}, {"number": 2, "rotation": 0}]}]
+    got = orientation_report(db, truth)
+    assert got == {"ocr_pages": 4, "osd_ran": 3, "truly_rotated": 2, "rotated_fixed": 1, "turned_wrongly": 1}

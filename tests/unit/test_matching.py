@@ -347,3 +347,16 @@ def test_compound_given_names() -> None:
     files_to(match_entities(doc("Keller", "Mary", "1950-10-10"), r, CFG), 1)
     files_to(match_entities(doc("Keller", "Maryann", "1950-10-10"), r, CFG), 1)
     reviews(match_entities(doc("Keller", "Mary Beth", "1950-10-10"), r, CFG), "not certain")
+
+
+def test_names_sharing_a_nickname_are_not_the_same_name() -> None:
+    r = roster(pt(1, "Novak", "Harold", "1985-04-08", sex="M"))
+    res = match_entities(doc("Novak", "Henry", "1985-04-08"), r, CFG)  # both may be "Harry"
+    reviews(res)
+    assert res.grade != CERTAIN
+
+
+def test_sex_conflict_needs_an_exact_mrn() -> None:
+    r = roster(pt(1, "Baxter", "Robert", "1980-03-05", sex="M"))
+    reviews(match_entities(doc("Baxter", "Robert", "1980-03-05", sex="F"), r, CFG), "not certain: sex differs")
+    files_to(match_entities(doc("Baxter", "Robert", "1980-03-05", "CF100001", sex="F"), r, CFG), 1)
