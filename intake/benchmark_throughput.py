@@ -317,11 +317,12 @@ def generate(out: Path, roster: Path, min_pages: int, seed: int, formats: str,
 
 def extract_images(files: Sequence[Path], out: Path) -> list[PageImage]:
     """Decode every page that Chartfile would OCR, once, to a native and a prepared PNG (untimed)."""
-    from intake import preprocess
+    from intake import ocr, preprocess
     from intake.config import Config
     from intake.pages import decode_page, plan_pages
 
     cfg = Config()
+    min_skew = float(getattr(ocr, "MIN_DESKEW_DEGREES", 0.3))  # mirror what ocr_image does
     out.mkdir(parents=True, exist_ok=True)
     images: list[PageImage] = []
     for path in files:
@@ -332,7 +333,7 @@ def extract_images(files: Sequence[Path], out: Path) -> list[PageImage]:
             stem = out / f"{path.stem}-p{job.number}"
             image.save(stem.with_suffix(".native.png"), dpi=dpi or (300, 300))
             prep = preprocess.normalise_resolution(preprocess.to_grey(image), dpi, cfg.ocr.target_dpi)
-            page = preprocess.deskew(prep.image, preprocess.estimate_skew(prep.image))
+            page = preprocess.deskew(prep.image, preprocess.estimate_skew(prep.image), min_skew)
             res = prep.dpi or cfg.ocr.target_dpi
             page.save(stem.with_suffix(".prepared.png"), dpi=(res, res))
             images.append(PageImage(stem.with_suffix(".native.png"), stem.with_suffix(".prepared.png"), res))

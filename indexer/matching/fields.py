@@ -70,7 +70,9 @@ class FieldScore:
 
 
 FAMILY_AGREE = frozenset({"exact", "part", "typo", "middle"})
-GIVEN_AGREE = frozenset({"exact", "first", "nickname", "typo", "middle"})
+# "middle" (the document's given name is the roster middle name) is left out on purpose: siblings often
+# carry each other's names as middle names.  A clerk confirms it once, as an alias, and it files from then on.
+GIVEN_AGREE = frozenset({"exact", "first", "nickname", "typo"})
 FAMILY_STRONG = frozenset({"exact", "part"})  # without an exact MRN, one name part must be this solid
 GIVEN_STRONG = frozenset({"exact", "first", "nickname"})
 

@@ -360,3 +360,13 @@ def test_sex_conflict_needs_an_exact_mrn() -> None:
     r = roster(pt(1, "Baxter", "Robert", "1980-03-05", sex="M"))
     reviews(match_entities(doc("Baxter", "Robert", "1980-03-05", sex="F"), r, CFG), "not certain: sex differs")
     files_to(match_entities(doc("Baxter", "Robert", "1980-03-05", "CF100001", sex="F"), r, CFG), 1)
+
+
+def test_going_by_the_middle_name_needs_a_clerk_once() -> None:
+    r = roster(pt(1, "Smith", "Jessica", "2015-10-15", middle="Lisa"))
+    e = doc("Smith", "Lisa", "2015-10-15")  # could be Jessica Lisa, or her unregistered twin Lisa
+    res = match_entities(e, r, CFG)
+    reviews(res, "not certain: given name does not agree")
+    assert "middle name" in res.candidates[0].reasons["given_name"]
+    r.add_aliases([Alias(1, "Smith", "Lisa")])
+    files_to(match_entities(e, r, CFG), 1)
