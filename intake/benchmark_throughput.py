@@ -525,6 +525,8 @@ WORKER_RULES: tuple[Rule, ...] = (
     ("imports (one-time)", ("_find_and_load",)),
     ("OSD: write temp image", ("image_to_osd", "save (PIL")),
     ("OSD: tesseract --psm 0", ("image_to_osd",)),
+    ("orientation: re-read of the turned page", ("_orient (intake/ocr",)),
+    ("binarized retry (second OCR)", ("_binarized_retry",)),
     ("OCR: write temp image", ("pytesseract", "save (PIL")),
     ("OCR: tesseract", ("pytesseract",)),
     ("OCR: parse TSV", ("parse_tsv",)),

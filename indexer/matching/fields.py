@@ -69,7 +69,7 @@ class FieldScore:
         return f"{self.detail} {self.weight:+.1f}"
 
 
-FAMILY_AGREE = frozenset({"exact", "part", "typo", "middle"})
+FAMILY_AGREE = frozenset({"exact", "part", "typo"})
 # "middle" (the document's given name is the roster middle name) is left out on purpose: siblings often
 # carry each other's names as middle names.  A clerk confirms it once, as an alias, and it files from then on.
 GIVEN_AGREE = frozenset({"exact", "first", "nickname", "typo"})

@@ -121,7 +121,7 @@ class Roster:
             self._family_counts[prep.name.family_key] += 1
             self._given_counts[prep.name.given_first] += 1
         self._twins = _twin_groups(twins, self._by_id)
-        self._family_w: dict[str, float] = {}  # memo of term-frequency weights (the roster is immutable)
+        self._family_w: dict[str, float] = {}  # memo of term-frequency weights (name counts never change)
         self._given_w: dict[str, float] = {}
 
     def add_aliases(self, aliases: Iterable[Alias]) -> int:
