@@ -202,7 +202,7 @@ class EntityExtractor:
             elif hit.kind == "PROVIDER" and out.provider is None:
                 out.provider = names.clean_person(value)
             elif hit.kind == "FROM" and out.sender is None and not _PHONE_FAX_LABEL.search(value):
-                out.sender = value.strip()[:120] or None
+                out.sender = _clean_sender(value)
         if "LAST" in parts and "FIRST" in parts:
             out.entities.names.append(NameMention(parts["LAST"], parts["FIRST"], parts.get("MI"),
                                                   raw=f"{parts['LAST']}, {parts['FIRST']}",
@@ -307,6 +307,16 @@ def _label_ok(text: str, hit: Hit) -> bool:
         return True
     rest = text[hit.end:hit.end + 4].lstrip(" ")
     return rest[:1] in (":", "#") or rest.startswith("..")
+
+
+_SENDER_STOP = re.compile(r"\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}|\bTO\s*:|\bP\.\s*\d|\bPAGE\b|\d{7,}", re.I)
+
+
+def _clean_sender(value: str) -> str | None:
+    """A 'FROM:' value cut before the phone number, 'TO:' or page counter of a fax header line."""
+    m = _SENDER_STOP.search(value)
+    cleaned = (value[: m.start()] if m else value).strip(" ,;:-|\t")
+    return cleaned[:120] or None
 
 
 def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:

@@ -221,8 +221,11 @@ class SearchEngine:
                  stop: int) -> tuple[list[tuple[int, float]], list[int] | None, int]:
         """(the first ``stop`` documents with scores, every match or None if only estimated, total)."""
         reader = searcher.reader()
-        if parsed.plan is not None:  # exact filters only: cached sets, no scoring
+        if parsed.plan is not None:  # the matches as cached sets; Whoosh only ranks the first page
             docs = self._filters.evaluate(reader, parsed.plan)
+            if sort == "relevance":
+                res = searcher.search(parsed.query, limit=stop)  # top N: Whoosh skips low-scoring blocks
+                return [(d, float(score)) for score, d in res.top_n], docs, len(docs)
         elif sort != "relevance":
             docs = list(searcher.docs_for_query(parsed.query))
         elif parsed.query.estimate_size(reader) > FULL_COUNT_LIMIT:

@@ -4,8 +4,8 @@ Owns the meaning of free words and phrases (stemmed content, plus names,
 senders, MRNs and dates typed without a field) and of each field:
 ``patient:`` (typo-tolerant names, see :mod:`search.names`), ``mrn:``,
 ``dob:``, ``type:``, ``from:``/``provider:``, ``date:``/``received:``,
-``status:`` and ``urgent:``.  Each returns a :class:`Piece`: the Whoosh query,
-and for exact-match fields the equivalent :mod:`search.filters` node.
+``status:`` and ``urgent:``.  Each returns a :class:`Piece`: the Whoosh query
+and whether it ranks documents or only filters them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from indexer.searchtext import content_terms, name_tokens, phonetic_codes, range
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError
 from search.dateexpr import DayRange, parse_date_range, parse_dob
-from search.filters import AllOf, AnyOf, FilterNode, Terms
 from search.names import NameVocabulary, max_edits, nickname_variants
 
 TYPE_ALIASES = {
@@ -43,10 +42,9 @@ HINT = ('Examples: chest pain   patient:"jon smyth"   mrn:CF123456   dob:03/04/1
 
 @dataclass(frozen=True)
 class Piece:
-    """One clause as an index query; ``filter`` is set when it is an exact match (no scoring)."""
+    """One clause as an index query; ``scored`` when it ranks documents (words, names), not just filters."""
 
     query: wq.Query
-    filter: FilterNode | None = None
     scored: bool = False
     content_terms: tuple[str, ...] = field(default=())
 
@@ -162,15 +160,15 @@ def mrn_piece(value: str) -> Piece:
         raise InputError(f"mrn: could not read {value!r}.", hint="Type the MRN, e.g. mrn:CF123456.")
     if mrn.endswith("*"):
         stem = mrn.rstrip("*")
-        return Piece(wq.Prefix("patient_mrn", stem), Terms("patient_mrn", prefixes=(stem,)))
-    return Piece(wq.Term("patient_mrn", mrn), Terms("patient_mrn", (mrn,)))
+        return Piece(wq.Prefix("patient_mrn", stem))
+    return Piece(wq.Term("patient_mrn", mrn))
 
 
 def dob_piece(value: str, today: date) -> Piece:
     dob = parse_dob(value, today)
     if dob.endswith("-"):
-        return Piece(wq.Prefix("dob", dob), Terms("dob", prefixes=(dob,)))
-    return Piece(wq.Term("dob", dob), Terms("dob", (dob,)))
+        return Piece(wq.Prefix("dob", dob))
+    return Piece(wq.Term("dob", dob))
 
 
 def type_piece(value: str) -> Piece:
@@ -179,7 +177,7 @@ def type_piece(value: str) -> Piece:
         [t for t in DOC_TYPES if t.startswith(key)]
     if not types:
         raise InputError(f"Unknown document type {value!r}.", hint="Known types: " + ", ".join(DOC_TYPES) + ".")
-    return Piece(_terms_query("doc_type", types), Terms("doc_type", tuple(types)))
+    return Piece(_terms_query("doc_type", types))
 
 
 def org_piece(value: str, fields: tuple[str, ...]) -> Piece:
@@ -188,31 +186,28 @@ def org_piece(value: str, fields: tuple[str, ...]) -> Piece:
     if not tokens:
         raise InputError(f"Nothing to search for in {value!r}.", hint=HINT)
     queries: list[wq.Query] = []
-    nodes: list[FilterNode] = []
     for t in tokens:
         alts: list[wq.Query] = [wq.Term(f, t) for f in fields]
         if len(t) >= 3:
             alts.extend(wq.Prefix(f, t) for f in fields)
         queries.append(wq.Or(alts))
-        nodes.append(AnyOf(tuple(Terms(f, (t,), (t,) if len(t) >= 3 else ()) for f in fields)))
-    return Piece(wq.And(queries) if len(queries) > 1 else queries[0], AllOf(tuple(nodes)))
+    return Piece(wq.And(queries) if len(queries) > 1 else queries[0])
 
 
 def date_piece(fieldname: str, value: str, today: date) -> Piece:
     days: DayRange = parse_date_range(value, today)
-    terms = range_terms(days.start, days.end)
-    return Piece(_terms_query(fieldname, terms), Terms(fieldname, tuple(terms)))
+    return Piece(_terms_query(fieldname, range_terms(days.start, days.end)))
 
 
 def status_piece(value: str) -> Piece:
     status = value.strip().lower()
     if status not in STATUSES:
         raise InputError(f"Unknown status {value!r}.", hint="Use status:filed, status:review or status:rejected.")
-    return Piece(wq.Term("status", status), Terms("status", (status,)))
+    return Piece(wq.Term("status", status))
 
 
 def urgent_piece(value: str) -> Piece:
     flag = value.strip().lower()
     if flag not in YES | NO:
         raise InputError(f"urgent: expects yes or no, got {value!r}.", hint="Use urgent:yes or urgent:no.")
-    return Piece(wq.Term("urgent", flag in YES), Terms("urgent", (flag in YES,)))
+    return Piece(wq.Term("urgent", flag in YES))

@@ -1,11 +1,13 @@
-"""Structured filters (type, date, MRN, DOB, sender, status) evaluated as cached sets of documents.
+"""Which documents a query matches, computed as cached sets of documents.
 
-Owns the fast path for queries made only of exact-match clauses — the
-records clerk's ``type:lab date:"last month"`` — which can match tens of
-thousands of documents.  Each term's documents are read once per segment
-(whole posting blocks at a time) and kept in a bounded LRU cache; a query is
-then set unions and intersections, and ordering/facets read cached columns.
-Whoosh's per-document matcher loop is the bottleneck this avoids.
+Owns the fast path for counting and filtering: a query made of terms,
+prefixes, ANDs and ORs (the records clerk's ``type:lab date:"last month"``,
+but also free words, two-word phrases and expanded names) is turned into a
+:class:`FilterPlan`.  Each term's documents are read once per segment (whole
+posting blocks at a time) and kept in a bounded LRU cache; evaluating a plan
+is then set unions and intersections.  Whoosh's per-document matcher loop —
+the bottleneck at tens of thousands of matches — is used only for ranking
+the first page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Union
 
+from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 
@@ -50,6 +53,52 @@ class FilterPlan:
 
     positive: tuple[FilterNode, ...]
     negative: tuple[FilterNode, ...] = ()
+
+
+def node_of(q: wq.Query) -> FilterNode | None:
+    """The same set of documents as a Whoosh query made of terms, prefixes, ANDs and ORs (else None).
+
+    Scores and boosts do not matter for a set; phrases and edit-distance terms
+    cannot be expressed and give None.
+    """
+    if isinstance(q, wq.Prefix):  # (a Term subclass)
+        return Terms(q.fieldname, prefixes=(q.text,))
+    if isinstance(q, wq.Term) and type(q) is wq.Term:
+        return Terms(q.fieldname, (q.text,))
+    if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
+        return _merged([node_of(c) for c in q.subqueries], AnyOf)
+    if isinstance(q, wq.And):
+        return _merged([node_of(c) for c in q.subqueries], AllOf)
+    if q is wq.NullQuery:
+        return AnyOf(())
+    return None
+
+
+def _merged(parts: list[FilterNode | None], kind: type[AllOf] | type[AnyOf]) -> FilterNode | None:
+    """Combine child nodes; under an OR, terms of the same field become one :class:`Terms`."""
+    if any(p is None for p in parts):
+        return None
+    nodes = [p for p in parts if p is not None]
+    if kind is AnyOf:
+        by_field: dict[str, Terms] = {}
+        rest: list[FilterNode] = []
+        for n in nodes:
+            if isinstance(n, Terms):
+                old = by_field.get(n.field, Terms(n.field))
+                by_field[n.field] = Terms(n.field, old.terms + n.terms, old.prefixes + n.prefixes)
+            else:
+                rest.append(n)
+        nodes = [*by_field.values(), *rest]
+    return nodes[0] if len(nodes) == 1 else kind(tuple(nodes))
+
+
+def plan_of(positive: list[wq.Query], negative: list[wq.Query]) -> FilterPlan | None:
+    """A plan with the same matches as AND(positive) minus OR(negative), if every part converts."""
+    pos = [node_of(q) for q in positive]
+    neg = [node_of(q) for q in negative]
+    if any(n is None for n in pos + neg):
+        return None
+    return FilterPlan(tuple(n for n in pos if n is not None), tuple(n for n in neg if n is not None))
 
 
 def _block_ids(matcher: Any) -> list[int]:

@@ -19,7 +19,7 @@ from whoosh import query as wq
 
 from intake.errors import InputError
 from search import fields as f
-from search.filters import FilterNode, FilterPlan
+from search.filters import FilterPlan, plan_of
 from search.names import NameVocabulary
 
 MAX_QUERY_CHARS = 500
@@ -52,7 +52,7 @@ class ParsedQuery:
     kinds: list[str] = field(default_factory=list)  # clause kinds, for logs and benchmarks (no values)
     notes: list[str] = field(default_factory=list)
     bare_words: list[str] = field(default_factory=list)  # free words only, for the name fallback
-    plan: FilterPlan | None = None  # set when every clause is an exact filter (the fast path)
+    plan: FilterPlan | None = None  # the same matches as cached sets, when every clause converts
 
 
 def cap(text: str) -> tuple[str, list[str]]:
@@ -130,8 +130,7 @@ class QueryBuilder:
             raise InputError("Nothing to search for: the words are too common or empty.", hint=SYNTAX_HINT)
         base: wq.Query = wq.And([p.query for p in pos]) if len(pos) > 1 else pos[0].query if pos else wq.Every()
         parsed.query = wq.AndNot(base, wq.Or([p.query for p in neg])) if neg else base
-        if all(p.filter is not None for p in pos + neg):
-            parsed.plan = FilterPlan(tuple(_nodes(pos)), tuple(_nodes(neg)))
+        parsed.plan = plan_of([p.query for p in pos], [p.query for p in neg])
         parsed.bare_words = [c.value for c in clauses if c.field is None and not c.quoted and not c.negate]
         return parsed
 
@@ -149,10 +148,6 @@ class QueryBuilder:
             return f.org_piece(value, ("sender_text", "provider_text") if c.field == "from" else ("provider_text",))
         simple = {"mrn": f.mrn_piece, "type": f.type_piece, "status": f.status_piece, "urgent": f.urgent_piece}
         return simple[c.field](value)
-
-
-def _nodes(pieces: list[f.Piece]) -> list[FilterNode]:
-    return [p.filter for p in pieces if p.filter is not None]
 
 
 def parse_query(text: str, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> ParsedQuery:
