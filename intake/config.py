@@ -61,7 +61,7 @@ class ExtractConfig:
 
 @dataclass
 class MatchConfig:
-    """Patient matching thresholds (see docs/benchmarks.md for how they were chosen)."""
+    """Patient matching thresholds (see docs/benchmarks-matching.md for how they were chosen)."""
 
     certain_score: float = 20.0
     probable_score: float = 12.0

@@ -1,109 +1,93 @@
-"""Per-document values (type, sender, date) for facets and date ordering, read fast.
+"""Ordering by date and counting facets over a set of matches, without visiting every document.
 
-Owns reading Whoosh's column files for a set of matching documents, and the
-distinct name words of the index (for :mod:`search.names`).  Small
-sets are read document by document; large ones from a per-segment cache
-(segments never change once written, so a long-lived engine — the web UI —
-reads each one once).  This keeps ``type:lab`` over 20,000 matches, newest
-first with facet counts, inside the latency budget.
+Owns the two questions a records clerk's result page asks of *all* matches:
+which are the newest (or oldest) N, and how many are there of each document
+type and sender.  Small sets read Whoosh's column values document by
+document; large ones use cached per-term document sets: the newest documents
+are found by walking month terms from the latest back until N are found, and
+facet counts are set intersections with each type's / sender's documents.
+Also owns the distinct name words of the index (for :mod:`search.names`).
 """
 
 from __future__ import annotations
 
-import bisect
 import heapq
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 from whoosh.reading import IndexReader
 
 from indexer.searchindex import leaves
+from search.filters import DocSetCache, Matches, Part
 
-DIRECT_LIMIT = 3000  # up to this many documents, read columns without caching whole segments
-MAX_CACHED_SEGMENTS = 64
-
-
-class ColumnCache:
-    """Column values of whole segments, keyed by segment id and field."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], list[Any]] = {}
-        self._global: dict[tuple[tuple[str, ...], str], list[Any]] = {}
-
-    def _segment_values(self, leaf: Any, fieldname: str) -> list[Any]:
-        key = (_segment_key(leaf), fieldname)
-        values = self._cache.get(key)
-        if values is None:
-            values = list(leaf.column_reader(fieldname, translate=False))
-            self._cache[key] = values
-        return values
-
-    def words(self, reader: IndexReader, fieldname: str) -> tuple[tuple[str, ...], frozenset[str]]:
-        """(segment ids, distinct terms of ``fieldname``) over all segments, each segment read once."""
-        keys, words = [], set()
-        for leaf, _ in leaves(reader):
-            key = (_segment_key(leaf), "lexicon:" + fieldname)
-            cached = self._cache.get(key)
-            if cached is None:
-                cached = [_text(t) for t in leaf.lexicon(fieldname)]
-                self._cache[key] = cached
-            keys.append(key[0])
-            words.update(cached)
-        self._prune(set(keys))
-        return tuple(keys), frozenset(words)
-
-    def _prune(self, live: set[str]) -> None:
-        """Forget segments that were merged away."""
-        if len(self._cache) > MAX_CACHED_SEGMENTS:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] in live}
-
-    def _global_values(self, reader: IndexReader, fieldname: str) -> list[Any]:
-        """Column values of every document of the reader, indexed by global document number."""
-        parts = leaves(reader)
-        key = (tuple(_segment_key(leaf) for leaf, _ in parts), fieldname)
-        cached = self._global.get(key)
-        if cached is None:
-            cached = []
-            for leaf, _ in parts:
-                cached.extend(self._segment_values(leaf, fieldname))
-            self._global = {k: v for k, v in self._global.items() if k[0] == key[0]}
-            self._global[key] = cached
-            self._prune(set(key[0]))
-        return cached
-
-    def values(self, reader: IndexReader, fieldname: str, docnums: Sequence[int]) -> list[Any]:
-        """Raw column values of ``fieldname`` for each global document number, in order."""
-        if len(docnums) > DIRECT_LIMIT:
-            return list(map(self._global_values(reader, fieldname).__getitem__, docnums))
-        parts = leaves(reader)
-        offsets = [base for _, base in parts]
-        columns = [leaf.column_reader(fieldname, translate=False) for leaf, _ in parts]
-        out = []
-        for d in docnums:
-            i = bisect.bisect_right(offsets, d) - 1
-            out.append(columns[i][d - offsets[i]])
-        return out
-
-    def counts(self, reader: IndexReader, fieldname: str, docnums: Sequence[int]) -> Counter[str]:
-        """How many of the documents have each value of an ID column."""
-        raw = Counter(self.values(reader, fieldname, docnums))
-        out: Counter[str] = Counter()
-        for value, n in raw.items():
-            out[_text(value)] += n
-        return out
-
-    def newest(self, reader: IndexReader, fieldname: str, docnums: Sequence[int], n: int,
-               reverse: bool = True) -> list[int]:
-        """The ``n`` documents with the highest (``reverse``) or lowest values; ties in document order."""
-        keys = dict(zip(docnums, (v or 0 for v in self.values(reader, fieldname, docnums)), strict=True))
-        pick = heapq.nlargest if reverse else heapq.nsmallest
-        return pick(n, docnums, key=keys.__getitem__)
-
-
-def _segment_key(leaf: Any) -> str:
-    return str(leaf.segment().segment_id())  # random per segment; segments are immutable
+DIRECT_LIMIT = 2000  # up to this many documents, read each one's column value
+DATE_COLUMN = "date"  # day number of the document date (or received date)
+MONTH_FIELD, MONTH_PREFIX = "date_terms", "m"
 
 
 def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+
+
+def _column_values(part_leaf: Any, field: str, local: list[int]) -> list[Any]:
+    column = part_leaf.column_reader(field, translate=False)
+    return [column[d] for d in local]
+
+
+def facet_counts(cache: DocSetCache, matches: Matches, field: str) -> Counter[str]:
+    """How many matching documents have each value of an ID field (empty values not counted)."""
+    out: Counter[str] = Counter()
+    for part in matches.parts:
+        if not part.docs:
+            continue
+        if len(part.docs) <= DIRECT_LIMIT:
+            out.update(_text(v) for v in _column_values(part.leaf, field, sorted(part.docs)))
+            continue
+        for term in cache.lexicon(part.leaf, field):
+            n = len(part.docs & cache.term_docs(part.leaf, field, term))
+            if n:
+                out[term] += n
+    out.pop("", None)
+    return out
+
+
+def ordered(cache: DocSetCache, matches: Matches, n: int, newest: bool = True) -> list[int]:
+    """Global numbers of the ``n`` newest (or oldest) matches by date; ties: later-indexed first (newest)."""
+    candidates = matches.parts if len(matches) <= max(n, DIRECT_LIMIT) else _by_month(cache, matches, n, newest)
+    keyed: list[tuple[int, int]] = []
+    for part in candidates:
+        local = sorted(part.docs)
+        values = _column_values(part.leaf, DATE_COLUMN, local)
+        keyed.extend((v or 0, part.base + d) for v, d in zip(values, local, strict=True))
+    pick = heapq.nlargest if newest else heapq.nsmallest
+    return [d for _, d in pick(n, keyed)]
+
+
+def _by_month(cache: DocSetCache, matches: Matches, n: int, newest: bool) -> list[Part]:
+    """The matches of the latest (earliest) months, month by month, until at least ``n`` are found."""
+    months = sorted({m for p in matches.parts for m in cache.lexicon(p.leaf, MONTH_FIELD, MONTH_PREFIX)},
+                    reverse=newest)
+    found: dict[int, set[int]] = {}
+    count = 0
+    for month in months:
+        for i, p in enumerate(matches.parts):
+            hit = p.docs & cache.term_docs(p.leaf, MONTH_FIELD, month) if p.docs else frozenset()
+            if hit:
+                found.setdefault(i, set()).update(hit)
+                count += len(hit)
+        if count >= n:  # every match of a later month is newer than every match of this one
+            break
+    return [Part(matches.parts[i].leaf, matches.parts[i].base, frozenset(docs)) for i, docs in found.items()]
+
+
+def segment_ids(reader: IndexReader) -> tuple[str, ...]:
+    """Identifies the reader's set of segments (changes when a commit adds or merges segments)."""
+    return tuple(str(leaf.segment().segment_id()) for leaf, _ in leaves(reader))
+
+
+def vocabulary(cache: DocSetCache, reader: IndexReader, field: str) -> frozenset[str]:
+    """Distinct terms of ``field`` over all segments; each segment's terms are read once."""
+    words: set[str] = set()
+    for leaf, _ in leaves(reader):
+        words.update(cache.lexicon(leaf, field))
+    return frozenset(words)

@@ -29,8 +29,8 @@ from indexer.audit import record as audit
 from indexer.searchindex import SearchIndex, decode_body, guarded
 from intake.config import Config
 from intake.errors import InputError
-from search.columns import ColumnCache
-from search.filters import DocSetCache
+from search.columns import facet_counts, ordered, segment_ids, vocabulary
+from search.filters import DocSetCache, FilterPlan, Matches, Terms
 from search.names import NameVocabulary
 from search.query import ParsedQuery, parse_query
 from search.snippets import make_snippet
@@ -43,6 +43,7 @@ MAX_DEPTH = 10_000  # page * page_size: deeper paging means the search should be
 TOP_SENDERS = 10
 MAX_FALLBACK_WORDS = 4
 FULL_COUNT_LIMIT = 20_000  # relevance searches expected to match more are not counted exactly
+RANK_LIMIT = 5_000  # several free words matching more documents: ranked by closeness and date, not scores
 
 
 @dataclass
@@ -137,8 +138,7 @@ class SearchEngine:
         self._searcher: Searcher | None = None
         self._dir_id: tuple[int, int] | None = None
         self._lock = threading.Lock()
-        self._columns = ColumnCache()
-        self._filters = DocSetCache()
+        self._sets = DocSetCache()
         self._names: tuple[tuple[str, ...], NameVocabulary] | None = None
 
     def close(self) -> None:
@@ -202,9 +202,9 @@ class SearchEngine:
 
     def _vocabulary(self, searcher: Searcher) -> NameVocabulary:
         """Distinct indexed name words (rebuilt only when segments change)."""
-        key, words = self._columns.words(searcher.reader(), "name")
+        key = segment_ids(searcher.reader())
         if self._names is None or self._names[0] != key:
-            self._names = (key, NameVocabulary(words))
+            self._names = (key, NameVocabulary(vocabulary(self._sets, searcher.reader(), "name")))
         return self._names[1]
 
     def _run(self, query: str, page: int, page_size: int, sort: str, facets: bool) -> tuple[ParsedQuery, Results]:
@@ -218,41 +218,60 @@ class SearchEngine:
             return parsed, self._page(searcher, parsed, top[start:], docs, total, page, page_size, sort, facets)
 
     def _matches(self, searcher: Searcher, parsed: ParsedQuery, sort: str,
-                 stop: int) -> tuple[list[tuple[int, float]], list[int] | None, int]:
+                 stop: int) -> tuple[list[tuple[int, float]], Matches | None, int]:
         """(the first ``stop`` documents with scores, every match or None if only estimated, total)."""
         reader = searcher.reader()
         if parsed.plan is not None:  # the matches as cached sets; Whoosh only ranks the first page
-            docs = self._filters.evaluate(reader, parsed.plan)
+            matches = self._sets.evaluate(reader, parsed.plan)
+            if sort == "relevance" and parsed.word_pairs and len(matches) > RANK_LIMIT:
+                return self._side_by_side_first(reader, parsed, matches, stop), matches, len(matches)
             if sort == "relevance":
                 res = searcher.search(parsed.query, limit=stop)  # top N: Whoosh skips low-scoring blocks
-                return [(d, float(score)) for score, d in res.top_n], docs, len(docs)
+                return [(d, float(score)) for score, d in res.top_n], matches, len(matches)
         elif sort != "relevance":
-            docs = list(searcher.docs_for_query(parsed.query))
+            matches = Matches.of(reader, searcher.docs_for_query(parsed.query))
         elif parsed.query.estimate_size(reader) > FULL_COUNT_LIMIT:
-            # very common words: the best matches only (Whoosh skips low-scoring blocks), count estimated
+            # very common words in a long phrase: the best matches only, count estimated
             res = searcher.search(parsed.query, limit=stop)
             return [(d, float(score)) for score, d in res.top_n], None, res.estimated_length()
         else:
             collector = _AllAndTop(limit=stop)
             searcher.search_with_collector(parsed.query, collector)
             top = [(d, float(score)) for score, d in collector.results().top_n]
-            return top, collector.docs, len(collector.docs)
-        ordered = self._columns.newest(reader, "date", docs, stop, reverse=sort == "newest")
-        return [(d, 0.0) for d in ordered], docs, len(docs)
+            return top, Matches.of(reader, collector.docs), len(collector.docs)
+        docs = ordered(self._sets, matches, stop, newest=sort == "newest")
+        return [(d, 0.0) for d in docs], matches, len(matches)
 
-    def _page(self, searcher: Searcher, parsed: ParsedQuery, top: list[tuple[int, float]], docs: list[int] | None,
-              total: int, page: int, page_size: int, sort: str, facets: bool) -> Results:
-        """Results for the documents on this page; facets over ``docs`` (every match) when known."""
+    def _side_by_side_first(self, reader: Any, parsed: ParsedQuery, matches: Matches,
+                            stop: int) -> list[tuple[int, float]]:
+        """Relevance for several common words in very many documents, without scoring them all.
+
+        Documents with the words side by side, in the order typed, come first;
+        then the others; newest first within each group.  (Scoring tens of
+        thousands of documents word by word takes Whoosh longer than a clerk
+        should wait, and ranks them hardly better.)
+        """
+        together = self._sets.evaluate(reader, FilterPlan(tuple(Terms("content_pairs", (p,))
+                                                                for p in parsed.word_pairs)))
+        close, rest = matches.split(together)
+        first = ordered(self._sets, close, stop)
+        later = ordered(self._sets, rest, stop - len(first)) if len(first) < stop else []
+        return [(d, 2.0) for d in first] + [(d, 1.0) for d in later]
+
+    def _page(self, searcher: Searcher, parsed: ParsedQuery, top: list[tuple[int, float]],
+              matches: Matches | None, total: int, page: int, page_size: int, sort: str,
+              facets: bool) -> Results:
+        """Results for the documents on this page; facets over every match when they are known."""
         hits = [self._hit(searcher.stored_fields(d), score, parsed) for d, score in top]
         results = Results(query="", total=total, hits=hits, page=page, page_size=page_size, sort=sort,
-                          total_exact=docs is not None)
-        if docs is None:
+                          total_exact=matches is not None)
+        if matches is None:
             results.notes.append(f"About {total:,} documents match; the best matches are shown. Counts by "
                                  "type and sender appear for narrower searches (add type:, from: or date:).")
         elif facets:
-            reader = searcher.reader()
-            results.facets = {"type": _facet_rows(self._columns.counts(reader, "doc_type", docs), None),
-                              "sender": _facet_rows(self._columns.counts(reader, "sender_facet", docs), TOP_SENDERS)}
+            results.facets = {"type": _facet_rows(facet_counts(self._sets, matches, "doc_type"), None),
+                              "sender": _facet_rows(facet_counts(self._sets, matches, "sender_facet"),
+                                                    TOP_SENDERS)}
         return results
 
     @staticmethod

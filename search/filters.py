@@ -12,7 +12,9 @@ the first page.
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -22,7 +24,8 @@ from whoosh.reading import IndexReader, TermNotFound
 
 from indexer.searchindex import leaves
 
-MAX_CACHED_DOCNUMS = 1_500_000  # across all cached term sets (roughly 60 MB)
+MAX_CACHED_DOCNUMS = 2_000_000  # across all cached term sets (roughly 80 MB)
+MAX_CACHED_LEXICONS = 2000
 
 
 @dataclass(frozen=True)
@@ -114,13 +117,54 @@ def _block_ids(matcher: Any) -> list[int]:
     return out
 
 
+@dataclass
+class Part:
+    """The matching documents of one segment (segment-local document numbers)."""
+
+    leaf: Any
+    base: int  # global number of the segment's first document
+    docs: frozenset[int]
+
+
+class Matches:
+    """Every matching document, kept per segment as sets (cheap to count, intersect and facet)."""
+
+    def __init__(self, parts: list[Part]) -> None:
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(p.docs) for p in self.parts)
+
+    def ids(self) -> list[int]:
+        """Global document numbers, ascending."""
+        return [p.base + d for p in self.parts for d in sorted(p.docs)]
+
+    def split(self, other: Matches) -> tuple[Matches, Matches]:
+        """(these documents that are also in ``other``, the rest); both from the same reader."""
+        inside = [Part(p.leaf, p.base, p.docs & o.docs) for p, o in zip(self.parts, other.parts, strict=True)]
+        outside = [Part(p.leaf, p.base, p.docs - o.docs) for p, o in zip(self.parts, other.parts, strict=True)]
+        return Matches(inside), Matches(outside)
+
+    @classmethod
+    def of(cls, reader: IndexReader, docnums: Iterable[int]) -> Matches:
+        """Group global document numbers (from a Whoosh search) by segment."""
+        segs = leaves(reader)
+        bases = [base for _, base in segs]
+        local: list[set[int]] = [set() for _ in segs]
+        for d in docnums:
+            i = bisect.bisect_right(bases, d) - 1
+            local[i].add(d - bases[i])
+        return cls([Part(leaf, base, frozenset(ids)) for (leaf, base), ids in zip(segs, local, strict=True)])
+
+
 class DocSetCache:
-    """Per-segment document sets of single terms, least recently used evicted first."""
+    """Per-segment document sets of single terms (least recently used evicted first) and term lists."""
 
     def __init__(self, budget: int = MAX_CACHED_DOCNUMS) -> None:
         self.budget = budget
         self._sets: OrderedDict[tuple[Any, ...], frozenset[int]] = OrderedDict()
         self._size = 0
+        self._lexicons: dict[tuple[str, str, str], list[str]] = {}
 
     def term_docs(self, leaf: Any, field: str, term: Any) -> frozenset[int]:
         segment = leaf.segment()
@@ -149,11 +193,23 @@ class DocSetCache:
             _, old = self._sets.popitem(last=False)
             self._size -= len(old)
 
+    def lexicon(self, leaf: Any, field: str, prefix: str = "") -> list[str]:
+        """The terms of ``field`` in one segment (starting with ``prefix``), read once per segment."""
+        key = (str(leaf.segment().segment_id()), field, prefix)
+        found = self._lexicons.get(key)
+        if found is None:
+            if len(self._lexicons) > MAX_CACHED_LEXICONS:
+                self._lexicons.clear()
+            terms = leaf.expand_prefix(field, prefix) if prefix else leaf.lexicon(field)
+            found = [_text(t) for t in terms]
+            self._lexicons[key] = found
+        return found
+
     def _node(self, leaf: Any, node: FilterNode) -> frozenset[int]:
         if isinstance(node, Terms):
             terms: list[Any] = list(node.terms)
             for prefix in node.prefixes:
-                terms.extend(_text(t) for t in leaf.expand_prefix(node.field, prefix))
+                terms.extend(self.lexicon(leaf, node.field, prefix))
             return frozenset().union(*(self.term_docs(leaf, node.field, t) for t in terms))
         parts = [self._node(leaf, p) for p in node.parts]
         if not parts:
@@ -162,9 +218,9 @@ class DocSetCache:
             return frozenset.intersection(*sorted(parts, key=len))
         return frozenset().union(*parts)
 
-    def evaluate(self, reader: IndexReader, plan: FilterPlan) -> list[int]:
-        """Global document numbers matching the plan, ascending."""
-        out: list[int] = []
+    def evaluate(self, reader: IndexReader, plan: FilterPlan) -> Matches:
+        """The documents matching the plan, per segment."""
+        parts = []
         for leaf, base in leaves(reader):
             if plan.positive:
                 docs = frozenset.intersection(*sorted((self._node(leaf, n) for n in plan.positive), key=len))
@@ -173,8 +229,8 @@ class DocSetCache:
             for node in plan.negative:
                 if docs:
                     docs = docs - self._node(leaf, node)
-            out.extend(sorted(d + base for d in docs))
-        return out
+            parts.append(Part(leaf, base, docs))
+        return Matches(parts)
 
 
 def _text(value: Any) -> Any:

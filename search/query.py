@@ -17,6 +17,7 @@ from datetime import date
 
 from whoosh import query as wq
 
+from indexer.searchtext import content_terms, word_pairs
 from intake.errors import InputError
 from search import fields as f
 from search.filters import FilterPlan, plan_of
@@ -53,6 +54,7 @@ class ParsedQuery:
     notes: list[str] = field(default_factory=list)
     bare_words: list[str] = field(default_factory=list)  # free words only, for the name fallback
     plan: FilterPlan | None = None  # the same matches as cached sets, when every clause converts
+    word_pairs: list[str] = field(default_factory=list)  # free words side by side, when only they rank
 
 
 def cap(text: str) -> tuple[str, list[str]]:
@@ -116,9 +118,11 @@ class QueryBuilder:
             parsed.notes.append(f"Only the first {MAX_CLAUSES} terms of the search were used.")
         pos: list[f.Piece] = []
         neg: list[f.Piece] = []
+        pieces: list[f.Piece | None] = []
         for c in clauses:
             parsed.kinds.append(c.field or ("phrase" if c.quoted else "text"))
             piece = self.piece(c)
+            pieces.append(piece)
             if piece is None:
                 parsed.notes.append(f"'{c.value}' is too common to search for and was left out.")
                 continue
@@ -132,6 +136,9 @@ class QueryBuilder:
         parsed.query = wq.AndNot(base, wq.Or([p.query for p in neg])) if neg else base
         parsed.plan = plan_of([p.query for p in pos], [p.query for p in neg])
         parsed.bare_words = [c.value for c in clauses if c.field is None and not c.quoted and not c.negate]
+        ranking = [c for c, p in zip(clauses, pieces, strict=True) if p is not None and p.scored and not c.negate]
+        if all(c.field is None and not c.quoted for c in ranking):
+            parsed.word_pairs = word_pairs([t for c in ranking for t in content_terms(c.value)])
         return parsed
 
     def piece(self, c: Clause) -> f.Piece | None:

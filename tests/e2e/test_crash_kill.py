@@ -133,6 +133,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
     report = check(cfg, db)
     assert report.ok, report.problems
     assert verify_trail(db, home).ok
-    assert sum(p < len(files) for p in progress) >= KILLS - 1, f"kills came after the work was done: {progress}"
+    mid_work = sum(p < len(files) for p in progress)
+    assert mid_work >= (KILLS + 1) // 2, f"most kills came after the work was done: {progress}"
     print(f"crash test: {len(files)} files, {kills} kills (finished items at each kill: {progress}), "
           "lost 0, duplicates 0")

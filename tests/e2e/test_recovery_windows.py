@@ -311,3 +311,23 @@ def test_resend_while_original_in_flight_is_a_duplicate(home: tuple[Config, Data
         assert again.state == "duplicate" and again.duplicate_of_id == first.id
     assert _docs(db) == 1
     _assert_consistent(cfg, db)
+
+
+def test_the_consistency_check_notices_index_disagreements(home: tuple[Config, Database], tmp_path: Path) -> None:
+    """The crash tests rely on this check: make sure it can fail."""
+    from indexer.searchindex import SearchIndex, load_records
+
+    cfg, db = home
+    ingest(cfg, db, _files(tmp_path, 2))
+    _assert_consistent(cfg, db)
+    index = SearchIndex(cfg)
+    with db.session() as s:
+        doc = s.scalars(select(Document).order_by(Document.id)).first()
+        assert doc is not None
+        [record] = load_records(s, [doc])
+    writer = index.writer()
+    writer.add_document(**record.fields())  # a second copy, as a buggy writer would add it
+    writer.commit()
+    assert any("more than once" in p for p in check(cfg, db).problems)
+    index.delete([doc.id])
+    assert any("missing from the index" in p for p in check(cfg, db).problems)
