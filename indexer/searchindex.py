@@ -23,6 +23,7 @@ import pickle
 import shutil
 import struct
 import time
+import traceback
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,7 +57,7 @@ __all__ = ["PAGE_BREAK", "SCHEMA_VERSION", "IndexRecord", "SearchIndex", "decode
 
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for the index lock before giving up
 SMALL_BATCH = 200  # commits of at most this many documents skip merging ...
-MAX_SEGMENTS = 12  # ... unless the index already has this many segments
+MAX_SEGMENTS = 20  # ... unless the index already has this many segments (then small ones are merged)
 BATCH = 1000  # documents read from the database per batch during a rebuild
 REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))  # writer processes for a full rebuild
 SWEEP_SECONDS = 300.0  # how often index_pending also looks for documents changed without clearing indexed_at
@@ -64,7 +65,6 @@ WRITE_LOCK = f"{windex._DEF_INDEX_NAME}_WRITELOCK"  # the file lock Whoosh's wri
 REBUILD_HINT = ("Run 'chartfile index rebuild': the database is intact and the index is rebuilt from it.")
 CORRUPTION_ERRORS: tuple[type[BaseException], ...] = (
     windex.IndexError, OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
-    ValueError, KeyError, IndexError,
 )
 
 
@@ -86,8 +86,14 @@ def guarded(what: str) -> Iterator[None]:
 
 
 def _is_index_failure(exc: BaseException) -> bool:
-    """Errors that mean the index files are damaged (raised by Whoosh or by reading its files)."""
-    return isinstance(exc, CORRUPTION_ERRORS) or type(exc).__module__.startswith("whoosh")
+    """Errors that mean the index files are damaged: reading them failed, or Whoosh failed on their contents.
+
+    Anything else raised in a guarded block (a bug in Chartfile) is not disguised as damage.
+    """
+    if isinstance(exc, CORRUPTION_ERRORS) or type(exc).__module__.startswith("whoosh"):
+        return True
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and f"{os.sep}whoosh{os.sep}" in frames[-1].filename
 
 
 class SearchIndex:

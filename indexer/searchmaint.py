@@ -15,10 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from indexer.db.engine import Database
-from indexer.db.models import Document, utcnow
+from indexer.db.models import Document, PatientAlias, utcnow
 from indexer.searchindex import (
     SearchIndex,
     build_staging,
@@ -28,7 +28,7 @@ from indexer.searchindex import (
     reindex_ids,
     session_batches,
 )
-from indexer.searchschema import record_for
+from indexer.searchschema import record_columns, record_from
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +63,16 @@ class CheckReport:
 
 def database_state(session: Session) -> tuple[dict[int, str], set[int]]:
     """(document id → metadata fingerprint, ids whose indexed_at is null or older than updated_at)."""
+    aliases = load_aliases(session, set(session.scalars(select(PatientAlias.patient_id).distinct())))
+    stmt = record_columns().add_columns(Document.patient_id, Document.indexed_at, Document.updated_at)
     fingerprints: dict[int, str] = {}
     pending: set[int] = set()
-    last = 0
-    while True:
-        docs = list(session.scalars(
-            select(Document).where(Document.id > last).order_by(Document.id).limit(CHECK_BATCH)
-            .options(selectinload(Document.patient), selectinload(Document.intake_item))))
-        if not docs:
-            return fingerprints, pending
-        aliases = load_aliases(session, {d.patient_id for d in docs if d.patient_id is not None})
-        for d in docs:
-            fingerprints[d.id] = record_for(d, [], aliases.get(d.patient_id or 0, ())).fingerprint()
-            if d.indexed_at is None or d.indexed_at < d.updated_at:
-                pending.add(d.id)
-        last = docs[-1].id
-        session.expunge_all()
+    for row in session.execute(stmt.execution_options(yield_per=CHECK_BATCH)):
+        values, (patient_id, indexed_at, updated_at) = row[:-3], row[-3:]
+        fingerprints[row[0]] = record_from(values, "", aliases.get(patient_id or 0, ())).fingerprint()
+        if indexed_at is None or indexed_at < updated_at:
+            pending.add(row[0])
+    return fingerprints, pending
 
 
 def check_index(session: Session, index: SearchIndex) -> CheckReport:

@@ -211,11 +211,13 @@ class SearchEngine:
         start, stop = (page - 1) * page_size, page * page_size
         with guarded("search"):
             searcher = self._current_searcher()
-            parsed = parse_query(query, self.cfg.extract.mrn_pattern, self._today(), self._vocabulary(searcher))
-            if sort == "auto" or (sort == "relevance" and not parsed.scored):
-                sort = "relevance" if parsed.scored else "newest"
-            top, docs, total = self._matches(searcher, parsed, sort, stop)
-            return parsed, self._page(searcher, parsed, top[start:], docs, total, page, page_size, sort, facets)
+            names = self._vocabulary(searcher)
+        parsed = parse_query(query, self.cfg.extract.mrn_pattern, self._today(), names)
+        if sort == "auto" or (sort == "relevance" and not parsed.scored):
+            sort = "relevance" if parsed.scored else "newest"
+        with guarded("search"):
+            top, matches, total = self._matches(searcher, parsed, sort, stop)
+            return parsed, self._page(searcher, parsed, top[start:], matches, total, page, page_size, sort, facets)
 
     def _matches(self, searcher: Searcher, parsed: ParsedQuery, sort: str,
                  stop: int) -> tuple[list[tuple[int, float]], Matches | None, int]:

@@ -112,10 +112,22 @@ def watch_cmd(app: AppContext, inbox: Path | None) -> None:
     """Watch the inbox and process every file dropped into it (until Ctrl-C or SIGTERM)."""
     if inbox is not None:
         app.cfg.intake.inbox = str(inbox)
-    prepare_home(app)
-    loop = WatchLoop(app.cfg, app.db, inbox)
-    click.echo(f"Watching {loop.watcher.inbox} (Ctrl-C to stop)", err=True)
-    with _stop_signals(loop.request_stop):
+    requested = threading.Event()
+    loops: list[WatchLoop] = []
+
+    def stop() -> None:
+        requested.set()
+        for running in loops:
+            running.request_stop()
+
+    # handlers first: a SIGTERM during start-up (migration, recovery) is a clean stop, not a kill
+    with _stop_signals(stop):
+        prepare_home(app)
+        loop = WatchLoop(app.cfg, app.db, inbox)
+        loops.append(loop)
+        if requested.is_set():
+            loop.request_stop()
+        click.echo(f"Watching {loop.watcher.inbox} (Ctrl-C to stop)", err=True)
         loop.run()
 
 

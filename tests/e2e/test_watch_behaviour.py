@@ -78,6 +78,8 @@ def test_sigterm_finishes_work_in_hand_and_the_rest_resumes(tmp_path: Path) -> N
     with open(log, "ab") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=fh, cwd=REPO)
         try:
+            # the restarted service must be up (handlers installed) before it is asked to stop
+            assert wait_for(lambda: log.read_text(errors="replace").count("Watching") >= 2, 120)
             assert wait_for(lambda: _all(db, "processed", 10) and not any(inbox.iterdir()), 180), _states(db)
         finally:
             proc.send_signal(signal.SIGTERM)
