@@ -14,21 +14,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from indexer.db.engine import Database
 from indexer.db.models import Document, PatientAlias, utcnow
-from indexer.searchindex import (
-    SearchIndex,
-    build_staging,
-    index_pending,
-    load_aliases,
-    mark_after_rebuild,
-    reindex_ids,
-    session_batches,
-)
+from indexer.searchindex import index_pending, load_aliases, mark_after_rebuild, reindex_ids, session_batches
 from indexer.searchschema import record_columns, record_from
+from indexer.searchstore import SearchIndex, build_staging
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +39,20 @@ class CheckReport:
     pending: list[int] = field(default_factory=list)  # indexed_at null or older than updated_at
     stale: list[int] = field(default_factory=list)  # indexed, but status/patient/... differ from the database
     orphans: list[int] = field(default_factory=list)  # in the index, no longer in the database
+    duplicates: list[int] = field(default_factory=list)  # more than one index entry for one document
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.pending or self.stale or self.orphans)
+        return not (self.missing or self.pending or self.stale or self.orphans or self.duplicates)
 
     @property
     def to_reindex(self) -> list[int]:
-        return sorted(set(self.missing) | set(self.pending) | set(self.stale))
+        return sorted(set(self.missing) | set(self.pending) | set(self.stale) | set(self.duplicates))
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "documents": self.documents, "entries": self.entries,
                 "missing": self.missing, "pending": self.pending, "stale": self.stale,
-                "orphans": self.orphans}
+                "orphans": self.orphans, "duplicates": self.duplicates}
 
 
 def database_state(session: Session) -> tuple[dict[int, str], set[int]]:
@@ -78,15 +72,16 @@ def database_state(session: Session) -> tuple[dict[int, str], set[int]]:
 def check_index(session: Session, index: SearchIndex) -> CheckReport:
     """Compare every document in the database with its index entry."""
     in_db, pending = database_state(session)
-    in_index = index.indexed_state()
+    in_index, doubled = index.indexed_entries()
     report = CheckReport(documents=len(in_db), entries=len(in_index))
+    report.duplicates = sorted(doubled & set(in_db))
     report.missing = sorted(set(in_db) - set(in_index))
-    report.orphans = sorted(set(in_index) - set(in_db))
+    report.orphans = sorted(set(in_index) - set(in_db))  # (all their entries are deleted)
     report.pending = sorted(pending & set(in_index))
     report.stale = sorted(i for i, fp in in_index.items() if i in in_db and in_db[i] != fp and i not in pending)
-    log.info("index check: %d documents, %d entries, %d missing, %d pending, %d stale, %d orphans",
-             report.documents, report.entries, len(report.missing), len(report.pending),
-             len(report.stale), len(report.orphans))
+    log.info("index check: %d documents, %d entries, %d missing, %d pending, %d stale, %d orphans, "
+             "%d duplicated", report.documents, report.entries, len(report.missing), len(report.pending),
+             len(report.stale), len(report.orphans), len(report.duplicates))
     return report
 
 
@@ -111,7 +106,9 @@ def rebuild_online(db: Database, index: SearchIndex, progress: Callable[[int], N
         with db.session() as s:
             return session_batches(s)(after)
 
-    total = build_staging(index, read, progress)
+    with db.session() as s:
+        expected = s.scalar(select(func.count()).select_from(Document)) or 0
+    total = build_staging(index, read, progress, expected)
     with db.transaction() as s:
         mark_after_rebuild(s, started)
         caught_up = index_pending(s, index)

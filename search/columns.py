@@ -17,7 +17,7 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
-from indexer.searchindex import leaves
+from indexer.searchstore import leaves
 from search.filters import DocSetCache, Matches, Part
 
 DIRECT_LIMIT = 2000  # up to this many documents, read each one's column value

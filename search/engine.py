@@ -26,7 +26,8 @@ from whoosh.scoring import TF_IDF
 from whoosh.searching import Searcher
 
 from indexer.audit import record as audit
-from indexer.searchindex import SearchIndex, decode_body, guarded
+from indexer.searchschema import decode_body
+from indexer.searchstore import SearchIndex, guarded
 from intake.config import Config
 from intake.errors import InputError
 from search.columns import facet_counts, ordered, segment_ids, vocabulary

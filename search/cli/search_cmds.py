@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from indexer.audit import record as audit
-from indexer.searchindex import SearchIndex
 from indexer.searchmaint import CheckReport, check_index, rebuild_online, repair
+from indexer.searchstore import SearchIndex
 from intake.errors import ExitCode
 from search.cli.context import AppContext, is_terminal, pass_app
 from search.engine import Hit, Results, SearchEngine, record_search
@@ -140,7 +140,8 @@ def _ids(ids: list[int]) -> str:
 def _print_check(report: CheckReport, fixed: dict[str, int] | None, after: CheckReport) -> None:
     click.echo(f"{report.documents:,} documents in the database, {report.entries:,} in the index.")
     labels = {"missing": "missing from the index", "pending": "not yet indexed or changed since (pending)",
-              "stale": "indexed with outdated status/patient/details", "orphans": "in the index but not the database"}
+              "stale": "indexed with outdated status/patient/details", "orphans": "in the index but not the database",
+              "duplicates": "indexed more than once"}
     for key, label in labels.items():
         ids = getattr(report, key)
         if ids:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from indexer import searchindex
+from indexer import searchindex, searchstore
 from indexer.db.models import Document
 from indexer.searchindex import SearchIndex, index_pending, load_records, rebuild
 from indexer.searchmaint import check_index, rebuild_online, repair
@@ -64,7 +64,13 @@ def test_check_finds_and_repair_fixes_every_kind_of_difference(fresh_records: Cl
         ghost = load_records(s, [s.get_one(Document, c.docs["smithers_lab"])])[0]
     ghost.doc_id = 9999
     c.index.upsert([ghost])
-    # 4. a database change not yet indexed
+    # 4. a second entry for one document, as a buggy writer would add it
+    with c.db.session() as s:
+        twin = load_records(s, [s.get_one(Document, c.docs["obrien_referral"])])[0]
+    writer = c.index.writer()
+    writer.add_document(**twin.fields())
+    writer.commit()
+    # 5. a database change not yet indexed
     with c.db.transaction() as s:
         s.get_one(Document, c.docs["nguyen_discharge"]).doc_type = "clinical_note"
 
@@ -75,11 +81,13 @@ def test_check_finds_and_repair_fixes_every_kind_of_difference(fresh_records: Cl
     assert report.stale == [c.docs["smith_echo"]]
     assert report.orphans == [9999]
     assert report.pending == [c.docs["nguyen_discharge"]]
+    assert report.duplicates == [c.docs["obrien_referral"]]
     assert c.engine().search("mrn:CF999999").total == 1  # the corruption is visible to searches
+    assert c.engine().search("patient:zoe").total == 2
 
     with c.db.transaction() as s:
         fixed = repair(s, c.index, report)
-    assert fixed == {"reindexed": 3, "deleted": 1}
+    assert fixed == {"reindexed": 4, "deleted": 1}
     with c.db.session() as s:
         assert check_index(s, c.index).ok
     eng = c.engine()
@@ -87,6 +95,7 @@ def test_check_finds_and_repair_fixes_every_kind_of_difference(fresh_records: Cl
     assert {h.doc_id for h in eng.search("mrn:CF100001").hits} == {c.docs["smith_lab"], c.docs["smith_echo"]}
     assert [h.doc_id for h in eng.search("type:note").hits] == [c.docs["nguyen_discharge"]]
     assert [h.doc_id for h in eng.search("lisinopril").hits] == [c.docs["miller_rx"]]
+    assert eng.search("patient:zoe").total == 1
 
 
 def test_rebuild_replaces_the_index_from_the_database(fresh_records: Clinic) -> None:
@@ -98,6 +107,18 @@ def test_rebuild_replaces_the_index_from_the_database(fresh_records: Clinic) -> 
         assert check_index(s, c.index).ok
     assert not c.cfg.index_dir.with_name("index.rebuild").exists()
     assert not c.cfg.index_dir.with_name("index.old").exists()
+
+
+def test_rebuild_with_parallel_writers(fresh_records: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = fresh_records
+    monkeypatch.setattr(searchstore, "REBUILD_PROCS", 2)
+    monkeypatch.setattr(searchstore, "PARALLEL_FROM", 0)  # (normally only for large rebuilds)
+    with c.db.transaction() as s:
+        assert rebuild(s, c.index) == 7
+    with c.db.session() as s:
+        assert check_index(s, c.index).ok
+    assert c.engine().search("hemoglobin").total == 2
+    assert [h.doc_id for h in c.engine().search('patient:"bob miller"').hits] == [c.docs["miller_rx"]]
 
 
 def test_online_rebuild_catches_up_with_changes_made_while_it_runs(fresh_records: Clinic) -> None:
@@ -192,8 +213,8 @@ def test_lock_timeout_is_an_integrity_error_and_keeps_the_index(fresh_records: C
     from whoosh.filedb.filestore import FileStorage
 
     c = fresh_records
-    monkeypatch.setattr(searchindex, "LOCK_TIMEOUT", 0.2)
-    lock = FileStorage(str(c.index.dir)).lock(searchindex.WRITE_LOCK)
+    monkeypatch.setattr(searchstore, "LOCK_TIMEOUT", 0.2)
+    lock = FileStorage(str(c.index.dir)).lock(searchstore.WRITE_LOCK)
     assert lock.acquire(blocking=False)
     try:
         c.document("CF100001", ["written while another writer holds the lock"], index=False)
