@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 LOCK_FILE = "intake.lock"
 REPORT_SECONDS = 60.0
 CLAIM_BATCH = 16  # stable inbox files looked at per loop turn
+LOOP_SECONDS = 0.25  # longest wait per loop turn; shorter when an inbox file is about to become ready
 
 
 @contextmanager
@@ -180,9 +181,16 @@ class WatchLoop:
         while not self.stop_event.is_set():
             if self.service.has_capacity():
                 self._claim_ready()
-            self.service.pump(0.25)
+            self.service.pump(self._wait())
             self._sweep()
             self._report()
+
+    def _wait(self) -> float:
+        """How long this loop turn may wait: until the next inbox file may be ready, at most LOOP_SECONDS."""
+        due = self.watcher.next_due()
+        if due is None or due <= 0:  # nothing waiting, or waiting only for capacity
+            return LOOP_SECONDS
+        return min(LOOP_SECONDS, due + 0.005)
 
     def _drain(self, drain_seconds: float) -> None:
         self.service.stop_feeding()

@@ -55,6 +55,12 @@ ABLATIONS: dict[str, OcrOptions] = {
     "no orientation": DEFAULT_OPTIONS.with_(orientation=False),
     "no despeckle": DEFAULT_OPTIONS.with_(despeckle=False),
     "psm 4": DEFAULT_OPTIONS.with_(psm=4),
+    "psm 6": DEFAULT_OPTIONS.with_(psm=6),
+    "despeckle first": DEFAULT_OPTIONS.with_(despeckle_first=True),
+    "lanczos, fax 300 dpi": DEFAULT_OPTIONS.with_(resample="lanczos", fax_dpi=300),
+    "bilinear, fax 300 dpi": DEFAULT_OPTIONS.with_(fax_dpi=300),
+    "deskew from 2": DEFAULT_OPTIONS.with_(min_deskew=2.0),
+    "deskew from 0.5": DEFAULT_OPTIONS.with_(min_deskew=0.5),
     "psm 3": DEFAULT_OPTIONS.with_(psm=3),
 }
 

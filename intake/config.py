@@ -29,6 +29,7 @@ class IntakeConfig:
 
     inbox: str = "inbox"  # relative paths are relative to the current directory
     quiet_seconds: float = 3.0  # size+mtime unchanged this long before a file is taken
+    settle_seconds: float = 0.5  # ...or this long when its format shows it is complete (intake/completeness.py)
     rescan_seconds: float = 15.0  # full inbox rescan as a safety net
     polling: bool = False  # PollingObserver for SMB/NFS shares
     max_file_mb: int = 200
@@ -46,6 +47,8 @@ class OcrConfig:
     language: str = "eng"
     psm: int = 4  # measured better than 6 on fax pages (docs/benchmarks-ocr.md)
     target_dpi: int = 300
+    fax_dpi: int = 250  # fax pages with non-square pixels (204x98) are squared and resampled to this
+    resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
 
@@ -202,4 +205,17 @@ def load_config(
     if overrides:
         _apply(cfg, overrides, "")
     cfg.home = home_path
+    _check(cfg)
     return cfg
+
+
+RESAMPLE_CHOICES = ("bilinear", "bicubic", "lanczos")
+
+
+def _check(cfg: Config) -> None:
+    """Reject values of the right type that still cannot work."""
+    if cfg.ocr.resample not in RESAMPLE_CHOICES:
+        raise ConfigError(f"ocr.resample must be one of {', '.join(RESAMPLE_CHOICES)}, "
+                          f"not {cfg.ocr.resample!r}")
+    if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
+        raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")

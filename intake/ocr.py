@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
@@ -46,7 +47,11 @@ class OcrOptions:
     orientation: bool = True
     deskew: bool = True
     despeckle: bool = True
+    despeckle_first: bool = False  # at the source resolution, before squaring/upscaling
+    min_deskew: float = MIN_DESKEW_DEGREES
+    resample: str | None = None  # resize/deskew filter; None = cfg.ocr.resample
     psm: int | None = None  # None = cfg.ocr.psm
+    fax_dpi: int | None = None  # None = cfg.ocr.fax_dpi
 
     def with_(self, **changes: object) -> OcrOptions:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -55,13 +60,16 @@ class OcrOptions:
 DEFAULT_OPTIONS = OcrOptions()
 
 
-def _prepare(image: Image.Image, dpi: tuple[float, float] | None, target: int,
+def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
              opts: OcrOptions) -> preprocess.Prepared:
     grey = preprocess.to_grey(image)
+    if opts.despeckle and opts.despeckle_first:
+        grey = preprocess.despeckle(grey)
     if dpi is not None and not opts.square_pixels:
         dpi = (dpi[0], dpi[0])
-    return preprocess.normalise_resolution(grey, dpi, target, upscale=opts.upscale,
-                                           downscale=opts.downscale)
+    return preprocess.normalise_resolution(
+        grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
+        resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi)
 
 
 def _quality(run: tesseract.OcrOutput) -> float:
@@ -73,30 +81,43 @@ def _rotate(image: Image.Image, clockwise: int) -> Image.Image:
     return image.rotate(-clockwise, expand=True, fillcolor=255) if clockwise else image
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
-    """How tesseract is called for this page."""
+    """How tesseract is called for this page; each image is written to disk once, for all its runs."""
 
     lang: str
     psm: int
     dpi: int | None
     timeout: float
+    files: ExitStack = field(default_factory=ExitStack)
+    _paths: dict[int, tuple[Image.Image, str]] = field(default_factory=dict)
+
+    def path(self, image: Image.Image) -> str:
+        key = id(image)
+        if key not in self._paths:  # the image is kept alive with its path, so ids are not reused
+            self._paths[key] = (image, self.files.enter_context(tesseract.staged(image)))
+        return self._paths[key][1]
 
     def __call__(self, image: Image.Image) -> tesseract.OcrOutput:
-        return tesseract.ocr(image, lang=self.lang, psm=self.psm, dpi=self.dpi, timeout=self.timeout)
+        return tesseract.ocr(self.path(image), lang=self.lang, psm=self.psm, dpi=self.dpi,
+                             timeout=self.timeout)
+
+    def orientation(self, image: Image.Image) -> tesseract.Orientation | None:
+        return tesseract.orientation(self.path(image), timeout=self.timeout)
 
 
 def _straighten(image: Image.Image, options: OcrOptions) -> Image.Image:
     if not options.deskew:
         return image
-    return preprocess.deskew(image, preprocess.estimate_skew(image), MIN_DESKEW_DEGREES)
+    return preprocess.deskew(image, preprocess.estimate_skew(image), options.min_deskew,
+                             resample=options.resample or preprocess.DEFAULT_RESAMPLE)
 
 
 def _orient(base: Image.Image, first: tesseract.OcrOutput, image: Image.Image, run: _Run,
             options: OcrOptions) -> tuple[int, tesseract.OcrOutput, Image.Image]:
     """Ask OSD (on the un-deskewed page: resampling blurs its evidence); keep the
     rotation only if the re-read page is read with at least the same confidence."""
-    osd = tesseract.orientation(base, timeout=run.timeout)
+    osd = run.orientation(base)
     if osd is None or not osd.rotate or osd.confidence < MIN_OSD_CONFIDENCE:
         return 0, first, image
     turned = _straighten(_rotate(base, osd.rotate), options)
@@ -119,22 +140,25 @@ def ocr_image(image: Image.Image, number: int, cfg: Config,
               options: OcrOptions = DEFAULT_OPTIONS) -> PageText:
     """OCR one decoded page image; blank pages come back as ``source="blank"``."""
     started = time.perf_counter()
-    prepared = _prepare(image, dpi, cfg.ocr.target_dpi, options)
+    options = options.with_(resample=options.resample or cfg.ocr.resample)
+    prepared = _prepare(image, dpi, cfg, options)
     width, height = prepared.image.size
     if preprocess.is_blank(prepared.image, prepared.dpi):
         log.debug("page %d blank", number)
         return PageText(number, "", "blank", seconds=time.perf_counter() - started,
                         width_px=width, height_px=height)
-    base = preprocess.despeckle(prepared.image) if options.despeckle else prepared.image
+    late_despeckle = options.despeckle and not options.despeckle_first
+    base = preprocess.despeckle(prepared.image) if late_despeckle else prepared.image
     psm = options.psm if options.psm is not None else cfg.ocr.psm
     run = _Run(cfg.ocr.language, psm, prepared.dpi, cfg.intake.page_timeout_seconds)
-    page = _straighten(base, options)
-    result = run(page)
-    rotation = 0
-    if options.orientation and cfg.ocr.detect_orientation and (
-            (result.mean_confidence or 0) < OSD_BELOW_CONFIDENCE):
-        rotation, result, page = _orient(base, result, page, run, options)
-    result = _binarized_retry(result, page, run)
+    with run.files:
+        page = _straighten(base, options)
+        result = run(page)
+        rotation = 0
+        if options.orientation and cfg.ocr.detect_orientation and (
+                (result.mean_confidence or 0) < OSD_BELOW_CONFIDENCE):
+            rotation, result, page = _orient(base, result, page, run, options)
+        result = _binarized_retry(result, page, run)
     seconds = time.perf_counter() - started
     log.debug("page %d OCRed in %.2fs rotation=%d", number, seconds, rotation)
     return PageText(number, result.text, "ocr", confidence=result.mean_confidence,

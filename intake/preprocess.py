@@ -96,9 +96,16 @@ def source_dpi(image: Image.Image) -> tuple[float, float] | None:
     return x, y
 
 
+RESAMPLE = {"lanczos": Image.Resampling.LANCZOS, "bilinear": Image.Resampling.BILINEAR,
+            "bicubic": Image.Resampling.BICUBIC}
+DEFAULT_RESAMPLE = "bilinear"  # measured as good as lanczos/bicubic on fax pages, and cheaper
+
+
 def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, target: int,
-                         *, upscale: bool = True, downscale: bool = True) -> Prepared:
-    """Square the pixels (fax 204x98) and rescale towards ``target`` dpi."""
+                         *, upscale: bool = True, downscale: bool = True, resample: str = DEFAULT_RESAMPLE,
+                         fax_target: int | None = None) -> Prepared:
+    """Square the pixels (fax 204x98, resampled towards ``fax_target`` dpi) and rescale
+    low- or high-resolution pages towards ``target`` dpi."""
     if dpi is None:
         return Prepared(image, None)
     x, y = dpi
@@ -111,7 +118,9 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
             sx = y / x
     res = max(x, y)
     factor = 1.0
-    if upscale and (res < target * UPSCALE_BELOW or sx != 1.0 or sy != 1.0):
+    if upscale and (sx != 1.0 or sy != 1.0):
+        factor = min((fax_target or target) / res, MAX_UPSCALE)
+    elif upscale and res < target * UPSCALE_BELOW:
         factor = min(target / res, MAX_UPSCALE)
     elif downscale and res > target * DOWNSCALE_ABOVE:
         factor = target / res
@@ -119,8 +128,8 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
     if abs(sx - 1) < 0.01 and abs(sy - 1) < 0.01:
         return Prepared(image, int(round(res)))
     size = (max(1, int(round(width * sx))), max(1, int(round(height * sy))))
-    resample = Image.Resampling.LANCZOS if factor >= 1 else Image.Resampling.BOX
-    return Prepared(image.resize(size, resample), int(round(res * factor)))
+    method = RESAMPLE[resample] if factor >= 1 else Image.Resampling.BOX
+    return Prepared(image.resize(size, method), int(round(res * factor)))
 
 
 def ink_mask(image: Image.Image, dpi: int | None, cell_dpi: int = 50) -> np.ndarray:
@@ -171,8 +180,25 @@ def binarize(image: Image.Image, radius: int = 15, offset: int = 12) -> Image.Im
 
 
 def despeckle(image: Image.Image) -> Image.Image:
-    """3x3 median filter: removes fax salt-and-pepper noise, keeps strokes."""
+    """3x3 median filter: removes fax salt-and-pepper noise, keeps strokes.
+
+    On a two-level page (a fine-mode fax, not resampled) the median of 3x3 is the
+    majority of the 9 pixels, which a box blur and a threshold give exactly, ~3x faster.
+    """
+    if _two_level(image):
+        return image.filter(ImageFilter.BoxBlur(1)).point(_MAJORITY_LUT)
     return image.filter(ImageFilter.MedianFilter(3))
+
+
+_MAJORITY_LUT = [0 if v < 128 else 255 for v in range(256)]  # 3x3 mean < 128 <=> >= 5 of 9 black
+
+
+def _two_level(image: Image.Image) -> bool:
+    """A greyscale page holding only pure black and pure white."""
+    if image.mode != "L":
+        return False
+    histogram = image.histogram()
+    return not any(histogram[1:255])
 
 
 def estimate_skew(image: Image.Image, max_angle: float = 10.0, step: float = 0.1) -> float:
@@ -210,8 +236,12 @@ def _angles(low: float, high: float, step: float) -> list[float]:
     return [round(low + i * step, 3) for i in range(n + 1)]
 
 
-def deskew(image: Image.Image, angle: float, min_angle: float = 0.3) -> Image.Image:
+def deskew(image: Image.Image, angle: float, min_angle: float = 0.3,
+           resample: str = DEFAULT_RESAMPLE) -> Image.Image:
     """Undo a skew of ``angle`` degrees (as from :func:`estimate_skew`) on a white background."""
     if abs(angle) < min_angle:
         return image
-    return image.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    method = RESAMPLE[resample]
+    if method == Image.Resampling.LANCZOS:  # rotate() offers up to bicubic
+        method = Image.Resampling.BICUBIC
+    return image.rotate(-angle, resample=method, expand=True, fillcolor=255)

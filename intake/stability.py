@@ -2,9 +2,11 @@
 
 Pure logic with an injectable clock.  A file is *ready* once its size and
 mtime have stayed the same for ``quiet_seconds`` and it can be opened for
-reading; temporary and system files are never ready.  The watcher feeds
-observations in (from watchdog events and periodic rescans) and asks which
-paths are ready.
+reading - or sooner, once unchanged for ``settle_seconds``, when a
+completeness check (:func:`intake.completeness.looks_complete`, injected)
+says its format is whole.  Temporary and system files are never ready.  The
+watcher feeds observations in (from watchdog events and periodic rescans)
+and asks which paths are ready, and how long until the next one may be.
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ class _Seen:
     size: int
     mtime_ns: int
     since: float  # clock time when this (size, mtime) was first observed
+    complete: bool | None = None  # completeness verdict for this (size, mtime), once asked
 
 
 class StabilityTracker:
     """Tracks candidate files until they have been quiet long enough."""
 
-    def __init__(self, quiet_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, quiet_seconds: float, clock: Callable[[], float] = time.monotonic,
+                 settle_seconds: float | None = None) -> None:
         self.quiet_seconds = quiet_seconds
+        self.settle_seconds = quiet_seconds if settle_seconds is None else min(settle_seconds, quiet_seconds)
         self.clock = clock
         self._seen: dict[str, _Seen] = {}
 
@@ -59,9 +64,12 @@ class StabilityTracker:
     def pending(self) -> list[str]:
         return sorted(self._seen)
 
-    def ready(self, can_open: Callable[[str], bool] | None = None, limit: int | None = None) -> list[str]:
-        """Paths quiet for the whole period (oldest first) that can be opened for reading.
+    def ready(self, can_open: Callable[[str], bool] | None = None, limit: int | None = None,
+              is_complete: Callable[[str], bool] | None = None) -> list[str]:
+        """Paths quiet long enough (oldest first) that can be opened for reading.
 
+        Quiet for ``quiet_seconds``, or for ``settle_seconds`` when
+        ``is_complete`` says the file is whole (asked once per size/mtime).
         ``limit`` stops after that many (so a burst of files is not opened all
         at once when only a few can be taken).
         """
@@ -70,13 +78,36 @@ class StabilityTracker:
         for path, seen in sorted(self._seen.items(), key=lambda kv: kv[1].since):
             if limit is not None and len(out) >= limit:
                 break
-            if now - seen.since < self.quiet_seconds:
+            if not self._due(path, seen, now - seen.since, is_complete):
                 continue
             if can_open is not None and not can_open(path):
                 seen.since = now  # still locked by the writer: wait another period
+                seen.complete = None
                 continue
             out.append(path)
         return out
+
+    def _due(self, path: str, seen: _Seen, quiet: float, is_complete: Callable[[str], bool] | None) -> bool:
+        if quiet >= self.quiet_seconds:
+            return True
+        if is_complete is None or quiet < self.settle_seconds:
+            return False
+        if seen.complete is None:
+            seen.complete = bool(is_complete(path))
+        return seen.complete
+
+    def next_due(self) -> float | None:
+        """Seconds until some tracked file may next become ready (0 = now); None when nothing is tracked."""
+        if not self._seen:
+            return None
+        now = self.clock()
+        waits = []
+        for seen in self._seen.values():
+            quiet = now - seen.since
+            checkpoint = self.settle_seconds if seen.complete is None and quiet < self.settle_seconds \
+                else self.quiet_seconds
+            waits.append(max(0.0, checkpoint - quiet))
+        return min(waits)
 
 
 def can_open_for_reading(path: str) -> bool:

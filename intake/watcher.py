@@ -23,6 +23,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from intake.completeness import looks_complete
 from intake.config import Config
 from intake.stability import StabilityTracker, can_open_for_reading, is_ignored
 
@@ -51,7 +52,7 @@ class InboxWatcher:
     def __init__(self, cfg: Config, inbox: Path | None = None, observer: str | None = None) -> None:
         self.cfg = cfg
         self.inbox = (inbox or cfg.inbox_dir).resolve()
-        self.tracker = StabilityTracker(cfg.intake.quiet_seconds)
+        self.tracker = StabilityTracker(cfg.intake.quiet_seconds, settle_seconds=cfg.intake.settle_seconds)
         self.mode = observer or ("polling" if cfg.intake.polling else "native")
         if self.mode not in OBSERVER_MODES:
             raise ValueError(f"observer must be one of {OBSERVER_MODES}")
@@ -120,7 +121,12 @@ class InboxWatcher:
             for path in pending:  # refresh size/mtime so a still-growing file keeps waiting
                 self.touch(path)
         with self._lock:
-            return [Path(p) for p in self.tracker.ready(can_open_for_reading, limit)]
+            return [Path(p) for p in self.tracker.ready(can_open_for_reading, limit, looks_complete)]
+
+    def next_due(self) -> float | None:
+        """Seconds until a file in the inbox may become ready; None when none is waiting."""
+        with self._lock:
+            return self.tracker.next_due()
 
     def taken(self, path: Path) -> None:
         with self._lock:

@@ -1,9 +1,15 @@
 """The only module that runs tesseract (through pytesseract).
 
 It owns the subprocess environment (``OMP_THREAD_LIMIT=1`` so that one OCR
-job uses one core and the worker pool decides the parallelism), the
-translation of tesseract's failures into Chartfile errors, and the parsing of
-tesseract's TSV output into text plus per-word confidences in one run.
+job uses one core and the worker pool decides the parallelism), the image
+file tesseract reads, the translation of tesseract's failures into Chartfile
+errors, and the parsing of tesseract's TSV output into text plus per-word
+confidences in one run.
+
+Tesseract reads images from files.  Handing pytesseract a PIL image makes it
+write a PNG for every run (about 150 ms of zlib per 8-megapixel page), so
+callers write the page once with :func:`staged` - uncompressed PNM, a few ms
+- and pass the path to :func:`ocr` and :func:`orientation`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ import logging
 import os
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -82,6 +91,30 @@ def version() -> str:
     return str(pytesseract.get_tesseract_version())
 
 
+Source = Image.Image | str
+"""A page for tesseract: an image (written to a temporary PNG by pytesseract) or the path of a staged file."""
+
+
+@contextmanager
+def staged(image: Image.Image) -> Iterator[str]:
+    """Write ``image`` once as uncompressed PNM (PGM for grey) and yield its path; removed afterwards.
+
+    The file goes to the process's temporary folder (the worker's scratch
+    folder inside the data home: page images carry PHI).
+    """
+    fd, path = tempfile.mkstemp(prefix="tess_", suffix=".pnm")
+    os.close(fd)
+    try:
+        page = image if image.mode in ("1", "L", "RGB") else image.convert("L")
+        page.save(path, format="PPM")
+        yield path
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
 def _run_error(exc: Exception) -> Exception:
     if isinstance(exc, pytesseract.TesseractNotFoundError):
         return DependencyError("tesseract is not installed or not on PATH")
@@ -90,7 +123,7 @@ def _run_error(exc: Exception) -> Exception:
     return exc
 
 
-def ocr(image: Image.Image, *, lang: str = "eng", psm: int = 6, dpi: int | None = 300,
+def ocr(image: Source, *, lang: str = "eng", psm: int = 6, dpi: int | None = 300,
         timeout: float = 0, extra: str = "") -> OcrOutput:
     """OCR one prepared page image; text and word confidences from a single run.
 
@@ -143,7 +176,7 @@ _ROTATE_RE = re.compile(r"Rotate:\s*(\d+)")
 _OCONF_RE = re.compile(r"Orientation confidence:\s*([\d.]+)")
 
 
-def orientation(image: Image.Image, *, timeout: float = 0) -> Orientation | None:
+def orientation(image: Source, *, timeout: float = 0) -> Orientation | None:
     """Tesseract OSD (``--psm 0``); None when there is too little text to tell."""
     _binary()
     _prepare_env()

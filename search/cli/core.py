@@ -30,7 +30,8 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 
 [intake]
 # inbox = "inbox"
-# quiet_seconds = 3.0
+# quiet_seconds = 3.0     # a file unchanged this long is taken
+# settle_seconds = 0.5    # ...or this long when its format shows it is complete
 # rescan_seconds = 15.0
 # polling = false        # true for SMB/NFS shares
 

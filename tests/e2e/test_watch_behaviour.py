@@ -23,7 +23,16 @@ from indexer.runner import ingest, intake_lock
 from intake.config import load_config
 from intake.errors import DependencyError, RefusedError
 from tests.e2e import faults
-from tests.e2e.helpers import REPO, ThreadedWatch, drop, make_home, text_pdf_bytes, wait_for, write_settings
+from tests.e2e.helpers import (
+    REPO,
+    ThreadedWatch,
+    drop,
+    fax_tiff_bytes,
+    make_home,
+    text_pdf_bytes,
+    wait_for,
+    write_settings,
+)
 
 
 def _states(db: Database) -> dict[str, str]:
@@ -48,6 +57,25 @@ def test_polling_and_rescan_only_modes_take_every_file(tmp_path: Path, observer:
             drop(inbox, f"dropped {i}.pdf", text_pdf_bytes(i))
         assert wait_for(lambda: _all(db, "processed", 4), 120), _states(db)
     assert not list(inbox.iterdir())
+    assert check(cfg, db).ok
+
+
+def test_complete_files_are_taken_after_the_settle_period_half_written_ones_wait(tmp_path: Path) -> None:
+    """A 30 s quiet period, a 0.3 s settle period: a whole PDF goes at once, a half-written TIFF waits."""
+    cfg, db = make_home(tmp_path, quiet_seconds=30.0, settle_seconds=0.3, rescan_seconds=0.5)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fax = fax_tiff_bytes(2)
+    with ThreadedWatch(cfg, db, inbox):
+        partial = inbox / "arriving.tif"
+        partial.write_bytes(fax[: len(fax) // 2])  # a fax server still receiving it
+        drop(inbox, "whole.pdf", text_pdf_bytes(1))
+        assert wait_for(lambda: _states(db).get("whole.pdf") == "processed", 20), _states(db)
+        time.sleep(1.0)
+        assert "arriving.tif" not in _states(db) and partial.exists()
+        with partial.open("ab") as fh:  # the rest of the fax arrives
+            fh.write(fax[len(fax) // 2:])
+        assert wait_for(lambda: _states(db).get("arriving.tif") == "processed", 20), _states(db)
     assert check(cfg, db).ok
 
 

@@ -12,19 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.benchmark_throughput import (
-    HELPERS,
-    WORKER_RULES,
-    WRITER_RULES,
+from intake.tput_profile import HELPERS, WORKER_RULES, WRITER_RULES, breakdown, classify, profile_table
+from intake.tput_stats import (
     Drop,
     Phase,
-    breakdown,
-    classify,
     latency_summary,
     measured,
     median_phase,
     percentile,
-    profile_table,
     throughput_table,
     verdicts,
 )
@@ -163,8 +158,8 @@ def test_report_prints_medians_and_verdicts_from_saved_result(capsys: pytest.Cap
 
     runs = [phase("limit-native", w) for w in (50.0, 60.0, 70.0)] + [phase("chartfile", w) for w in (80.0, 90.0)]
     result = {"set": {"pages": 100}, "cores": 2, "runs": [asdict(p) for p in runs],
-              "drops": [asdict(Drop("a", 5.0, 2.0, 2.5))], "cold_drops": [12.0], "quiet_seconds": 0.5,
-              "convert_seconds": 1.0}
+              "drops": [asdict(Drop("a", 5.0, 2.0, 2.5))], "cold_drops": [12.0],
+              "watch": "quiet 3 s, settle 0.5 s when complete", "convert_seconds": 1.0}
     report(result)
     out = capsys.readouterr().out
     assert "median of 3 runs; 100 pages, 2 cores" in out
@@ -177,7 +172,7 @@ def test_report_prints_medians_and_verdicts_from_saved_result(capsys: pytest.Cap
 def test_orientation_report_against_ground_truth(tmp_path: Path) -> None:
     import sqlite3
 
-    from intake.benchmark_throughput import orientation_report
+    from intake.tput_profile import orientation_report
 
     db = tmp_path / "c.db"
     with sqlite3.connect(db) as con:

@@ -39,6 +39,8 @@ def test_home_from_environment(tmp_path: Path) -> None:
     ("", {"CHARTFILE_INTAKE__POLLING": "maybe"}),
     ("", {"CHARTFILE_OCR__WORKERS": "many"}),
     ("[intake\n", {}),
+    ("[ocr]\nresample = 'nearest'\n", {}),
+    ("", {"CHARTFILE_OCR__FAX_DPI": "20"}),
 ])
 def test_bad_settings_raise_config_error(tmp_path: Path, content: str, env: dict[str, str]) -> None:
     (tmp_path / "chartfile.toml").write_text(content)

@@ -149,3 +149,68 @@ def test_watcher_considers_only_regular_files_directly_in_the_inbox(tmp_path: Pa
     assert watcher.ready() == [inbox.resolve() / "fax.pdf"]
     with pytest.raises(ValueError):
         InboxWatcher(cfg, inbox, observer="inotify-please")
+
+
+def test_complete_file_is_taken_after_the_settle_period() -> None:
+    clock = Clock()
+    asked: list[str] = []
+
+    def complete(path: str) -> bool:
+        asked.append(path)
+        return path.endswith(".pdf")
+
+    tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
+    tr.observe("/in/whole.pdf", 100, 1)
+    tr.observe("/in/growing.tif", 100, 1)
+    clock.t += 0.4
+    assert tr.ready(is_complete=complete) == []
+    assert asked == []  # nothing is opened before the settle period
+    clock.t += 0.2
+    assert tr.ready(is_complete=complete) == ["/in/whole.pdf"]
+    assert tr.ready(is_complete=complete) == ["/in/whole.pdf"]
+    assert asked.count("/in/growing.tif") == 1  # asked once per size/mtime
+    clock.t += 2.5
+    assert tr.ready(is_complete=complete) == ["/in/whole.pdf", "/in/growing.tif"]
+
+
+def test_a_change_after_the_completeness_check_asks_again() -> None:
+    clock = Clock()
+    verdict = {"now": False}
+    tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
+    tr.observe("/in/a.tif", 100, 1)
+    clock.t += 0.6
+    assert tr.ready(is_complete=lambda p: verdict["now"]) == []
+    verdict["now"] = True
+    tr.observe("/in/a.tif", 200, 2)  # the writer appended the last page
+    clock.t += 0.3
+    assert tr.ready(is_complete=lambda p: verdict["now"]) == []
+    clock.t += 0.3
+    assert tr.ready(is_complete=lambda p: verdict["now"]) == ["/in/a.tif"]
+
+
+def test_without_a_completeness_check_the_full_quiet_period_applies() -> None:
+    clock = Clock()
+    tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
+    tr.observe("/in/a.pdf", 100, 1)
+    clock.t += 1.0
+    assert tr.ready() == []
+    clock.t += 2.0
+    assert tr.ready() == ["/in/a.pdf"]
+
+
+def test_next_due_counts_down_to_the_next_checkpoint() -> None:
+    clock = Clock()
+    tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
+    assert tr.next_due() is None
+    tr.observe("/in/a.tif", 100, 1)
+    assert tr.next_due() == pytest.approx(0.5)
+    clock.t += 0.6
+    assert tr.ready(is_complete=lambda p: False) == []
+    assert tr.next_due() == pytest.approx(2.4)  # checked and not complete: the full period
+    clock.t += 3.0
+    assert tr.next_due() == 0.0
+
+
+def test_settle_longer_than_quiet_is_capped() -> None:
+    tr = StabilityTracker(1.0, Clock(), settle_seconds=5.0)
+    assert tr.settle_seconds == 1.0

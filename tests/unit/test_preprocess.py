@@ -1,0 +1,59 @@
+"""Resolution normalisation (fax pixels squared to the fax resolution, other pages to the
+target) and despeckling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from intake import preprocess
+
+
+def _page(width: int, height: int) -> Image.Image:
+    return Image.new("L", (width, height), 255)
+
+
+def test_standard_fax_is_squared_and_resampled_to_the_fax_resolution() -> None:
+    prepared = preprocess.normalise_resolution(_page(1728, 1078), (204, 98), 300, fax_target=250)
+    assert prepared.dpi == 250
+    assert prepared.image.size == (round(1728 * 250 / 204), round(1078 * 204 / 98 * 250 / 204))
+
+
+def test_fax_target_defaults_to_the_page_target() -> None:
+    prepared = preprocess.normalise_resolution(_page(1728, 1078), (204, 98), 300)
+    assert prepared.dpi == 300
+
+
+def test_fine_fax_and_native_scans_keep_their_pixels() -> None:
+    for dpi in ((204, 196), (300, 300), (400, 400)):
+        prepared = preprocess.normalise_resolution(_page(1000, 1300), dpi, 300, fax_target=250)
+        assert prepared.image.size == (1000, 1300)
+
+
+@pytest.mark.parametrize("dpi, expected", [((100, 100), 250), ((150, 150), 300), ((600, 600), 300)])
+def test_low_and_high_resolution_scans_go_to_the_page_target(dpi: tuple[int, int], expected: int) -> None:
+    prepared = preprocess.normalise_resolution(_page(800, 1000), dpi, 300, fax_target=250)
+    assert prepared.dpi == expected  # 100 dpi: capped at MAX_UPSCALE (2.5x)
+
+
+def test_unknown_resample_filter_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        preprocess.normalise_resolution(_page(100, 100), (204, 98), 300, resample="nearest")
+
+
+@pytest.mark.parametrize("seed, ink", [(1, 0.02), (2, 0.3), (3, 0.5), (4, 0.8)])
+def test_despeckle_of_a_two_level_page_equals_the_3x3_median(seed: int, ink: float) -> None:
+    rng = np.random.default_rng(seed)
+    pixels = np.where(rng.random((97, 131)) < ink, 0, 255).astype(np.uint8)
+    page = Image.fromarray(pixels, "L")
+    expected = np.asarray(page.filter(ImageFilter.MedianFilter(3)))
+    assert np.array_equal(np.asarray(preprocess.despeckle(page)), expected)
+
+
+def test_despeckle_removes_isolated_specks_on_grey_pages_too() -> None:
+    page = Image.new("L", (60, 40), 250)
+    page.putpixel((30, 20), 0)
+    page.putpixel((10, 10), 128)
+    cleaned = preprocess.despeckle(page)
+    assert cleaned.getpixel((30, 20)) == 250 and cleaned.getpixel((10, 10)) == 250
