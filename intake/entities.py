@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
@@ -63,6 +64,10 @@ LABELS: dict[str, tuple[str, ...]] = {
                  "signed by", "radiologist"),
     "FROM": ("from", "sender"),
 }
+# OCR'd "DOB" labels the phrase list cannot foresee: "-D.0,B.", "D.0.B", "DO.B", "-DOB"
+LABEL_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
+    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*d[.,]?[o0][.,]?[b8][.,]?$"}}]],
+}
 COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "provider", "sex",
                   "physician", "attending", "reported", "collected", "dos", "mi",
                   "gender", "born", "sender", "effective", "received", "printed", "sent"}
@@ -104,7 +109,7 @@ class EntityExtractor:
     def __init__(self, cfg: Config, gazetteer: Sequence[tuple[str, str]] = ()) -> None:
         self._cfg = cfg
         self._today = date.today()
-        self._rules = RuleMatcher(LABELS, model=cfg.extract.spacy_model)
+        self._rules = RuleMatcher(LABELS, LABEL_PATTERNS, model=cfg.extract.spacy_model)
         self._gazetteer = names.Gazetteer(gazetteer)
         self._own = re.compile(cfg.extract.mrn_pattern)
         self._own_tolerant = _tolerant_mrn_regex(cfg.extract.mrn_pattern)

@@ -41,6 +41,7 @@ class PageJob:
     number: int  # 1-based within the file
     text_layer: str | None
     render_dpi: float | None = None  # PDF pages to OCR: resolution to render at
+    crisp: bool = False  # PDF scans rendered at their own resolution: no image smoothing
     note: str | None = None  # why the text layer was not used, for PageText.note
 
 
@@ -155,7 +156,7 @@ def _plan_pdf(path: Path, cfg: Config) -> list[PageJob]:
             continue
         dpi = _render_dpi(page, cfg)
         jobs.append(PageJob(str(path), "pdf", page.number, None, render_dpi=dpi,
-                            note=verdict.reason))
+                            crisp=dpi == page.native_dpi, note=verdict.reason))
     return jobs
 
 
@@ -243,7 +244,7 @@ def decode_page(job: PageJob, cfg: Config) -> tuple[Image.Image, tuple[float, fl
     if job.kind == "pdf":
         render_dpi = job.render_dpi or float(cfg.ocr.target_dpi)
         try:
-            image = pdftext.render_page(Path(job.path), job.number, render_dpi)
+            image = pdftext.render_page(Path(job.path), job.number, render_dpi, crisp=job.crisp)
         except pdftext.PdfUnreadable as exc:
             raise FileRejected(f"Page {job.number} of the PDF is damaged and cannot be "
                                "read.") from exc

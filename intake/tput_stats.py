@@ -207,6 +207,7 @@ def reap_orphans(timeout: float = 30.0) -> None:
 def measured(name: str, pages: int, cores: int, out: list[Phase]) -> Iterator[Phase]:
     """Time a block whose work runs in child processes that have all exited when it ends."""
     sampler = TreeSampler()
+    reap_orphans()  # stragglers of earlier work (e.g. the latency watcher's fork server) count before t0
     cpu0, busy0, t0 = _children_cpu(), _busy_cpu(), time.perf_counter()
     sampler.start()
     phase = Phase(name, pages, 0.0, 0.0, 0.0, 0.0, cores)

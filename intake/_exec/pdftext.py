@@ -60,12 +60,14 @@ class PdfPageInfo:
 
     @property
     def native_dpi(self) -> float | None:
-        """Resolution of the largest image if it spans the page width, else None."""
+        """Resolution of the largest image if it covers the page, on its finer axis
+        (a 204x196 fax page: 204), else None."""
         w_px, h_px = self.max_image_px
-        if not w_px or self.image_coverage < 0.5:
+        long_in = max(self.width_pt, self.height_pt) / POINTS_PER_INCH
+        short_in = min(self.width_pt, self.height_pt) / POINTS_PER_INCH
+        if not w_px or not h_px or self.image_coverage < 0.5 or short_in <= 0:
             return None
-        wide = max(self.width_pt, self.height_pt) / POINTS_PER_INCH
-        return max(w_px, h_px) / wide if wide > 0 else None
+        return max(max(w_px, h_px) / long_in, min(w_px, h_px) / short_in)
 
 
 @dataclass(frozen=True)
@@ -152,14 +154,18 @@ def text_layers(path: Path, numbers: Iterable[int]) -> dict[int, str]:
     return out
 
 
-def render_page(path: Path, number: int, dpi: float) -> Image.Image:
-    """Render one 1-based page to a greyscale image at ``dpi`` (honours /Rotate)."""
+def render_page(path: Path, number: int, dpi: float, crisp: bool = False) -> Image.Image:
+    """Render one 1-based page to a greyscale image at ``dpi`` (honours /Rotate).
+
+    ``crisp`` turns image smoothing off: right for a scan rendered at (or just
+    above) its own resolution, whose black-and-white pixels then stay two-level.
+    """
     doc = _open(path)
     try:
         page = doc[number - 1]
         try:
             bitmap = page.render(scale=dpi / POINTS_PER_INCH, grayscale=True,
-                                 fill_color=(255, 255, 255, 255))
+                                 fill_color=(255, 255, 255, 255), no_smoothimage=crisp)
             image = bitmap.to_pil()
             return image.convert("L") if image.mode != "L" else image
         finally:

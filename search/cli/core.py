@@ -37,6 +37,9 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 
 [ocr]
 # workers = 0            # 0 = one per core
+# psm = 4                # tesseract page segmentation mode
+# fax_dpi = 250          # 204x98 faxes are squared and resampled to this (docs/benchmarks-ocr.md)
+# resample = "bilinear"  # bilinear | bicubic | lanczos
 
 [match]
 # certain_score = 20.0

@@ -231,3 +231,18 @@ def test_read_page_of_fax_tiff(tmp_path: Path, cfg: Config) -> None:
     scan_image("Patient: John Smith").convert("1").save(path, compression="group4", dpi=(200, 200))
     page = read_page(plan_pages(path, "tiff", cfg)[0], cfg)
     assert page.source == "ocr" and "Smith" in page.text and page.seconds > 0
+
+
+def test_fine_fax_pdf_renders_at_its_finer_axis_and_stays_black_and_white(tmp_path: Path, cfg: Config) -> None:
+    """A 204x196 CCITT page (as fax servers write them) renders 1:1 across, without smoothing."""
+    sheet = scan_image("Patient: John Smith  DOB: 03/04/1957", dpi=204).convert("1")
+    sheet = sheet.resize((sheet.width, sheet.height * 196 // 204))
+    path = tmp_path / "fax.pdf"
+    sheet.save(path, "PDF", dpi=(204, 196))
+    info = pdftext.inspect_pdf(path, 10).pages[0]
+    assert info.native_dpi is not None and abs(info.native_dpi - 204) < 1
+    job = plan_pages(path, "pdf", cfg)[0]
+    assert job.text_layer is None and job.crisp
+    image, _dpi = decode_page(job, cfg)
+    histogram = image.histogram()
+    assert abs(image.width - sheet.width) <= 1 and not any(histogram[1:255])

@@ -48,3 +48,17 @@ def test_bad_settings_raise_config_error(tmp_path: Path, content: str, env: dict
         load_config(tmp_path, environ=env)
     assert exc.value.exit_code == ExitCode.CONFIG
     assert exc.value.hint
+
+
+def test_every_setting_in_the_init_template_exists(tmp_path: Path) -> None:
+    """`chartfile init` writes a commented template; each commented setting, switched on, must load."""
+    import re
+
+    from search.cli.core import CONFIG_TEMPLATE
+
+    lines = [re.sub(r"^# (\w+ = )", r"\1", line) for line in CONFIG_TEMPLATE.splitlines()]
+    switched_on = [line for line in lines if re.match(r"\w+ = ", line)]
+    assert len(switched_on) >= 8
+    (tmp_path / "chartfile.toml").write_text("\n".join(lines) + "\n")
+    cfg = load_config(tmp_path, environ={})
+    assert cfg.ocr.fax_dpi == 250 and cfg.ocr.resample == "bilinear" and cfg.intake.settle_seconds == 0.5

@@ -133,6 +133,8 @@ def test_name_label_forms(extractor: EntityExtractor, line: str) -> None:
     "DOB: 03/04/1957", "D.O.B.: 3/4/57", "D.O.B. 03-04-1957", "Date of Birth: Mar 4, 1957",
     "Birthdate: 1957-03-04", "DOB:03/04/1957", "dob 04-MAR-1957", "DOB: O3/O4/l957",
     "D,O.B.: 03/04/1957", "DOB; 03/04/1957", "D0B: 03/04/1957",  # OCR slips in the label
+    '" -D.0,B.: 1957-03-04', "D.0.B: 03/04/1957", "-DOB: 03/04/1957", "DO.B: 03/04/1957",
+    "D.O.8.: 03/04/1957",
 ])
 def test_dob_label_forms(extractor: EntityExtractor, line: str) -> None:
     ent = extractor.extract([page(f"Patient: John Smith\n{line}")])
