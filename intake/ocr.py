@@ -48,6 +48,7 @@ class OcrOptions:
     deskew: bool = True
     despeckle: bool = True
     despeckle_first: bool = False  # at the source resolution, before squaring/upscaling
+    despeckle_squared: bool = False  # 204x98 two-level faxes: after squaring, before upscaling
     min_deskew: float = MIN_DESKEW_DEGREES
     resample: str | None = None  # resize/deskew filter; None = cfg.ocr.resample
     psm: int | None = None  # None = cfg.ocr.psm
@@ -61,15 +62,24 @@ DEFAULT_OPTIONS = OcrOptions()
 
 
 def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
-             opts: OcrOptions) -> preprocess.Prepared:
+             opts: OcrOptions) -> tuple[preprocess.Prepared, bool]:
+    """The page at the resolution tesseract gets, and whether it is despeckled already."""
     grey = preprocess.to_grey(image)
+    despeckled = fax = False
     if opts.despeckle and opts.despeckle_first:
-        grey = preprocess.despeckle(grey)
+        grey, despeckled = preprocess.despeckle(grey), True
     if dpi is not None and not opts.square_pixels:
         dpi = (dpi[0], dpi[0])
-    return preprocess.normalise_resolution(
+    elif dpi is not None and opts.despeckle and opts.despeckle_squared and not despeckled:
+        squared = preprocess.square_two_level(grey, dpi)
+        if squared is not None:  # despeckle while the fax is still two-level: exact and cheap
+            grey, dpi = preprocess.despeckle(squared[0]), squared[1]
+            despeckled = fax = True
+    prepared = preprocess.normalise_resolution(
         grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
-        resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi)
+        resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi,
+        fax=fax)
+    return prepared, despeckled
 
 
 def _quality(run: tesseract.OcrOutput) -> float:
@@ -141,14 +151,13 @@ def ocr_image(image: Image.Image, number: int, cfg: Config,
     """OCR one decoded page image; blank pages come back as ``source="blank"``."""
     started = time.perf_counter()
     options = options.with_(resample=options.resample or cfg.ocr.resample)
-    prepared = _prepare(image, dpi, cfg, options)
+    prepared, despeckled = _prepare(image, dpi, cfg, options)
     width, height = prepared.image.size
     if preprocess.is_blank(prepared.image, prepared.dpi):
         log.debug("page %d blank", number)
         return PageText(number, "", "blank", seconds=time.perf_counter() - started,
                         width_px=width, height_px=height)
-    late_despeckle = options.despeckle and not options.despeckle_first
-    base = preprocess.despeckle(prepared.image) if late_despeckle else prepared.image
+    base = prepared.image if despeckled or not options.despeckle else preprocess.despeckle(prepared.image)
     psm = options.psm if options.psm is not None else cfg.ocr.psm
     run = _Run(cfg.ocr.language, psm, prepared.dpi, cfg.intake.page_timeout_seconds)
     with run.files:

@@ -103,9 +103,10 @@ DEFAULT_RESAMPLE = "bilinear"  # measured as good as lanczos/bicubic on fax page
 
 def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, target: int,
                          *, upscale: bool = True, downscale: bool = True, resample: str = DEFAULT_RESAMPLE,
-                         fax_target: int | None = None) -> Prepared:
+                         fax_target: int | None = None, fax: bool = False) -> Prepared:
     """Square the pixels (fax 204x98, resampled towards ``fax_target`` dpi) and rescale
-    low- or high-resolution pages towards ``target`` dpi."""
+    low- or high-resolution pages towards ``target`` dpi.  ``fax``: the pixels were
+    non-square at the source and have been squared already (:func:`square_two_level`)."""
     if dpi is None:
         return Prepared(image, None)
     x, y = dpi
@@ -118,7 +119,7 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
             sx = y / x
     res = max(x, y)
     factor = 1.0
-    if upscale and (sx != 1.0 or sy != 1.0):
+    if upscale and (fax or sx != 1.0 or sy != 1.0):
         factor = min((fax_target or target) / res, MAX_UPSCALE)
     elif upscale and res < target * UPSCALE_BELOW:
         factor = min(target / res, MAX_UPSCALE)
@@ -177,6 +178,18 @@ def binarize(image: Image.Image, radius: int = 15, offset: int = 12) -> Image.Im
     arr = np.asarray(image, dtype=np.int16)
     local = np.asarray(image.filter(ImageFilter.BoxBlur(radius)), dtype=np.int16)
     return Image.fromarray(np.where(arr < local - offset, 0, 255).astype(np.uint8), "L")
+
+
+def square_two_level(image: Image.Image, dpi: tuple[float, float]) -> tuple[Image.Image, tuple[float, float]] | None:
+    """A two-level page with non-square pixels (a 204x98 fax) made square by repeating
+    rows (or columns); it stays two-level, so :func:`despeckle` on it is exact and cheap.
+    None when the pixels are square or the page is not two-level."""
+    x, y = dpi
+    if abs(x - y) / max(x, y) <= 0.1 or not _two_level(image):
+        return None
+    res = max(x, y)
+    size = (round(image.width * res / x), round(image.height * res / y))
+    return image.resize(size, Image.Resampling.NEAREST), (res, res)
 
 
 def despeckle(image: Image.Image) -> Image.Image:

@@ -57,3 +57,14 @@ def test_despeckle_removes_isolated_specks_on_grey_pages_too() -> None:
     page.putpixel((10, 10), 128)
     cleaned = preprocess.despeckle(page)
     assert cleaned.getpixel((30, 20)) == 250 and cleaned.getpixel((10, 10)) == 250
+
+
+def test_standard_fax_squared_by_repeating_rows_stays_two_level() -> None:
+    rng = np.random.default_rng(5)
+    page = Image.fromarray(np.where(rng.random((98, 204)) < 0.1, 0, 255).astype(np.uint8), "L")
+    squared = preprocess.square_two_level(page, (204, 98))
+    assert squared is not None and squared[1] == (204, 204)
+    image = squared[0]
+    assert image.size == (204, 204) and not any(image.histogram()[1:255])
+    assert preprocess.square_two_level(page, (204, 196)) is None  # square enough already
+    assert preprocess.square_two_level(page.point(lambda v: 128), (204, 98)) is None  # grey
