@@ -58,6 +58,7 @@ ABLATIONS: dict[str, OcrOptions] = {
     "psm 6": DEFAULT_OPTIONS.with_(psm=6),
     "despeckle first": DEFAULT_OPTIONS.with_(despeckle_first=True),
     "despeckle 204x98 before upscaling": DEFAULT_OPTIONS.with_(despeckle_squared=True),
+    "two-level deskew (nearest)": DEFAULT_OPTIONS.with_(two_level_deskew=True),
     "lanczos, fax 300 dpi": DEFAULT_OPTIONS.with_(resample="lanczos", fax_dpi=300),
     "bilinear, fax 300 dpi": DEFAULT_OPTIONS.with_(fax_dpi=300),
     "deskew from 2": DEFAULT_OPTIONS.with_(min_deskew=2.0),

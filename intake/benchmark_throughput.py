@@ -11,6 +11,9 @@ it times, per run and side by side:
   variants: the decoded page as it is (``native``) and the page as Chartfile
   hands it to tesseract after its preprocessing (``prepared``: grey, square
   pixels, 300 dpi, deskewed).  Text-layer pages need no OCR and cost nothing.
+* ``limit-library``: the same engine without its per-run start-up:
+  libtesseract in one process per core, the model loaded once per process,
+  on the native pages (what is left when no start-up is paid per page).
 * ``chartfile``: ``chartfile --home NEW ingest SET`` as a subprocess (fresh
   home, sample roster imported beforehand), to filed and searchable.
 * ``ocrmypdf``: ``ocrmypdf --output-type pdf --skip-text --jobs CORES`` per
@@ -53,6 +56,7 @@ from intake.tput_runs import (
     run_chartfile,
     run_latency,
     run_limit,
+    run_limit_library,
     run_ocrmypdf,
 )
 from intake.tput_stats import Drop, Phase, become_subreaper, latency_summary, median_phase, throughput_table, verdicts
@@ -69,7 +73,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--work", type=Path, help="work folder (kept; the set is reused when present)")
-    ap.add_argument("--skip", default="", help="comma list of phases to skip: limit,chartfile,ocrmypdf,latency")
+    ap.add_argument("--skip", default="", help="comma list of phases to skip: limit,library,chartfile,ocrmypdf,latency")
+    ap.add_argument("--engines", default="",
+                    help="also run chartfile with these ocr.engine values (e.g. cli), as phases chartfile-ENGINE")
     ap.add_argument("--json", dest="json_out", type=Path, help="also write all raw numbers here")
     ap.add_argument("--nice", type=int, default=0, help="niceness increment for this benchmark (negative needs root)")
     ap.add_argument("--report", type=Path, help="only print the tables of a saved WORK/results.json")
@@ -113,8 +119,12 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         if "limit" not in skip:
             run_limit(bench, args.cores, "native", phases)
             run_limit(bench, args.cores, "prepared", phases)
+        if "library" not in skip:
+            run_limit_library(bench, args.cores, phases)
         if "chartfile" not in skip:
             run_chartfile(bench, roster, work, args.cores, phases)
+            for engine in filter(None, args.engines.split(",")):
+                run_chartfile(bench, roster, work, args.cores, phases, engine)
         if "ocrmypdf" not in skip:
             run_ocrmypdf(bench, inputs, work, args.cores, phases)
         if drops:
@@ -150,7 +160,9 @@ def report(result: dict[str, Any]) -> None:
         print(f"latency median {lat['latency_median']:.2f}s p95 {lat['latency_p95']:.2f}s; tesseract alone "
               f"median {lat['ocr_native_median']:.2f}s native / {lat['ocr_prepared_median']:.2f}s prepared; "
               f"latency - OCR: median {lat['excess_median']:.2f}s p95 {lat['excess_p95']:.2f}s "
-              f"(vs prepared p95 {lat['excess_prepared_p95']:.2f}s); cold first drop median "
+              f"(vs prepared p95 {lat['excess_prepared_p95']:.2f}s; vs libtesseract alone, median "
+              f"{lat.get('ocr_library_median', math.nan):.2f}s, p95 {lat.get('excess_library_p95', math.nan):.2f}s); "
+              f"cold first drop median "
               f"{statistics.median(result['cold_drops']):.2f}s")
         result["latency"] = lat
     print("\n## Targets\n\n" + "\n".join(verdicts(medians, lat)))

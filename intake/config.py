@@ -51,6 +51,7 @@ class OcrConfig:
     resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
+    engine: str = "library"  # library = libtesseract in each worker (model loaded once) | cli = the tesseract command
 
 
 @dataclass
@@ -210,6 +211,7 @@ def load_config(
 
 
 RESAMPLE_CHOICES = ("bilinear", "bicubic", "lanczos")
+ENGINE_CHOICES = ("library", "cli")
 
 
 def _check(cfg: Config) -> None:
@@ -217,5 +219,7 @@ def _check(cfg: Config) -> None:
     if cfg.ocr.resample not in RESAMPLE_CHOICES:
         raise ConfigError(f"ocr.resample must be one of {', '.join(RESAMPLE_CHOICES)}, "
                           f"not {cfg.ocr.resample!r}")
+    if cfg.ocr.engine not in ENGINE_CHOICES:
+        raise ConfigError(f"ocr.engine must be one of {', '.join(ENGINE_CHOICES)}, not {cfg.ocr.engine!r}")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")

@@ -49,6 +49,7 @@ class OcrOptions:
     despeckle: bool = True
     despeckle_first: bool = False  # at the source resolution, before squaring/upscaling
     despeckle_squared: bool = False  # 204x98 two-level faxes: after squaring, before upscaling
+    two_level_deskew: bool = False  # rotate black-and-white pages with NEAREST: they stay 1-bit
     min_deskew: float = MIN_DESKEW_DEGREES
     resample: str | None = None  # resize/deskew filter; None = cfg.ocr.resample
     psm: int | None = None  # None = cfg.ocr.psm
@@ -93,34 +94,44 @@ def _rotate(image: Image.Image, clockwise: int) -> Image.Image:
 
 @dataclass
 class _Run:
-    """How tesseract is called for this page; each image is written to disk once, for all its runs."""
+    """How tesseract is called for this page.
+
+    With the ``cli`` engine each image is written to disk once, for all its
+    runs; the ``library`` engine takes the pixels from memory.
+    """
 
     lang: str
     psm: int
     dpi: int | None
     timeout: float
+    engine: str = "library"
     files: ExitStack = field(default_factory=ExitStack)
     _paths: dict[int, tuple[Image.Image, str]] = field(default_factory=dict)
 
-    def path(self, image: Image.Image) -> str:
+    def source(self, image: Image.Image) -> tesseract.Source:
+        if self.engine == "library":
+            return image
         key = id(image)
         if key not in self._paths:  # the image is kept alive with its path, so ids are not reused
             self._paths[key] = (image, self.files.enter_context(tesseract.staged(image)))
         return self._paths[key][1]
 
     def __call__(self, image: Image.Image) -> tesseract.OcrOutput:
-        return tesseract.ocr(self.path(image), lang=self.lang, psm=self.psm, dpi=self.dpi,
-                             timeout=self.timeout)
+        return tesseract.ocr(self.source(image), lang=self.lang, psm=self.psm, dpi=self.dpi,
+                             timeout=self.timeout, engine=self.engine)
 
     def orientation(self, image: Image.Image) -> tesseract.Orientation | None:
-        return tesseract.orientation(self.path(image), timeout=self.timeout)
+        return tesseract.orientation(self.source(image), timeout=self.timeout, engine=self.engine)
 
 
 def _straighten(image: Image.Image, options: OcrOptions) -> Image.Image:
     if not options.deskew:
         return image
+    resample = options.resample or preprocess.DEFAULT_RESAMPLE
+    if options.two_level_deskew and preprocess.is_two_level(image):
+        resample = "nearest"
     return preprocess.deskew(image, preprocess.estimate_skew(image), options.min_deskew,
-                             resample=options.resample or preprocess.DEFAULT_RESAMPLE)
+                             resample=resample)
 
 
 def _orient(base: Image.Image, first: tesseract.OcrOutput, image: Image.Image, run: _Run,
@@ -159,7 +170,7 @@ def ocr_image(image: Image.Image, number: int, cfg: Config,
                         width_px=width, height_px=height)
     base = prepared.image if despeckled or not options.despeckle else preprocess.despeckle(prepared.image)
     psm = options.psm if options.psm is not None else cfg.ocr.psm
-    run = _Run(cfg.ocr.language, psm, prepared.dpi, cfg.intake.page_timeout_seconds)
+    run = _Run(cfg.ocr.language, psm, prepared.dpi, cfg.intake.page_timeout_seconds, cfg.ocr.engine)
     with run.files:
         page = _straighten(base, options)
         result = run(page)

@@ -97,7 +97,7 @@ def source_dpi(image: Image.Image) -> tuple[float, float] | None:
 
 
 RESAMPLE = {"lanczos": Image.Resampling.LANCZOS, "bilinear": Image.Resampling.BILINEAR,
-            "bicubic": Image.Resampling.BICUBIC}
+            "bicubic": Image.Resampling.BICUBIC, "nearest": Image.Resampling.NEAREST}
 DEFAULT_RESAMPLE = "bilinear"  # measured as good as lanczos/bicubic on fax pages, and cheaper
 
 
@@ -185,7 +185,7 @@ def square_two_level(image: Image.Image, dpi: tuple[float, float]) -> tuple[Imag
     rows (or columns); it stays two-level, so :func:`despeckle` on it is exact and cheap.
     None when the pixels are square or the page is not two-level."""
     x, y = dpi
-    if abs(x - y) / max(x, y) <= 0.1 or not _two_level(image):
+    if abs(x - y) / max(x, y) <= 0.1 or not is_two_level(image):
         return None
     res = max(x, y)
     size = (round(image.width * res / x), round(image.height * res / y))
@@ -197,16 +197,46 @@ def despeckle(image: Image.Image) -> Image.Image:
 
     On a two-level page (a fine-mode fax, not resampled) the median of 3x3 is the
     majority of the 9 pixels, which a box blur and a threshold give exactly, ~3x faster.
+    Other grey pages go through :func:`median3`, exactly Pillow's ``MedianFilter(3)``
+    at about a fifth of its cost.
     """
-    if _two_level(image):
+    if is_two_level(image):
         return image.filter(ImageFilter.BoxBlur(1)).point(_MAJORITY_LUT)
-    return image.filter(ImageFilter.MedianFilter(3))
+    if image.mode != "L" or min(image.size) < 3:
+        return image.filter(ImageFilter.MedianFilter(3))
+    return median3(image)
+
+
+def median3(image: Image.Image) -> Image.Image:
+    """3x3 median of a grey image, edges replicated (as Pillow's ``MedianFilter(3)``), in NumPy.
+
+    Each column of three is sorted first (lo <= mid <= hi); the median of the
+    nine is then the median of (largest lo, median of the mids, smallest hi)
+    over three neighbouring columns: 19 element-wise min/max passes, no sort.
+    """
+    padded = np.pad(np.asarray(image, dtype=np.uint8), 1, mode="edge")
+    top, centre, bottom = padded[:-2], padded[1:-1], padded[2:]
+    lo, hi = np.minimum(top, centre), np.maximum(top, centre)
+    mid, hi = np.minimum(hi, bottom), np.maximum(hi, bottom)
+    mid, lo = np.maximum(lo, mid), np.minimum(lo, mid)
+
+    def cols(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return a[:, :-2], a[:, 1:-1], a[:, 2:]
+
+    lo0, lo1, lo2 = cols(lo)
+    hi0, hi1, hi2 = cols(hi)
+    md0, md1, md2 = cols(mid)
+    max_lo = np.maximum(np.maximum(lo0, lo1), lo2)
+    min_hi = np.minimum(np.minimum(hi0, hi1), hi2)
+    med_mid = np.maximum(np.minimum(md0, md1), np.minimum(np.maximum(md0, md1), md2))
+    out = np.maximum(np.minimum(max_lo, med_mid), np.minimum(np.maximum(max_lo, med_mid), min_hi))
+    return Image.fromarray(np.ascontiguousarray(out), "L")
 
 
 _MAJORITY_LUT = [0 if v < 128 else 255 for v in range(256)]  # 3x3 mean < 128 <=> >= 5 of 9 black
 
 
-def _two_level(image: Image.Image) -> bool:
+def is_two_level(image: Image.Image) -> bool:
     """A greyscale page holding only pure black and pure white."""
     if image.mode != "L":
         return False

@@ -161,17 +161,68 @@ def run_limit(bench: BenchSet, cores: int, variant: str, out: list[Phase]) -> No
         list(pool.map(lambda j: tesseract_once(*j), jobs))
 
 
+def _library_init() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    from intake._exec import tesslib
+
+    tesslib.engine("eng")
+
+
+def _library_once(image: str) -> int:
+    from PIL import Image
+
+    from intake._exec import tesslib
+
+    with Image.open(image) as img:
+        page = img if img.mode in ("1", "L", "RGB") else img.convert("L")
+        return len(tesslib.engine("eng").tsv(tesslib.pixels(page), ocr_psm(), None))
+
+
+def _library_seconds(image: str, dpi: int) -> float:
+    """Wall seconds of libtesseract alone on one page (the model is loaded already)."""
+    from PIL import Image
+
+    from intake._exec import tesslib
+
+    with Image.open(image) as img:
+        pixels = tesslib.pixels(img if img.mode in ("1", "L", "RGB") else img.convert("L"))
+    t0 = time.perf_counter()
+    tesslib.engine("eng").tsv(pixels, ocr_psm(), dpi)
+    return time.perf_counter() - t0
+
+
+def _library_pool(processes: int) -> Any:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(processes, mp_context=mp.get_context("fork"), initializer=_library_init)
+
+
+def run_limit_library(bench: BenchSet, cores: int, out: list[Phase]) -> None:
+    """The engine without its per-run start-up: libtesseract, model loaded once per process, native pages.
+
+    Forked (this process never loads the library), so no resource tracker outlives the phase.
+    """
+    with measured("limit-library", bench.pages, cores, out), _library_pool(cores) as pool:
+        list(pool.map(_library_once, [str(i.native) for i in bench.images]))
+
+
 def fresh_home(home: Path, roster: Path) -> None:
     shutil.rmtree(home, ignore_errors=True)
     _run([*chartfile_cmd(), "--home", str(home), "init"])
     _run([*chartfile_cmd(), "--home", str(home), "patients", "import", str(roster)])
 
 
-def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: list[Phase]) -> None:
+def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: list[Phase],
+                  engine: str | None = None) -> None:
+    """``chartfile ingest`` of the set; ``engine`` other than the default runs as phase ``chartfile-ENGINE``."""
     home = work / "home-ingest"
     fresh_home(home, roster)
-    with measured("chartfile", bench.pages, cores, out) as phase:
-        done = _run([*chartfile_cmd(), "--home", str(home), "ingest", "--json", str(work / "set")], check=False)
+    name, env = ("chartfile", _env()) if engine is None else (f"chartfile-{engine}",
+                                                            _env(CHARTFILE_OCR__ENGINE=engine))
+    with measured(name, bench.pages, cores, out) as phase:
+        done = _run([*chartfile_cmd(), "--home", str(home), "ingest", "--json", str(work / "set")], check=False,
+                    env=env)
     outcomes = [json.loads(x)["outcome"] for x in done.stdout.splitlines() if x.startswith("{")]
     phase.failures = len(bench.files) - outcomes.count("processed")
     if done.returncode or phase.failures:
@@ -246,6 +297,7 @@ def run_latency(drops: Sequence[tuple[Path, PageImage]], roster: Path, work: Pat
     log = (work / "watch.log").open("w")
     proc = subprocess.Popen([*chartfile_cmd(), "--home", str(home), "watch", "--inbox", str(inbox)], cwd=REPO,
                             env=_env(**settings), stdout=log, stderr=log)
+    lib = _library_pool(1)
     try:
         time.sleep(1.0)
         results: list[Drop] = []
@@ -255,9 +307,11 @@ def run_latency(drops: Sequence[tuple[Path, PageImage]], roster: Path, work: Pat
             if i == 0:
                 cold = lat
                 continue
-            results.append(Drop(src.name, lat, tesseract_once(img.native), tesseract_once(img.prepared, img.dpi)))
+            results.append(Drop(src.name, lat, tesseract_once(img.native), tesseract_once(img.prepared, img.dpi),
+                                lib.submit(_library_seconds, str(img.prepared), img.dpi).result()))
         return results, cold
     finally:
+        lib.shutdown()
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(60)

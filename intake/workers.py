@@ -2,9 +2,10 @@
 
 Owns what runs inside the OCR worker pool: planning a file's pages, reading
 one page (text layer or OCR), and extracting entities from a file's pages.
-Expensive per-process state (the spaCy pipeline with the patient gazetteer)
-is built once per worker by :func:`init_worker`, which also points the
-worker's temporary files at a scratch folder inside the data home.
+Expensive per-process state (the spaCy pipeline with the patient gazetteer,
+tesseract's model for the ``library`` engine) is built once per worker by
+:func:`init_worker`, which also points the worker's temporary files at a
+scratch folder inside the data home.
 """
 
 from __future__ import annotations
@@ -44,6 +45,25 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]], eager: bool =
         from intake.entities import EntityExtractor
 
         _EXTRACTOR = EntityExtractor(cfg, _GAZETTEER)
+        _load_tesseract(cfg)
+
+
+def _load_tesseract(cfg: Config) -> None:
+    """Load tesseract's model now (``library`` engine), once per worker, outside any task's time limit.
+
+    A missing library or language is left for the first page to report: that
+    error stops the service with its own exit code instead of looking like a
+    worker that cannot start.
+    """
+    if cfg.ocr.engine != "library":
+        return
+    from intake._exec import tesslib
+    from intake.errors import DependencyError
+
+    try:
+        tesslib.engine(cfg.ocr.language)
+    except DependencyError:
+        pass
 
 
 def scratch_dir(cfg: Config) -> Path:

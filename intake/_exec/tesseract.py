@@ -1,12 +1,15 @@
-"""The only module that runs tesseract (through pytesseract).
+"""The only module that runs tesseract: in process (``engine="library"``) or as a command.
 
-It owns the subprocess environment (``OMP_THREAD_LIMIT=1`` so that one OCR
-job uses one core and the worker pool decides the parallelism), the image
-file tesseract reads, the translation of tesseract's failures into Chartfile
-errors, and the parsing of tesseract's TSV output into text plus per-word
-confidences in one run.
+It owns the choice of engine, the environment (``OMP_THREAD_LIMIT=1`` so that
+one OCR job uses one core and the worker pool decides the parallelism), the
+pixels tesseract gets (:func:`for_tesseract`), the translation of tesseract's
+failures into Chartfile errors, and the parsing of tesseract's TSV output
+into text plus per-word confidences in one run.
 
-Tesseract reads images from files.  Handing pytesseract a PIL image makes it
+``library`` (the default, ``ocr.engine``) is Debian's libtesseract through
+:mod:`intake._exec.tesslib`: the model is loaded once per worker, not once per
+page.  ``cli`` runs the ``tesseract`` command through pytesseract.  The
+command reads images from files: handing pytesseract a PIL image makes it
 write a PNG for every run (about 150 ms of zlib per 8-megapixel page), so
 callers write the page once with :func:`staged` - uncompressed PNM, a few ms
 - and pass the path to :func:`ocr` and :func:`orientation`.
@@ -27,11 +30,14 @@ from functools import lru_cache
 import pytesseract
 from PIL import Image
 
+from intake._exec import tesslib
 from intake.errors import DependencyError, TransientError
 
 log = logging.getLogger(__name__)
 
 TESSERACT_CMD = "tesseract"
+ENGINES = ("library", "cli")
+OSD_MIN_CHARACTERS = 20
 
 
 @dataclass(frozen=True)
@@ -84,29 +90,50 @@ def _binary() -> str:
     return path
 
 
-def version() -> str:
+def version(engine: str = "cli") -> str:
     """Tesseract's version string; raises DependencyError if it is missing."""
-    _binary()
     _prepare_env()
+    if engine == "library":
+        return tesslib.version()
+    _binary()
     return str(pytesseract.get_tesseract_version())
 
 
 Source = Image.Image | str
-"""A page for tesseract: an image (written to a temporary PNG by pytesseract) or the path of a staged file."""
+"""A page for tesseract: an image, or the path of a staged file."""
+
+
+def for_tesseract(image: Image.Image) -> Image.Image:
+    """The page as tesseract gets it: 1-bit when it holds only black and white, else grey or RGB.
+
+    A 1-bit page skips tesseract's own thresholding (same words, ~6% less
+    CPU on those pages; docs/benchmarks-ocr.md, run D).
+    """
+    page = image if image.mode in ("1", "L", "RGB") else image.convert("L")
+    if page.mode == "L" and not any(page.histogram()[1:255]):
+        page = page.convert("1", dither=Image.Dither.NONE)
+    return page
+
+
+def _image(source: Source) -> Image.Image:
+    if isinstance(source, str):
+        with Image.open(source) as img:
+            img.load()
+            return img
+    return source
 
 
 @contextmanager
 def staged(image: Image.Image) -> Iterator[str]:
-    """Write ``image`` once as uncompressed PNM (PGM for grey) and yield its path; removed afterwards.
+    """Write ``image`` once (:func:`for_tesseract`) as uncompressed PNM and yield its path; removed afterwards.
 
-    The file goes to the process's temporary folder (the worker's scratch
-    folder inside the data home: page images carry PHI).
+    For the ``cli`` engine.  The file goes to the process's temporary folder
+    (the worker's scratch folder inside the data home: page images carry PHI).
     """
     fd, path = tempfile.mkstemp(prefix="tess_", suffix=".pnm")
     os.close(fd)
     try:
-        page = image if image.mode in ("1", "L", "RGB") else image.convert("L")
-        page.save(path, format="PPM")
+        for_tesseract(image).save(path, format="PPM")
         yield path
     finally:
         try:
@@ -124,14 +151,17 @@ def _run_error(exc: Exception) -> Exception:
 
 
 def ocr(image: Source, *, lang: str = "eng", psm: int = 6, dpi: int | None = 300,
-        timeout: float = 0, extra: str = "") -> OcrOutput:
+        timeout: float = 0, engine: str = "cli") -> OcrOutput:
     """OCR one prepared page image; text and word confidences from a single run.
 
     ``dpi`` None/0 = unknown: tesseract estimates it from the text size.
     """
-    _binary()
     _prepare_env()
-    config = f"--psm {int(psm)} {f'--dpi {int(dpi)}' if dpi else ''} {extra}".strip()
+    if engine == "library":
+        pixels = tesslib.pixels(for_tesseract(_image(image)))
+        return parse_tsv(tesslib.engine(lang).tsv(pixels, psm, dpi, timeout))
+    _binary()
+    config = f"--psm {int(psm)} {f'--dpi {int(dpi)}' if dpi else ''}".strip()
     try:
         tsv = pytesseract.image_to_data(image, lang=lang, config=config, timeout=timeout)
     except (pytesseract.TesseractNotFoundError, RuntimeError) as exc:
@@ -140,9 +170,9 @@ def ocr(image: Source, *, lang: str = "eng", psm: int = 6, dpi: int | None = 300
 
 
 def parse_tsv(tsv: str) -> OcrOutput:
-    """Turn tesseract's TSV into text (lines, blank line between blocks) and words."""
+    """Turn tesseract's TSV (with or without its header line) into text (lines, blank line between blocks) and words."""
     words: list[OcrWord] = []
-    for row in tsv.splitlines()[1:]:
+    for row in tsv.splitlines():
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
             continue
@@ -176,12 +206,15 @@ _ROTATE_RE = re.compile(r"Rotate:\s*(\d+)")
 _OCONF_RE = re.compile(r"Orientation confidence:\s*([\d.]+)")
 
 
-def orientation(image: Source, *, timeout: float = 0) -> Orientation | None:
+def orientation(image: Source, *, timeout: float = 0, engine: str = "cli") -> Orientation | None:
     """Tesseract OSD (``--psm 0``); None when there is too little text to tell."""
-    _binary()
     _prepare_env()
+    if engine == "library":
+        answer = tesslib.engine("osd").osd(tesslib.pixels(for_tesseract(_image(image))), OSD_MIN_CHARACTERS)
+        return None if answer is None else Orientation(*answer)
+    _binary()
     try:
-        osd = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=20",
+        osd = pytesseract.image_to_osd(image, config=f"--psm 0 -c min_characters_to_try={OSD_MIN_CHARACTERS}",
                                        timeout=timeout)
     except pytesseract.TesseractError:
         return None  # "Too few characters" and similar: no opinion

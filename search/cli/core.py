@@ -40,6 +40,7 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 # psm = 4                # tesseract page segmentation mode
 # fax_dpi = 250          # 204x98 faxes are squared and resampled to this (docs/benchmarks-ocr.md)
 # resample = "bilinear"  # bilinear | bicubic | lanczos
+# engine = "library"     # library: tesseract in each worker, model loaded once | cli: the tesseract command
 
 [match]
 # certain_score = 20.0

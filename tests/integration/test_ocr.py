@@ -164,3 +164,12 @@ def test_corpus_photo_of_insurance_card(cfg: Config) -> None:
         page = ocr_image(img, 1, cfg, preprocess.source_dpi(img))
     assert {"angel", "brown", "deductible"} <= words(page.text)
     assert classify(page.text)[0] == "insurance_card"
+
+
+def test_black_and_white_pages_reach_tesseract_as_1_bit_and_read_the_same() -> None:
+    page = text_page().convert("L").point(lambda v: 255 if v > 128 else 0)
+    grey = page.copy()
+    grey.putpixel((0, 0), 200)  # one grey pixel: stays 8-bit
+    with tesseract.staged(page) as bw_path, tesseract.staged(grey) as grey_path:
+        assert Path(bw_path).read_bytes()[:2] == b"P4" and Path(grey_path).read_bytes()[:2] == b"P5"
+        assert tesseract.ocr(bw_path, psm=4, dpi=200).text == tesseract.ocr(grey_path, psm=4, dpi=200).text

@@ -90,6 +90,12 @@ def test_verdicts_pass_and_fail() -> None:
     assert "50% of the tesseract limit" in bad[0]
 
 
+def test_library_limit_is_reported_beside_the_target_not_instead_of_it() -> None:
+    out = verdicts([phase("limit-native", 60.0), phase("limit-library", 50.0), phase("chartfile", 62.5)], None)
+    assert out[0].startswith("PASS") and "96% of the tesseract limit" in out[0]
+    assert out[2].startswith("info") and "libtesseract alone" in out[2] and "80%" in out[2]
+
+
 def test_latency_summary_excess_is_latency_minus_ocr() -> None:
     s = latency_summary([Drop(str(i), 3.0 + i, 2.0, 2.5) for i in range(5)])
     assert s["latency_median"] == 5.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 from intake import preprocess
@@ -39,7 +41,7 @@ def test_low_and_high_resolution_scans_go_to_the_page_target(dpi: tuple[int, int
 
 def test_unknown_resample_filter_is_a_key_error() -> None:
     with pytest.raises(KeyError):
-        preprocess.normalise_resolution(_page(100, 100), (204, 98), 300, resample="nearest")
+        preprocess.normalise_resolution(_page(100, 100), (204, 98), 300, resample="sinc")
 
 
 @pytest.mark.parametrize("seed, ink", [(1, 0.02), (2, 0.3), (3, 0.5), (4, 0.8)])
@@ -49,6 +51,31 @@ def test_despeckle_of_a_two_level_page_equals_the_3x3_median(seed: int, ink: flo
     page = Image.fromarray(pixels, "L")
     expected = np.asarray(page.filter(ImageFilter.MedianFilter(3)))
     assert np.array_equal(np.asarray(preprocess.despeckle(page)), expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(width=st.integers(3, 40), height=st.integers(3, 40), seed=st.integers(0, 2**32 - 1),
+       levels=st.sampled_from([2, 3, 16, 256]))
+def test_numpy_median_equals_pillows_3x3_median_filter(width: int, height: int, seed: int, levels: int) -> None:
+    rng = np.random.default_rng(seed)
+    pixels = (rng.integers(0, levels, (height, width)) * (255 // (levels - 1))).astype(np.uint8)
+    page = Image.fromarray(pixels, "L")
+    expected = np.asarray(page.filter(ImageFilter.MedianFilter(3)))
+    assert np.array_equal(np.asarray(preprocess.median3(page)), expected)
+
+
+def test_grey_page_despeckle_equals_pillows_median_on_a_page_sized_image() -> None:
+    rng = np.random.default_rng(11)
+    page = Image.fromarray(rng.integers(0, 256, (1100, 850)).astype(np.uint8), "L")
+    expected = np.asarray(page.filter(ImageFilter.MedianFilter(3)))
+    assert np.array_equal(np.asarray(preprocess.despeckle(page)), expected)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 7), (7, 2), (1, 30)])
+def test_despeckle_of_tiny_grey_images_falls_back_to_pillow(size: tuple[int, int]) -> None:
+    page = Image.new("L", size, 200)
+    page.putpixel((0, 0), 17)
+    assert np.array_equal(np.asarray(preprocess.despeckle(page)), np.asarray(page.filter(ImageFilter.MedianFilter(3))))
 
 
 def test_despeckle_removes_isolated_specks_on_grey_pages_too() -> None:
