@@ -50,6 +50,7 @@ from intake.tput_profile import profile
 from intake.tput_runs import (
     build_set,
     chartfile_cmd,
+    compare_engines,
     latency_set,
     ocr_psm,
     pdf_inputs,
@@ -80,6 +81,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--nice", type=int, default=0, help="niceness increment for this benchmark (negative needs root)")
     ap.add_argument("--report", type=Path, help="only print the tables of a saved WORK/results.json")
     ap.add_argument("--profile", action="store_true", help="one ingest under py-spy: time by stage instead")
+    ap.add_argument("--compare-engines", action="store_true",
+                    help="instead: read every prepared page with the library and the CLI engine; report differences")
     return ap.parse_args(argv)
 
 
@@ -179,6 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.nice:
         os.nice(args.nice)
     become_subreaper()
+    if args.compare_engines:
+        bench, _roster = build_set(work, args.pages, args.seed)
+        pages, differ = compare_engines(bench)
+        print(f"{pages - len(differ)} of {pages} prepared pages read identically by both engines"
+              + (f"; differ: {', '.join(differ)}" if differ else ""))
+        return 1 if differ else 0
     if args.profile:
         result = profile(args, work)
     else:

@@ -330,3 +330,23 @@ def latency_set(work: Path, roster: Path, count: int, seed: int) -> list[tuple[P
     return list(zip(files, images, strict=True))
 
 
+def compare_engines(bench: BenchSet) -> tuple[int, list[str]]:
+    """Read every prepared page with both engines; returns (pages compared, names of pages that differ).
+
+    Words, confidences and boxes must be identical: the in-process engine is
+    the same library with the same settings as the command.
+    """
+    from PIL import Image
+
+    from intake._exec import tesseract
+
+    differ: list[str] = []
+    for img in bench.images:
+        with Image.open(img.prepared) as opened:
+            page = tesseract.for_tesseract(opened.convert("L"))
+        with tesseract.staged(page) as path:
+            cli = tesseract.ocr(path, psm=ocr_psm(), dpi=img.dpi, engine="cli")
+        lib = tesseract.ocr(page, psm=ocr_psm(), dpi=img.dpi, engine="library")
+        if cli.words != lib.words or cli.text != lib.text:
+            differ.append(img.prepared.name)
+    return len(bench.images), differ
