@@ -168,24 +168,14 @@ def _library_init() -> None:
     tesslib.engine("eng")
 
 
-def _library_once(image: str) -> int:
+def _library_seconds(image: str, dpi: int | None = None) -> float:
+    """Wall seconds of libtesseract alone on one page (the model is loaded already), Chartfile's psm."""
     from PIL import Image
 
     from intake._exec import tesslib
 
     with Image.open(image) as img:
-        page = img if img.mode in ("1", "L", "RGB") else img.convert("L")
-        return len(tesslib.engine("eng").tsv(tesslib.pixels(page), ocr_psm(), None))
-
-
-def _library_seconds(image: str, dpi: int) -> float:
-    """Wall seconds of libtesseract alone on one page (the model is loaded already)."""
-    from PIL import Image
-
-    from intake._exec import tesslib
-
-    with Image.open(image) as img:
-        pixels = tesslib.pixels(img if img.mode in ("1", "L", "RGB") else img.convert("L"))
+        pixels = tesslib.pixels(img)
     t0 = time.perf_counter()
     tesslib.engine("eng").tsv(pixels, ocr_psm(), dpi)
     return time.perf_counter() - t0
@@ -204,7 +194,7 @@ def run_limit_library(bench: BenchSet, cores: int, out: list[Phase]) -> None:
     Forked (this process never loads the library), so no resource tracker outlives the phase.
     """
     with measured("limit-library", bench.pages, cores, out), _library_pool(cores) as pool:
-        list(pool.map(_library_once, [str(i.native) for i in bench.images]))
+        list(pool.map(_library_seconds, [str(i.native) for i in bench.images]))
 
 
 def fresh_home(home: Path, roster: Path) -> None:

@@ -36,7 +36,6 @@ from intake.errors import DependencyError, TransientError
 log = logging.getLogger(__name__)
 
 TESSERACT_CMD = "tesseract"
-ENGINES = ("library", "cli")
 OSD_MIN_CHARACTERS = 20
 
 
@@ -88,15 +87,6 @@ def _binary() -> str:
         raise DependencyError("tesseract is not installed or not on PATH")
     pytesseract.pytesseract.tesseract_cmd = path
     return path
-
-
-def version(engine: str = "cli") -> str:
-    """Tesseract's version string; raises DependencyError if it is missing."""
-    _prepare_env()
-    if engine == "library":
-        return tesslib.version()
-    _binary()
-    return str(pytesseract.get_tesseract_version())
 
 
 Source = Image.Image | str
@@ -151,7 +141,7 @@ def _run_error(exc: Exception) -> Exception:
 
 
 def ocr(image: Source, *, lang: str = "eng", psm: int = 6, dpi: int | None = 300,
-        timeout: float = 0, engine: str = "cli") -> OcrOutput:
+        timeout: float = 0, engine: str = "library") -> OcrOutput:
     """OCR one prepared page image; text and word confidences from a single run.
 
     ``dpi`` None/0 = unknown: tesseract estimates it from the text size.
@@ -206,7 +196,7 @@ _ROTATE_RE = re.compile(r"Rotate:\s*(\d+)")
 _OCONF_RE = re.compile(r"Orientation confidence:\s*([\d.]+)")
 
 
-def orientation(image: Source, *, timeout: float = 0, engine: str = "cli") -> Orientation | None:
+def orientation(image: Source, *, timeout: float = 0, engine: str = "library") -> Orientation | None:
     """Tesseract OSD (``--psm 0``); None when there is too little text to tell."""
     _prepare_env()
     if engine == "library":

@@ -5,7 +5,7 @@ process, handing it page pixels straight from memory, the per-page deadline
 (tesseract's own monitor), and reading back the TSV and the OSD answer.
 
 Why not only the ``tesseract`` command: every run of the command loads the
-language model again (about 0.15 CPU-s, ~20% of an average fax page on these
+language model again (0.15-0.25 CPU-s, ~15% of an average fax page on these
 machines; docs/benchmarks-throughput.md).  Here the model is loaded once per
 worker and reused for every page.  It is the same library, with the same
 settings (``--psm``, ``--dpi`` = ``user_defined_dpi``) and the same TSV
@@ -24,6 +24,7 @@ import ctypes.util
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from PIL import Image
@@ -46,13 +47,12 @@ class TesseractFailed(RuntimeError):
 def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     vp, cp, ci = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
     sigs: dict[str, tuple[object, list[object]]] = {
-        "TessVersion": (cp, []),
         "TessBaseAPICreate": (vp, []),
         "TessBaseAPIDelete": (None, [vp]),
         "TessBaseAPIInit3": (ci, [vp, cp, cp]),
         "TessBaseAPISetPageSegMode": (None, [vp, ci]),
         "TessBaseAPISetVariable": (ci, [vp, cp, cp]),
-        "TessBaseAPISetImage": (None, [vp, vp, ci, ci, ci, ci]),
+        "TessBaseAPISetImage": (None, [vp, cp, ci, ci, ci, ci]),
         "TessBaseAPIRecognize": (ci, [vp, vp]),
         "TessBaseAPIGetTsvText": (vp, [vp, ci]),
         "TessBaseAPIClear": (None, [vp]),
@@ -91,10 +91,6 @@ def library() -> ctypes.CDLL:
                                       hint="Install Debian's tesseract-ocr package, or set "
                                            "ocr.engine = \"cli\" to run the tesseract command instead.")
         return _lib
-
-
-def version() -> str:
-    return str(library().TessVersion().decode("ascii", "replace"))
 
 
 @dataclass(frozen=True)
@@ -141,23 +137,23 @@ class Engine:
         if not self.lib.TessBaseAPISetVariable(self.handle, name.encode(), value.encode()):
             raise TesseractFailed(f"tesseract does not know the setting {name}")
 
-    def _load(self, page: Pixels) -> ctypes.Array[ctypes.c_char]:
-        buf = ctypes.create_string_buffer(page.data, len(page.data))
-        self.lib.TessBaseAPISetImage(self.handle, buf, page.width, page.height, page.bytes_per_pixel,
+    def _load(self, page: Pixels) -> None:
+        """Hand tesseract the page; it copies the pixels, so ``page`` need not outlive this call."""
+        self.lib.TessBaseAPISetImage(self.handle, page.data, page.width, page.height, page.bytes_per_pixel,
                                      page.bytes_per_line)
-        return buf  # kept alive by the caller until tesseract is done with it
 
     def tsv(self, page: Pixels, psm: int, dpi: int | None, timeout: float = 0) -> str:
         """Recognise the page and return tesseract's TSV (as ``tesseract IMG stdout tsv`` gives it)."""
         self.lib.TessBaseAPISetPageSegMode(self.handle, int(psm))
         self._set("user_defined_dpi", str(int(dpi)) if dpi else "0")
-        buf = self._load(page)
+        self._load(page)
         monitor = self.lib.TessMonitorCreate()
         try:
             if timeout > 0:
                 self.lib.TessMonitorSetDeadlineMSecs(monitor, max(1, int(timeout * 1000)))
+            started = time.monotonic()
             if self.lib.TessBaseAPIRecognize(self.handle, monitor) != 0:
-                if timeout > 0:
+                if timeout > 0 and time.monotonic() - started >= timeout:
                     raise TransientError("tesseract timed out on a page")
                 raise TesseractFailed("tesseract could not recognise the page")
             raw = self.lib.TessBaseAPIGetTsvText(self.handle, 0)
@@ -169,13 +165,12 @@ class Engine:
         finally:
             self.lib.TessMonitorDelete(monitor)
             self.lib.TessBaseAPIClear(self.handle)
-            del buf
 
     def osd(self, page: Pixels, min_characters: int) -> tuple[int, float] | None:
         """Orientation (``Rotate`` degrees clockwise, confidence), as ``--psm 0`` reports; None = no opinion."""
         self.lib.TessBaseAPISetPageSegMode(self.handle, PSM_OSD_ONLY)
         self._set("min_characters_to_try", str(int(min_characters)))
-        buf = self._load(page)
+        self._load(page)
         deg, conf = ctypes.c_int(0), ctypes.c_float(0.0)
         script, sconf = ctypes.c_char_p(), ctypes.c_float(0.0)
         try:
@@ -183,7 +178,6 @@ class Engine:
                                                              ctypes.byref(script), ctypes.byref(sconf))
         finally:
             self.lib.TessBaseAPIClear(self.handle)
-            del buf
         if not ok:
             return None
         # deg is the text's orientation; the clockwise turn that makes it upright (tesseract's "Rotate")

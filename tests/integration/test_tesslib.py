@@ -133,15 +133,19 @@ def test_library_is_loaded_single_threaded_and_quietly(tmp_path: Path) -> None:
         import os
         from PIL import Image
         from intake._exec import tesseract
+        def threads():
+            return int(open("/proc/self/status").read().split("Threads:")[1].split()[0])
+        before = threads()
         out = tesseract.ocr(Image.open({str(page)!r}), psm=4, dpi=None, engine="library")
-        print(os.environ["OMP_THREAD_LIMIT"], len(out.words))
+        print(os.environ["OMP_THREAD_LIMIT"], len(out.words), threads() - before)
     """)
     env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
     env["PYTHONPATH"] = str(REPO)
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
                           cwd=REPO)
-    limit, count = done.stdout.split()
+    limit, count, new_threads = done.stdout.split()
     assert limit == "1" and int(count) > 20
+    assert new_threads == "0"  # no OpenMP worker threads were started
     assert done.stderr == ""
 
 
