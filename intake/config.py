@@ -74,6 +74,24 @@ class MatchConfig:
 
 
 @dataclass
+class OfficeConfig:
+    """Who this office is: printed on release packets, and used to spot faxes meant for someone else.
+
+    ``aliases`` are other names the office is addressed by (a former name, the
+    practice's trading name); ``providers`` are the clinicians who work here,
+    as written on a fax's TO line ("Dr. Ana Ruiz").  Lists may be given in the
+    environment comma-separated (``CHARTFILE_OFFICE__ALIASES="A, B"``).
+    """
+
+    name: str = ""
+    address: str = ""
+    phone: str = ""
+    fax: str = ""
+    aliases: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+
+
+@dataclass
 class WebConfig:
     """Web UI."""
 
@@ -93,6 +111,7 @@ class Config:
     ocr: OcrConfig = field(default_factory=OcrConfig)
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     match: MatchConfig = field(default_factory=MatchConfig)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
     web: WebConfig = field(default_factory=WebConfig)
 
     # ----- derived paths -------------------------------------------------
@@ -145,6 +164,8 @@ def _coerce(value: str, target: Any) -> Any:
         return float(value)
     if isinstance(target, Path):
         return Path(value)
+    if isinstance(target, list):
+        return [part.strip() for part in value.split(",") if part.strip()]
     return value
 
 
@@ -166,6 +187,8 @@ def _apply(obj: Any, data: Mapping[str, Any], where: str) -> None:
                 new = float(new)
             if isinstance(current, Path) and isinstance(new, str):
                 new = Path(new)
+            if isinstance(current, list) and not (isinstance(new, list) and all(isinstance(v, str) for v in new)):
+                raise ValueError("expected a list of strings")
         except ValueError as exc:
             raise ConfigError(f"bad value for {where}{key}: {value!r}") from exc
         setattr(obj, key, new)

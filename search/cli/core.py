@@ -44,6 +44,14 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 
 [match]
 # certain_score = 20.0
+
+[office]                 # printed on release packets; faxes addressed to another office go to review
+# name = "Lakeside Family Medicine"
+# address = "100 Main St, Springfield, WA 98000"
+# phone = "(206) 555-0100"
+# fax = "(206) 555-0101"
+# aliases = []           # other names the office is addressed by
+# providers = []         # clinicians here, as a fax's TO line names them ("Dr. Ana Ruiz")
 """
 
 
