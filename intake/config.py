@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,6 +93,21 @@ class OfficeConfig:
 
 
 @dataclass
+class AuditConfig:
+    """The audit trail's key and where its signed checkpoints are published (docs/audit.md).
+
+    These settings, like ``audit_enabled``, are read only from the environment
+    (``CHARTFILE_AUDIT__KEY_FILE`` …), never from the data home's
+    ``chartfile.toml``: whoever can write the data home must not be able to
+    point the trail at a key or a checkpoint folder of their own.
+    """
+
+    key_file: str = ""  # empty = ~/.config/chartfile/audit.key of the account running Chartfile
+    checkpoint_dir: str = ""  # a folder outside the data home, e.g. the privacy officer's share
+    syslog: bool = True  # also publish every checkpoint to syslog/journald (facility authpriv)
+
+
+@dataclass
 class WebConfig:
     """Web UI."""
 
@@ -112,6 +128,7 @@ class Config:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     match: MatchConfig = field(default_factory=MatchConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     web: WebConfig = field(default_factory=WebConfig)
 
     # ----- derived paths -------------------------------------------------
@@ -169,17 +186,29 @@ def _coerce(value: str, target: Any) -> Any:
     return value
 
 
-def _apply(obj: Any, data: Mapping[str, Any], where: str) -> None:
+# Settings that decide whether and how the audit trail is kept: accepted from the
+# environment (the service's unit file, owned by root) but never from the data
+# home's chartfile.toml, which anyone who can write the data home can edit.
+ENVIRONMENT_ONLY = frozenset({"audit_enabled", "audit", "audit.key_file", "audit.checkpoint_dir", "audit.syslog"})
+
+
+def _apply(obj: Any, data: Mapping[str, Any], where: str, *, from_file: bool = False) -> None:
     """Apply a nested mapping onto a dataclass instance, checking names and types."""
     fields = {f.name: f for f in dataclasses.fields(obj)}
     for key, value in data.items():
         if key not in fields:
             raise ConfigError(f"unknown setting {where}{key}")
+        if from_file and f"{where}{key}" in ENVIRONMENT_ONLY:
+            env = ENV_PREFIX + f"{where}{key}".upper().replace(".", "__")
+            raise ConfigError(f"{where}{key} cannot be set in {CONFIG_FILE}: anyone who can write the data "
+                              "home could change how the audit trail is kept",
+                              hint=f"Set it in the service's environment instead ({env}...), or for auditing "
+                                   "on/off use 'chartfile audit disable --reason ...' (admin).")
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"setting {where}{key} must be a table")
-            _apply(current, value, f"{where}{key}.")
+            _apply(current, value, f"{where}{key}.", from_file=from_file)
             continue
         try:
             new = _coerce(value, current) if isinstance(value, str) else value
@@ -224,7 +253,7 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: {exc}") from exc
         data.pop("home", None)
-        _apply(cfg, data, "")
+        _apply(cfg, data, "", from_file=True)
     _apply(cfg, _env_overrides(env), "CHARTFILE_")
     if overrides:
         _apply(cfg, overrides, "")
@@ -239,6 +268,7 @@ ENGINE_CHOICES = ("library", "cli")
 
 def _check(cfg: Config) -> None:
     """Reject values of the right type that still cannot work."""
+    _check_values(cfg, "")
     if cfg.ocr.resample not in RESAMPLE_CHOICES:
         raise ConfigError(f"ocr.resample must be one of {', '.join(RESAMPLE_CHOICES)}, "
                           f"not {cfg.ocr.resample!r}")
@@ -246,3 +276,42 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"ocr.engine must be one of {', '.join(ENGINE_CHOICES)}, not {cfg.ocr.engine!r}")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")
+
+
+# C0/C1 control characters, and the bidirectional formatting characters that make
+# text display in another order than it is stored ("Trojan Source").
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def bad_text(value: str) -> str | None:
+    """Why ``value`` cannot be stored as a one-line name or setting (None when it can)."""
+    match = _BAD_CHARS.search(value)
+    if match is None:
+        return None
+    char = match.group()
+    kind = "a control character" if ord(char) < 0xA0 else "a bidirectional-override character"
+    return f"contains {kind} (U+{ord(char):04X})"
+
+
+def _check_values(obj: Any, where: str) -> None:
+    """No negative numbers, no control or bidi characters, anywhere in the configuration."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{where}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check_values(value, f"{name}.")
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float) and (value < 0 or value != value or value in (float("inf"),)):
+            raise ConfigError(f"{name} must be a number of zero or more, not {value!r}")
+        elif isinstance(value, str | Path):
+            texts = [str(value)]
+        elif isinstance(value, list):
+            texts = [str(v) for v in value]
+        else:
+            continue
+        if isinstance(value, str | Path | list):
+            for text in texts:
+                problem = bad_text(text)
+                if problem:
+                    raise ConfigError(f"{name} {problem}", hint="Retype the value without hidden characters.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -39,6 +40,23 @@ def run_chartfile(home: Path, *args: str) -> CliResult:
         except SystemExit as exc:
             code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def audit_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test process gets its own audit key outside any data home (~/.config is never touched).
+
+    The environment is set for the whole session, so in-process CLI runs and
+    subprocesses find the key where a real installation would: at the default
+    path under ``XDG_CONFIG_HOME``.  Checkpoints do not go to the machine's syslog.
+    """
+    from indexer.audit.keys import default_key_path, generate
+
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ["CHARTFILE_AUDIT__SYSLOG"] = "false"
+    path = default_key_path()
+    generate(path)
+    return path
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def time_search_audit(db: Database, n: int) -> list[int]:
 def time_verify(db: Database, home: Path) -> tuple[int, float]:
     """(events walked, microseconds per event) for a full ``verify``."""
     t0 = time.perf_counter_ns()
-    result = verify_trail(db, home)
+    result = verify_trail(db)
     elapsed = time.perf_counter_ns() - t0
     if not result.ok:
         raise SystemExit(f"benchmark trail failed verification: {result.problem}")

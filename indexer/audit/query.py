@@ -26,7 +26,7 @@ from intake.errors import InputError
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 EVENT_COLUMNS = (
     "seq", "ts", "actor", "action", "event_type", "patient_mrn", "document_ids",
-    "outcome", "source", "detail", "prev_hash", "hash",
+    "outcome", "source", "detail", "os_login", "acting_for", "channel", "role", "key_id", "prev_hash", "hash",
 )
 SORT_FIELDS = ("seq", "ts", "actor", "action", "event_type", "patient_mrn", "outcome")
 DEFAULT_BATCH = 2000

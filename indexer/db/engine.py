@@ -84,7 +84,8 @@ class Database:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.engine = make_engine(cfg)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        # the configuration travels in every session: audit.record() finds the audit key through it
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, info={"chartfile.cfg": cfg})
 
     def session(self) -> Session:
         return self._factory()

@@ -212,7 +212,12 @@ class AuditEvent(Base):
     source: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     detail: Mapped[str] = mapped_column(Text, default="", nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)  # HMAC-SHA256 when key_id is set (0006)
+    os_login: Mapped[str | None] = mapped_column(String(80))  # the OS account of the process
+    acting_for: Mapped[str | None] = mapped_column(String(80))  # the --user named, when not the actor
+    channel: Mapped[str | None] = mapped_column(String(10))  # cli | web | api | system
+    role: Mapped[str | None] = mapped_column(String(20))  # the actor's role when it acted
+    key_id: Mapped[str | None] = mapped_column(String(16))  # the audit key; empty = legacy SHA-256 event
 
 
 class Setting(Base):

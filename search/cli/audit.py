@@ -1,8 +1,8 @@
 """``chartfile audit``: verify the trail, export it, report access to one patient, switch it off/on.
 
 Every command here is itself audited (``audit.verify``, ``export.audit``,
-``audit.access_report``, ``audit.stop``/``audit.start``) and anchors the
-committed chain head in ``<home>/audit/anchors.log``.  The logic lives in
+``audit.access_report``, ``audit.stop``/``audit.start``); each audited commit
+publishes a signed checkpoint outside the data home.  The logic lives in
 :mod:`indexer.audit`; this module parses options and writes output.
 """
 
@@ -20,7 +20,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from indexer.audit.anchors import parse_pair, read_anchors, write_anchor
+from indexer.audit import context, keys
+from indexer.audit.anchors import parse_pair
+from indexer.audit.checkpoints import parse as parse_checkpoint
 from indexer.audit.export import ExportPlan, record_failure, start_export, write_export
 from indexer.audit.formats import FORMATS, ChainHead
 from indexer.audit.query import SORT_FIELDS, EventFilter, parse_bound
@@ -90,71 +92,118 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
 
 # ----- commands ------------------------------------------------------------
 
+def _last_checkpoint(path: Path) -> str | None:
+    """The newest checkpoint line of one sink file (read from its end)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 4096))
+            lines = fh.read().decode("ascii", "replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        cp = parse_checkpoint(line)
+        if cp is not None:
+            return f"seq {cp.seq} {cp.hash} at {cp.time} ({cp.reason})"
+    return None
+
+
 @audit.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def status_cmd(app: AppContext, as_json: bool) -> None:
-    """Whether auditing is on, the chain head and the last anchor."""
+    """Whether auditing is on, the chain head, the audit key and where checkpoints go."""
     with app.db.session() as s:
         sw = status(s)
-    anchors = read_anchors(app.cfg.home)
+    ctx = context.for_config(app.cfg)
+    sinks = {str(p): _last_checkpoint(p) for p in ctx.sinks.files()}
     data = {"enabled": sw.enabled, "configured": app.cfg.audit_enabled, "events": sw.events,
-            "head_seq": sw.head[0], "head_hash": sw.head[1], "anchors": len(anchors),
-            "last_anchor": anchors[-1].line().strip() if anchors else None, "switch_consistent": sw.consistent,
+            "head_seq": sw.head[0], "head_hash": sw.head[1], "key_id": ctx.key.key_id, "key_file": str(ctx.key.path),
+            "checkpoint_files": sinks, "syslog": ctx.sinks.syslog, "switch_consistent": sw.consistent,
             "append_only_triggers": guards_present(app.db)}
     if as_json:
         click.echo(json.dumps(data))
         return
     click.echo(f"Auditing: {'ON' if sw.enabled else 'OFF'}; {sw.events} events; "
                f"chain head seq {sw.head[0]} {sw.head[1]}")
-    click.echo(f"Anchors: {len(anchors)}" + (f"; last: {data['last_anchor']}" if anchors else ""))
+    click.echo(f"Audit key: {ctx.key.key_id} ({ctx.key.path})")
+    for path, last in sinks.items():
+        click.echo(f"Checkpoints: {path}: " + (f"last {last}" if last else "none yet"))
+    click.echo(f"Checkpoints to syslog/journald: {'yes' if ctx.sinks.syslog else 'no'}")
     if data["append_only_triggers"] is False:
         click.echo("Warning: the append-only triggers on audit_events are missing (dropped by hand?).")
 
 
 @audit.command("verify")
+@click.option("--anchors", "sources", multiple=True, metavar="SOURCE",
+              help="Where to read checkpoints: a file, a folder, or 'journal'. Repeatable. "
+                   "Default: this data home's checkpoint files.")
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="Pin the checkpoint signer: the audit key's .pub file as the privacy officer keeps it.")
 @click.option("--anchor", "extra", multiple=True, metavar="SEQ:HASH",
               help="Also check a chain head kept elsewhere (printed by every export). Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def verify_cmd(app: AppContext, extra: tuple[str, ...], as_json: bool) -> None:
-    """Walk the hash chain; report the first altered, deleted or inserted event (exit 7)."""
+def verify_cmd(app: AppContext, sources: tuple[str, ...], public_key: Path | None, extra: tuple[str, ...],
+               as_json: bool) -> None:
+    """Check every event's MAC, the chain and the checkpoints; name the first tampering found (exit 7)."""
     try:
         pairs = [parse_pair(a) for a in extra]
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    result = verify_trail(app.db, app.cfg.home, pairs)
-    detail = (f"{result.checked} events, {result.anchors_checked} anchors" if result.ok
-              else f"first problem at seq {result.bad_seq}")
+    pinned = keys.load_public(public_key) if public_key is not None else None
+    result = verify_trail(app.db, list(sources) if sources else None, pairs, pinned)
+    detail = (f"{result.checked} events, {result.anchors_checked} checkpoints matched" if result.ok
+              else f"{result.kind} at seq {result.bad_seq}")
     with app.db.transaction() as s:
         record(s, actor=app.user, action="E", event_type=VERIFY_EVENT,
                outcome="success" if result.ok else "failure", detail=detail)
-        now_head = head(s)
     if as_json:
-        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "head_seq": result.head_seq,
-                               "head_hash": result.head_hash, "anchors_checked": result.anchors_checked,
-                               "problem": result.problem, "bad_seq": result.bad_seq}))
+        click.echo(json.dumps({"ok": result.ok, "kind": result.kind, "checked": result.checked,
+                               "head_seq": result.head_seq, "head_hash": result.head_hash,
+                               "legacy_events": result.legacy, "keyed_events": result.keyed,
+                               "key_id": result.key_id, "checkpoints": result.checkpoints,
+                               "anchors_checked": result.anchors_checked, "problem": result.problem,
+                               "bad_seq": result.bad_seq, "warnings": result.warnings}))
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if not result.ok:
-        raise IntegrityError(f"audit trail verification failed: {result.problem}",
-                             hint="Do not repair the database. Keep a copy of it and of audit/anchors.log, "
-                                  "and report to the privacy officer; see docs/audit.md.")
-    write_anchor(app.cfg.home, now_head[0], now_head[1], "verify")
+        raise IntegrityError(f"audit trail verification failed ({result.kind}): {result.problem}",
+                             hint="Do not repair the database. Keep a copy of it, of the checkpoint files and the "
+                                  "audit key, and report to the privacy officer; see docs/audit.md.")
     if guards_present(app.db) is False:
         click.echo("Warning: the append-only triggers on audit_events are missing; the chain is intact, "
                    "but find out who removed them.", err=True)
     if not as_json:
-        click.echo(f"Audit trail OK: {result.checked} events, chain head seq {result.head_seq} "
-                   f"{result.head_hash}; {result.anchors_checked} anchors matched.")
+        read = ", ".join(f"{n} in {src}" for src, n in result.checkpoints.items()) or "none read"
+        click.echo(f"Audit trail OK: {result.checked} events ({result.keyed} keyed with key {result.key_id}, "
+                   f"{result.legacy} legacy), chain head seq {result.head_seq} {result.head_hash}; "
+                   f"checkpoints: {read}; {result.anchors_checked} matched.")
 
 
 @audit.command("anchor")
 @pass_app
 def anchor_cmd(app: AppContext) -> None:
-    """Write the current chain head to audit/anchors.log (run it from cron, e.g. hourly)."""
+    """Publish a signed checkpoint of the chain head now (every audited commit does so already)."""
     with app.db.session() as s:
-        seq, digest = head(s)
-    written = write_anchor(app.cfg.home, seq, digest, "scheduled")
-    click.echo(f"Anchored seq {seq} {digest}" if written else "The audit trail is empty; nothing to anchor.")
+        done = context.publish_head(app.cfg, s, "scheduled")
+    click.echo(f"Checkpoint published for seq {done[0]} {done[1]}" if done
+               else "The audit trail is empty; nothing to checkpoint.")
+
+
+@audit.command("keygen")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to create the key (default: audit.key_file, else ~/.config/chartfile/audit.key).")
+@pass_app
+def keygen_cmd(app: AppContext, key_file: Path | None) -> None:
+    """Create the audit key outside the data home (mode 0400) and its .pub for the privacy officer."""
+    path = key_file or keys.key_path(app.cfg)
+    key = keys.generate(path, app.cfg.home)
+    click.echo(f"Audit key {key.key_id} created: {path} (keep it readable by the service account only; back it up "
+               "off this machine)")
+    click.echo(f"Public key for the privacy officer: {keys.public_path(path)}")
+    if key_file is not None and key_file != keys.key_path(app.cfg):
+        click.echo(f"Set CHARTFILE_AUDIT__KEY_FILE={path} in the service's environment.")
 
 
 @audit.command("export")
@@ -176,7 +225,7 @@ def export_cmd(app: AppContext, since: str | None, until: str | None, patient: s
     flt = _filter(since, until, patient, actor, types)
     plan: ExportPlan | None = None
     try:
-        plan = start_export(app.db, app.cfg.home, flt, fmt, sort, actor=app.user)
+        plan = start_export(app.db, flt, fmt, sort, actor=app.user)
         with _output(output, fmt) as out, _progress(plan.total, _show_progress(output)) as advance:
             n = write_export(app.db, plan, fmt, sort, out, on_progress=advance)
     except Exception as exc:
@@ -206,7 +255,6 @@ def access_report_cmd(app: AppContext, mrn: str, since: str | None, until: str |
         record(s, actor=app.user, action="R", event_type=REPORT_EVENT, patient_mrn=mrn,
                detail=f"format {fmt}, {flt.describe()}")
         seq, digest = head(s)
-    write_anchor(app.cfg.home, seq, digest, "access-report")
     chain_head = ChainHead(seq, digest, now_iso())
     bounded = EventFilter(since=flt.since, until=flt.until, max_seq=seq)
     entries = list(access_entries(app.db, mrn, doc_ids, bounded))
@@ -230,7 +278,6 @@ def disable_cmd(app: AppContext, reason: str) -> None:
     if not change.changed:
         click.echo("Auditing is already off.")
         return
-    write_anchor(app.cfg.home, change.head[0], change.head[1], "audit.stop")
     click.echo(f"Auditing is OFF (event seq {change.head[0]}). Turn it back on with 'chartfile audit enable'.")
 
 
@@ -244,5 +291,4 @@ def enable_cmd(app: AppContext, reason: str) -> None:
     if not change.changed:
         click.echo("Auditing is already on.")
         return
-    write_anchor(app.cfg.home, change.head[0], change.head[1], "audit.start")
     click.echo(f"Auditing is ON (event seq {change.head[0]}).")

@@ -16,6 +16,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from indexer.audit import keys
 from indexer.db.models import Document, IntakeItem, ReviewItem
 from indexer.runner import WatchLoop, expand_paths, ingest
 from indexer.searchindex import SearchIndex
@@ -72,7 +73,12 @@ def prepare_home(app: AppContext) -> None:
 @click.command("init")
 @pass_app
 def init_cmd(app: AppContext) -> None:
-    """Create the data home: database, search index, spool, archive and quarantine folders."""
+    """Create the data home: database, search index, spool, archive and quarantine folders, and the audit key."""
+    key_file = keys.key_path(app.cfg)
+    if not key_file.exists():
+        key = keys.generate(key_file, app.cfg.home)
+        click.echo(f"Audit key {key.key_id} created outside the data home: {key_file} "
+                   f"(public half for the privacy officer: {keys.public_path(key_file)})")
     prepare_home(app)
     cfg_file = app.cfg.home / CONFIG_FILE
     if not cfg_file.exists():

@@ -132,7 +132,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
     assert len(docs) == len(files) - len(bad)
     report = check(cfg, db)
     assert report.ok, report.problems
-    assert verify_trail(db, home).ok
+    assert verify_trail(db).ok
     mid_work = sum(p < len(files) for p in progress)
     assert mid_work >= (KILLS + 1) // 2, f"most kills came after the work was done: {progress}"
     print(f"crash test: {len(files)} files, {kills} kills (finished items at each kill: {progress}), "

@@ -125,7 +125,7 @@ def test_processing_files_and_queues_with_events(home: Path) -> None:
     assert (quarantined["outcome"], quarantined["actor"], quarantined["detail"]) == \
         ("failure", "system", f"item {ids[4]}")
     assert "damaged" not in str(quarantined["detail"])  # reasons may quote the file; they stay out of the trail
-    assert verify_trail(db, home).ok
+    assert verify_trail(db).ok
     db.dispose()
 
 

@@ -88,8 +88,10 @@ def test_the_export_is_itself_audited_anchored_and_included(trail_home: Path) ->
     assert "format jsonl" in own["detail"] and "patient=CF000001" in own["detail"]
     assert seqs(rows) == [1, 6, own["seq"]]
     assert trailer["chain_head"] == {"seq": own["seq"], "hash": own["hash"]}
-    last_anchor = (trail_home / "audit" / "anchors.log").read_text().splitlines()[-1].split("\t")
-    assert last_anchor[:2] == [str(own["seq"]), own["hash"]] and last_anchor[3] == "export"
+    from indexer.audit.checkpoints import parse
+
+    last = parse((trail_home / "audit" / "checkpoints.log").read_text().splitlines()[-1])
+    assert last is not None and (last.seq, last.hash) == (own["seq"], own["hash"])
 
 
 @pytest.mark.parametrize("sort", ["actor", "-ts", "patient_mrn", "-event_type", "outcome", "-seq"])

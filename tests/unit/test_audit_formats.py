@@ -40,6 +40,11 @@ class Row:
     outcome: str = "success"
     source: str = "frontdesk/pid42/10.0.0.7"
     detail: str = "2 documents"
+    os_login: str | None = "chartfile"
+    acting_for: str | None = "alice"
+    channel: str | None = "cli"
+    role: str | None = "clerk"
+    key_id: str | None = "0123456789abcdef"
     prev_hash: str = "0" * 64
     hash: str = "cd" * 32
 
