@@ -43,7 +43,8 @@ SYSTEM_ACTOR = "system"
 SWITCH_KEY = "audit.enabled"
 AUDIT_STOP = "audit.stop"
 AUDIT_START = "audit.start"
-SWITCH_EVENTS = frozenset({AUDIT_STOP, AUDIT_START})  # recorded even while auditing is off
+SWITCH_EVENTS = frozenset({AUDIT_STOP, AUDIT_START})
+ALWAYS_RECORDED = SWITCH_EVENTS | {"audit.verify"}  # recorded even while auditing is off
 
 MAX_ACTOR = 80
 CHANNELS = frozenset({"cli", "web", "api", "system"})
@@ -126,15 +127,15 @@ def record(
 
     ``acting_for``/``channel``/``role`` default to what the entrypoint put in
     the session (``context.IDENTITY_INFO``).  Returns None (and writes nothing)
-    while auditing is switched off, except for the ``audit.stop``/
-    ``audit.start`` events themselves.  Any failure propagates, so the
+    while auditing is switched off, except for ``audit.verify`` and the
+    ``audit.stop``/``audit.start`` events themselves.  Any failure propagates, so the
     caller's transaction — the audited action — rolls back; a missing audit key
     is a ConfigError before anything is written.
     """
     _check(actor, action, event_type, outcome)
     ctx = context.for_session(session)
     enabled = switch_state(session, lock=True)
-    if not enabled and event_type not in SWITCH_EVENTS:
+    if not enabled and event_type not in ALWAYS_RECORDED:
         return None
     who = context.identity(session)
     seq, prev = head(session)
