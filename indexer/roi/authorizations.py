@@ -23,7 +23,7 @@ from indexer.db.models import ReviewItem, utcnow
 from indexer.roi import lookup
 from indexer.roi.models import Authorization, join_list
 from indexer.roi.scope import ALL_TYPES
-from indexer.roi.validation import Validation, validate
+from indexer.roi.validation import Validation, check_signer, validate
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError, RefusedError
 
@@ -96,6 +96,7 @@ def apply_fields(auth: Authorization, given: AuthorizationFields) -> None:
 def evaluate(s: Session, auth: Authorization, today: date) -> Validation:
     """Validate for ``today`` and store the result on the row (only writes when it changed)."""
     result = validate(auth, today)
+    result = check_signer(result, auth, auth.patient)
     stored = result.to_json()
     if auth.validation_json != stored or auth.valid != result.valid:
         auth.validation_json = stored

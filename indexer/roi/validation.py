@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Protocol
 
+from indexer.roi.scope import names_person
+
 
 @dataclass(frozen=True)
 class Element:
@@ -159,3 +161,32 @@ def load_stored(validation_json: str) -> Validation | None:
     if not data:
         return None
     return Validation(**data)
+
+
+class PersonName(Protocol):
+    """The patient's name as the roster holds it (the ORM Patient satisfies it)."""
+
+    given_name: str
+    family_name: str
+    middle_name: str | None
+
+
+def check_signer(result: Validation, a: AuthorizationFacts, patient: PersonName | None) -> Validation:
+    """164.508(c)(1)(vi): a form signed by someone other than the patient needs the representative's authority.
+
+    Applied after :func:`validate` (which cannot see the patient's name): a
+    signer who is not the patient, with no authority recorded, makes the
+    authorization invalid, reported as the missing representative authority.
+    """
+    if patient is None or _blank(a.signer_name) or not _blank(a.representative_authority):
+        return result
+    if names_person(a.signer_name, patient.given_name, patient.family_name, patient.middle_name):
+        return result
+    code = "representative_authority"
+    problem = (f"signed by '{a.signer_name}', who is not the patient, and no personal representative's "
+               f"authority is recorded [{ELEMENTS_BY_CODE[code].citation}]")
+    if code not in result.missing:
+        result.missing.append(code)
+    result.problems.append(problem)
+    result.valid = False
+    return result
