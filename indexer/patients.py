@@ -13,6 +13,7 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import Patient, PatientAlias
+from intake.config import bad_text
 from intake.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class ImportReport:
 def _clean_row(raw: dict[str, str | None]) -> dict[str, object]:
     """Validate and normalise one CSV row, raising ValueError with a readable message."""
     row = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+    check_text(row)
     missing = [k for k in REQUIRED if not row[k]]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
@@ -73,6 +76,24 @@ def _clean_row(raw: dict[str, str | None]) -> dict[str, object]:
     return out
 
 
+def check_text(row: dict[str, str]) -> None:
+    """No control or bidirectional-override characters in any value (they corrupt displays and reports)."""
+    for name, value in row.items():
+        problem = bad_text(value)
+        if problem:
+            raise ValueError(f"{name} {problem}")
+
+
+def _rows(reader: csv.DictReader[str], path: Path) -> Iterator[dict[str, str | None]]:
+    """The CSV rows; a file the csv module cannot parse (e.g. a field over its size limit) is an input error."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputError(f"{path} line {reader.line_num}: {exc}",
+                         hint="Check the file is a plain CSV roster (no field longer than 128 KiB); "
+                              "nothing was imported.") from exc
+
+
 def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, object]]], list[tuple[int, str]]]:
     """Parse the roster file into (line, row) pairs and (line, error) pairs."""
     try:
@@ -91,7 +112,7 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, object]]], list[tupl
     good: list[tuple[int, dict[str, object]]] = []
     bad: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    for raw in reader:
+    for raw in _rows(reader, path):
         line = reader.line_num
         try:
             row = _clean_row(raw)

@@ -1,15 +1,17 @@
 """Cost of auditing: time N audit appends and N search-audits, with auditing on and off.
 
 Run ``python -m indexer.audit.benchmark [--n 2000] [--preload 20000] [--home DIR] [--json]``.
-It builds a throw-away SQLite data home (or uses ``--home``), preloads a trail
-so the head lookup runs on a realistic table, then measures, per event:
+It builds a throw-away SQLite data home (or uses ``--home``) with its own audit
+key and a checkpoint folder beside it (as an office would configure), preloads
+a trail so the head lookup runs on a realistic table, then measures, per event:
 
 - ``record() in a transaction`` — the marginal cost one audited action pays
   inside its own, already open transaction (e.g. filing a document);
 - ``search audit (own txn)`` — exactly what ``chartfile search`` does after a
   query: one transaction holding one ``search`` event with 20 document ids
-  and the query in ``detail``.  With auditing off it still opens and commits
-  the (now empty) transaction, as the command does;
+  and the query in ``detail``, and the signed checkpoint its commit publishes
+  (syslog, the checkpoint folder, the home's copy).  With auditing off it
+  still opens and commits the (now empty) transaction, as the command does;
 - ``verify`` — walking the chain, per event.
 
 Medians and 95th percentiles in microseconds.  No PHI: synthetic values only.
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from indexer.audit.keys import generate
 from indexer.audit.switch import set_enabled
 from indexer.audit.trail import record
 from indexer.audit.verify import verify_trail
@@ -90,9 +93,21 @@ def time_verify(db: Database, home: Path) -> tuple[int, float]:
     return result.checked, round(elapsed / 1000.0 / max(result.checked, 1), 2)
 
 
+def _config(home: Path) -> Config:
+    """The home's configuration, with a key and a checkpoint folder of its own beside it (created once)."""
+    cfg = Config(home=home)
+    side = home.parent / f"{home.name}-audit"
+    (side / "checkpoints").mkdir(parents=True, exist_ok=True)
+    cfg.audit.key_file = str(side / "audit.key")
+    cfg.audit.checkpoint_dir = str(side / "checkpoints")
+    if not (side / "audit.key").exists():
+        generate(side / "audit.key", home)
+    return cfg
+
+
 def run(home: Path, n: int, preload_events: int) -> dict[str, object]:
     """All measurements on the SQLite data home ``home``."""
-    db = Database(Config(home=home))
+    db = Database(_config(home))
     db.migrate()
     try:
         preload(db, preload_events)
@@ -144,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         report = run(args.home, args.n, args.preload)
     else:
         with tempfile.TemporaryDirectory(prefix="chartfile-audit-bench-") as tmp:
-            report = run(Path(tmp), args.n, args.preload)
+            report = run(Path(tmp) / "home", args.n, args.preload)
     print(json.dumps(report, indent=2) if args.json else render(report))
 
 

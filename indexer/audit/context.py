@@ -14,8 +14,9 @@ import pwd
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from indexer.audit.chain import MacKey
@@ -37,7 +38,7 @@ class AuditContext:
 
     key: AuditKey
     sinks: Sinks
-    trails: dict[str, str] = field(default_factory=dict)  # database URL → trail id
+    trails: WeakKeyDictionary[Engine, str] = field(default_factory=WeakKeyDictionary)  # database → trail id
 
     @property
     def mac(self) -> MacKey:
@@ -45,9 +46,27 @@ class AuditContext:
 
 
 _CACHE: dict[tuple[object, ...], AuditContext] = {}
+_BY_CONFIG: dict[int, tuple[Config, tuple[object, ...], AuditContext]] = {}  # id → (the config itself, …)
+MAX_CONFIGS = 256
+
+
+def _settings(cfg: Config) -> tuple[object, ...]:
+    return cfg.home, cfg.audit.key_file, cfg.audit.checkpoint_dir, cfg.audit.syslog
 
 
 def for_config(cfg: Config) -> AuditContext:
+    """The audit context of ``cfg``, loaded once per configuration object (no file access on later calls)."""
+    known = _BY_CONFIG.get(id(cfg))
+    if known is not None and known[0] is cfg and known[1] == _settings(cfg):
+        return known[2]
+    ctx = _load(cfg)
+    if len(_BY_CONFIG) > MAX_CONFIGS:  # many short-lived configurations (tests): start afresh
+        _BY_CONFIG.clear()
+    _BY_CONFIG[id(cfg)] = (cfg, _settings(cfg), ctx)
+    return ctx
+
+
+def _load(cfg: Config) -> AuditContext:
     """The (cached) audit context of ``cfg``; ConfigError when the key is missing or unsafe."""
     path = key_path(cfg)
     try:
@@ -72,13 +91,13 @@ def for_session(session: Session) -> AuditContext:
 
 def trail_of(ctx: AuditContext, session: Session, seq: int, digest: str) -> str:
     """The trail id of the session's database (event 1's hash), cached per database."""
-    url = str(session.get_bind().engine.url)
-    known = ctx.trails.get(url)
+    engine = session.get_bind().engine
+    known = ctx.trails.get(engine)
     if known is None:
         first = digest if seq == 1 else session.connection().execute(
             select(AuditEvent.hash).where(AuditEvent.seq == 1)).scalar_one_or_none()
         known = trail_id(first or digest)
-        ctx.trails[url] = known
+        ctx.trails[engine] = known
     return known
 
 
