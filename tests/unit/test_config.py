@@ -41,6 +41,14 @@ def test_home_from_environment(tmp_path: Path) -> None:
     ("[intake\n", {}),
     ("[ocr]\nresample = 'nearest'\n", {}),
     ("", {"CHARTFILE_OCR__FAX_DPI": "20"}),
+    ("[intake]\nquiet_seconds = -1\n", {}),
+    ("", {"CHARTFILE_OCR__WORKERS": "-2"}),
+    ("", {"CHARTFILE_MATCH__CERTAIN_SCORE": "nan"}),
+    ("[office]\nname = \"Lakeside\\u0000 Clinic\"\n", {}),
+    ("[office]\nproviders = [\"Dr. \\u202eAna Ruiz\"]\n", {}),
+    ("", {"CHARTFILE_OFFICE__FAX": "555\n0101"}),
+    ("audit_enabled = false\n", {}),
+    ("[audit]\nkey_file = \"/tmp/k\"\n", {}),
 ])
 def test_bad_settings_raise_config_error(tmp_path: Path, content: str, env: dict[str, str]) -> None:
     (tmp_path / "chartfile.toml").write_text(content)
