@@ -94,21 +94,24 @@ _LEGACY_VALUES = attrgetter(*CHAIN_FIELDS)
 _KEYED_VALUES = attrgetter(*KEYED_FIELDS)
 
 
+def _digest(row: Any, key_id: str | None, key: MacKey | None, seq: int | None = None) -> str:
+    values = list(_KEYED_VALUES(row) if key_id else _LEGACY_VALUES(row))  # one C-level call per row
+    if seq is not None:
+        values[0] = seq
+    values.append(row.prev_hash)
+    data = _ENCODER.encode(values).encode("utf-8")
+    if key_id:
+        assert key is not None
+        return hmac.digest(key.secret, data, "sha256").hex()
+    return hashlib.sha256(data).hexdigest()
+
+
 def authentic(row: Any, key: MacKey | None, seq: int | None = None) -> bool:
     """Whether ``row``'s stored hash is the right one for its fields (optionally as if it stood at ``seq``)."""
     key_id = getattr(row, "key_id", None)
     if key_id and (key is None or key.key_id != key_id):
         return False
-    values = list(_KEYED_VALUES(row) if key_id else _LEGACY_VALUES(row))  # one C-level call per row
-    if seq is not None:
-        values[0] = seq
-    data = _encode(values, row.prev_hash)
-    if key_id:
-        assert key is not None
-        digest = hmac.new(key.secret, data, hashlib.sha256).hexdigest()
-    else:
-        digest = hashlib.sha256(data).hexdigest()
-    return hmac.compare_digest(digest, str(row.hash))
+    return hmac.compare_digest(_digest(row, key_id, key, seq), str(row.hash))
 
 
 class Break(StrEnum):
@@ -149,46 +152,38 @@ class Walk:
         return self.brk is None
 
 
-def _row_break(row: Any, prev: str, key: MacKey | None, keyed_seen: bool) -> Break | None:
-    key_id = getattr(row, "key_id", None)
-    if not key_id and keyed_seen:
-        return Break.UNKEYED
-    if key_id and (key is None or key_id != key.key_id):
-        return Break.UNKNOWN_KEY
-    if not authentic(row, key):
-        return Break.MAC
-    if row.prev_hash != prev:
-        return Break.LINK
-    return None
-
-
 def walk(rows: Iterable[Any], key: MacKey | None = None, checkpoints: CheckpointLookup | None = None) -> Walk:
     """Walk ``rows`` (seq order) and stop at the first break.  Memory is constant in the trail length."""
     w = Walk()
     prev, expected = GENESIS, 1
+    our_key = key.key_id if key is not None else None
     for row in rows:
-        seq = int(row.seq)
+        seq, key_id = int(row.seq), getattr(row, "key_id", None)
+        brk: Break | None = None
         if seq != expected:
-            w.brk, w.bad_seq, w.found_seq = (Break.GAP if seq > expected else Break.ORDER), expected, seq
-            return w
-        brk = _row_break(row, prev, key, w.keyed > 0)
-        if brk is not None:
-            w.brk, w.bad_seq, w.found_seq = brk, seq, seq
-            return w
-        digest = str(row.hash)
-        if checkpoints is not None:
-            seen = checkpoints.check(seq, digest)
-            if seen is False:
-                w.brk, w.bad_seq, w.found_seq = Break.CHECKPOINT, seq, seq
-                return w
+            brk = Break.GAP if seq > expected else Break.ORDER
+        elif not key_id and w.keyed:
+            brk = Break.UNKEYED
+        elif key_id and key_id != our_key:
+            brk = Break.UNKNOWN_KEY
+        elif _digest(row, key_id, key) != row.hash:
+            brk = Break.MAC
+        elif row.prev_hash != prev:
+            brk = Break.LINK
+        elif checkpoints is not None:
+            seen = checkpoints.check(seq, row.hash)
+            brk = Break.CHECKPOINT if seen is False else None
             w.matched += seen is True
-        if getattr(row, "key_id", None):
+        if brk is not None:
+            w.brk, w.bad_seq, w.found_seq = brk, expected, seq
+            return w
+        if key_id:
             w.keyed += 1
-            w.key_ids.add(row.key_id)
+            w.key_ids.add(key_id)
         else:
             w.legacy += 1
-        prev, expected = digest, expected + 1
-        w.checked, w.head_seq, w.head_hash = w.checked + 1, seq, digest
+        prev, expected = str(row.hash), expected + 1
+        w.checked, w.head_seq, w.head_hash = w.checked + 1, seq, prev
     return w
 
 

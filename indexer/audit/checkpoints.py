@@ -26,6 +26,7 @@ any log format (a syslog prefix is ignored).  Reading them back is in
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import re
@@ -135,19 +136,49 @@ class Sinks:
         return [p for p in (self.local, self.external) if p is not None]
 
 
-def _append(path: Path, data: bytes, durable: bool) -> None:
+_FDS: dict[Path, int] = {}  # checkpoint files kept open (O_APPEND) by this process, oldest first
+MAX_OPEN = 8
+_SYSLOG_OPEN: list[bool] = []
+
+
+def _fd(path: Path) -> int:
+    """An append descriptor for ``path``, reopened when the file was removed or rotated away."""
+    fd = _FDS.get(path)
+    if fd is not None:
+        try:
+            if os.fstat(fd).st_nlink > 0:
+                return fd
+        except OSError:
+            pass
+        _FDS.pop(path, None)
+        with contextlib.suppress(OSError):
+            os.close(fd)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    while len(_FDS) >= MAX_OPEN:  # a process serving one data home needs two; tests open many homes
+        with contextlib.suppress(OSError):
+            os.close(_FDS.pop(next(iter(_FDS))))
+    _FDS[path] = fd
+    return fd
+
+
+def _append(path: Path, data: bytes, durable: bool) -> None:
+    fd = _fd(path)
     try:
         os.write(fd, data)
         if durable:
             os.fsync(fd)
-    finally:
-        os.close(fd)
+    except OSError:
+        _FDS.pop(path, None)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
 
 
 def _to_syslog(line: str) -> None:
-    syslog.openlog(SYSLOG_IDENT, syslog.LOG_PID, syslog.LOG_AUTHPRIV)
+    if not _SYSLOG_OPEN:
+        syslog.openlog(SYSLOG_IDENT, syslog.LOG_PID, syslog.LOG_AUTHPRIV)
+        _SYSLOG_OPEN.append(True)
     syslog.syslog(syslog.LOG_NOTICE, line)
 
 

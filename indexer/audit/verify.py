@@ -24,7 +24,7 @@ from indexer.audit.anchors import AnchorFileError, read_anchors
 from indexer.audit.chain import AnchorMap, MacKey, VerifyResult, walk
 from indexer.audit.checkpoints import trail_id
 from indexer.audit.classify import Attack, classify
-from indexer.audit.query import EVENT_COLUMNS, stream_chain
+from indexer.audit.query import EVENT_COLUMNS, EventRow, stream_chain
 from indexer.audit.sources import CheckpointIndex
 from indexer.audit.switch import status
 from indexer.db.engine import Database
@@ -71,7 +71,8 @@ class DbTable:
 
     def row(self, seq: int) -> Any | None:
         with self.db.session() as s:
-            return s.execute(select(*self.columns).where(AuditEvent.seq == seq)).first()
+            found = s.execute(select(*self.columns).where(AuditEvent.seq == seq)).first()
+        return EventRow._make(found) if found is not None else None
 
     def seq_of_hash(self, digest: str) -> int | None:
         with self.db.session() as s:
@@ -79,8 +80,8 @@ class DbTable:
 
     def rows_from(self, seq: int, limit: int) -> Iterator[Any]:
         with self.db.session() as s:
-            rows = s.execute(select(*self.columns).where(AuditEvent.seq >= seq)
-                             .order_by(AuditEvent.seq).limit(limit)).all()
+            rows = [EventRow._make(r) for r in s.execute(select(*self.columns).where(AuditEvent.seq >= seq)
+                                                         .order_by(AuditEvent.seq).limit(limit))]
         yield from rows
 
 
