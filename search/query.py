@@ -24,6 +24,7 @@ from search.filters import FilterPlan, plan_of
 from search.names import NameVocabulary
 
 MAX_QUERY_CHARS = 500
+MAX_WORD_CHARS = 100  # no word in any record is longer; a longer one is a paste gone wrong
 MAX_CLAUSES = 24
 SYNTAX_HINT = f.HINT
 
@@ -57,9 +58,18 @@ class ParsedQuery:
     word_pairs: list[str] = field(default_factory=list)  # free words side by side, when only they rank
 
 
+def field_list() -> str:
+    """The search fields, for error messages."""
+    return ", ".join(f"{name}:" for name in FIELDS)
+
+
 def cap(text: str) -> tuple[str, list[str]]:
-    """Trim whitespace and cap very long queries at a word boundary."""
+    """Trim whitespace and cap very long queries at a word boundary (a single over-long word is an error)."""
     text = " ".join((text or "").split())
+    longest = max(text.split(), key=len, default="")
+    if len(longest) > MAX_WORD_CHARS:
+        raise InputError(f"A word of {len(longest)} characters is too long to search for (at most "
+                         f"{MAX_WORD_CHARS}).", hint=SYNTAX_HINT)
     if len(text) <= MAX_QUERY_CHARS:
         return text, []
     cut = text[:MAX_QUERY_CHARS]
@@ -80,7 +90,7 @@ def _near_miss(a: str, b: str) -> bool:
 
 
 def tokenize(text: str) -> list[Clause]:
-    """Split a query into clauses; raises InputError for unbalanced quotes or a misspelt field."""
+    """Split a query into clauses; raises InputError for unbalanced quotes or an unknown field."""
     if text.count('"') % 2:
         raise InputError("The search has an unclosed quote (\").", hint=SYNTAX_HINT)
     clauses: list[Clause] = []
@@ -91,10 +101,9 @@ def tokenize(text: str) -> list[Clause]:
         value = quoted if quoted is not None else bare or ""
         if name is not None and name.lower() not in FIELDS:
             near = [f for f in FIELDS if len(f) >= 4 and len(name) >= 4 and _near_miss(name.lower(), f)]
-            if near:
-                raise InputError(f"Unknown search field '{name}:'. Did you mean '{near[0]}:'?", hint=SYNTAX_HINT)
-            clauses.append(Clause(None, f"{name}:{value}", quoted is not None, bool(m["neg"])))
-            continue
+            guess = f" Did you mean '{near[0]}:'?" if near else ""
+            raise InputError(f"Unknown search field '{name}:'.{guess} The fields are {field_list()}",
+                             hint=f'To search for the text itself, put it in quotes: "{name}:{value}".')
         if name is not None and not value.strip():
             raise InputError(f"'{name}:' needs a value.", hint=SYNTAX_HINT)
         clauses.append(Clause(FIELDS[name.lower()] if name else None, value, quoted is not None, bool(m["neg"])))

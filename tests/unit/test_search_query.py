@@ -31,7 +31,10 @@ def test_tokenize_fields_phrases_negation_and_spaces_after_colon() -> None:
 def test_field_aliases_and_unknown_words_with_colons_stay_text() -> None:
     assert tokenize("name:smith sender:quest")[0].field == "patient"
     assert tokenize("name:smith sender:quest")[1].field == "from"
-    assert tokenize("Re:labs 10:30") == [Clause(None, "Re:labs"), Clause(None, "10:30")]
+    assert tokenize('"Re:labs" 10:30') == [Clause(None, "Re:labs", quoted=True), Clause(None, "10:30")]
+    with pytest.raises(InputError, match="Unknown search field 'Re:'. The fields are patient:, name:") as err:
+        tokenize("Re:labs")
+    assert '"Re:labs"' in err.value.hint
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -47,6 +50,8 @@ def test_field_aliases_and_unknown_words_with_colons_stay_text() -> None:
     ("urgent:maybe", "yes or no"),
     ("the and of", "too common"),
     ("patient:---", "needs a name"),
+    ("foo:bar", "Unknown search field 'foo:'. The fields are patient:"),
+    ("patient: " + "x" * 499, "A word of 499 characters is too long to search for"),
 ])
 def test_malformed_queries_raise_input_errors_with_hints(bad: str, message: str) -> None:
     with pytest.raises(InputError) as err:
