@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indexer.audit import ids
 from indexer.audit.formats import ChainHead, csv_writer, one_line, write_csv_row
 from indexer.audit.query import DEFAULT_BATCH, EventFilter, stream_events
 from indexer.db.engine import Database
@@ -84,23 +85,19 @@ def patient_document_ids(session: Session, patient_id: int) -> set[int]:
     return now | ever
 
 
-def _doc_ids(text: str) -> set[int]:
-    return {int(d) for d in text.split(",") if d.strip().isdigit()}
-
-
 def access_entries(db: Database, mrn: str, doc_ids: set[int], flt: EventFilter,
                    batch: int = DEFAULT_BATCH) -> Iterator[AccessEntry]:
     """Events in the filter's time range that name the MRN or one of ``doc_ids``, in seq order."""
     query = EventFilter(since=flt.since, until=flt.until, max_seq=flt.max_seq, patient=mrn,
                         or_with_documents=True)
     for row in stream_events(db, query, "seq", batch):
-        mine = _doc_ids(row.document_ids) & doc_ids
+        mine = ids.decode(row.document_ids) & doc_ids
         if row.patient_mrn != mrn and not mine:
             continue
         yield AccessEntry(
             seq=row.seq, ts=row.ts, actor=row.actor, action=row.action, event_type=row.event_type,
             outcome=row.outcome, via="mrn" if row.patient_mrn == mrn else "documents",
-            document_ids=",".join(str(d) for d in sorted(mine)), detail=row.detail, source=row.source,
+            document_ids=ids.encode(mine), detail=row.detail, source=row.source,
             acting_for=row.acting_for, os_login=row.os_login,
         )
 

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session, object_session
 
-from indexer.audit import context
+from indexer.audit import context, ids
 from indexer.audit.chain import GENESIS, event_hash
 from indexer.audit.context import now_iso
 from indexer.db.models import AuditEvent, Setting
@@ -146,7 +146,7 @@ def record(
         "action": action,
         "event_type": event_type,
         "patient_mrn": patient_mrn or None,
-        "document_ids": ",".join(str(d) for d in sorted({int(d) for d in document_ids})),
+        "document_ids": ids.encode(document_ids),
         "outcome": outcome,
         "source": default_source(client),
         "detail": (detail or "")[:MAX_DETAIL],
