@@ -108,7 +108,7 @@ def test_draft_from_scan_is_never_releasable(home: Home) -> None:
     auth = _draft(home, doc.id)
     assert json.loads(auth.validation_json)["missing"] == []
     inp = releases.ReleaseInput(mrn=MRN, document_ids=[home.docs["lab"]], recipient_name=RECIPIENT,
-                                method="mail", basis="authorization", authorization_id=auth.id)
+                                method="fax", basis="authorization", authorization_id=auth.id)
     with pytest.raises(RefusedError, match="draft from a scanned form"):
         releases.release(home.db, inp, actor="clerk1", today=today)
 
@@ -128,7 +128,7 @@ def test_confirm_completes_activates_and_resolves_review(home: Home, capsys: Any
     code, _, err = run_cli(home, capsys, "roi", "authorization", "confirm", str(auth.id))
     assert code == 6 and "already active" in err
     out_release = releases.release(home.db, releases.ReleaseInput(
-        mrn=MRN, document_ids=[home.docs["lab"]], recipient_name=RECIPIENT, method="mail", basis="authorization",
+        mrn=MRN, document_ids=[home.docs["lab"]], recipient_name=RECIPIENT, method="fax", basis="authorization",
         authorization_id=auth.id), actor="clerk1", today=today)
     assert out_release.record_pages == 2
 
