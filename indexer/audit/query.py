@@ -180,7 +180,7 @@ def stream_events(db: Database, flt: EventFilter = EventFilter(), sort: str = "s
     base = select(*columns, key.label("sort_key")).where(*conditions(flt))
     after: tuple[Any, int] | None = None
     while True:
-        with db.session() as s:
+        with db.read() as s:
             rows = s.execute(_page(base, key, descending, after).limit(batch)).all()
         if not rows:
             return
@@ -198,7 +198,7 @@ def stream_chain(db: Database, batch: int = 5000) -> Iterator[EventRow]:
         stmt = select(*columns).order_by(AuditEvent.seq).limit(batch)
         if last is not None:
             stmt = stmt.where(AuditEvent.seq > last)
-        with db.session() as s:
+        with db.read() as s:
             rows = [EventRow._make(r) for r in s.execute(stmt)]
         if not rows:
             return

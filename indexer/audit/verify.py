@@ -47,7 +47,7 @@ def guards_present(db: Database) -> bool | None:
     query = _GUARD_QUERIES.get(dialect)
     if query is None:
         return None
-    with db.session() as s:
+    with db.read() as s:
         found = int(s.execute(text(query)).scalar_one())
     return found >= _GUARDS_EXPECTED[dialect]
 
@@ -70,16 +70,16 @@ class DbTable:
         self.columns = [getattr(AuditEvent, c) for c in EVENT_COLUMNS]
 
     def row(self, seq: int) -> Any | None:
-        with self.db.session() as s:
+        with self.db.read() as s:
             found = s.execute(select(*self.columns).where(AuditEvent.seq == seq)).first()
         return EventRow._make(found) if found is not None else None
 
     def seq_of_hash(self, digest: str) -> int | None:
-        with self.db.session() as s:
+        with self.db.read() as s:
             return s.execute(select(AuditEvent.seq).where(AuditEvent.hash == digest).limit(1)).scalar_one_or_none()
 
     def rows_from(self, seq: int, limit: int) -> Iterator[Any]:
-        with self.db.session() as s:
+        with self.db.read() as s:
             rows = [EventRow._make(r) for r in s.execute(select(*self.columns).where(AuditEvent.seq >= seq)
                                                          .order_by(AuditEvent.seq).limit(limit))]
         yield from rows
@@ -101,7 +101,7 @@ class _Both:
 
 
 def _first_hash(db: Database) -> str | None:
-    with db.session() as s:
+    with db.read() as s:
         return s.execute(select(AuditEvent.hash).where(AuditEvent.seq == 1)).scalar_one_or_none()
 
 
@@ -194,7 +194,7 @@ def verify_trail(db: Database, sources: list[str] | None = None, extra_anchors: 
         return _fail(result, Attack.NO_CHECKPOINTS, f"no genuine checkpoint of this trail ({index.trail}) in {where}, "
                      f"although each of its {w.keyed} keyed events was checkpointed when committed: the checkpoints "
                      "were removed, the wrong source was given, or the trail was replaced", None)
-    with db.session() as s:
+    with db.read() as s:
         sw = status(s)
     if not sw.consistent:
         state = "off" if not sw.enabled else "on"

@@ -17,9 +17,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.config import Config
+from intake.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+READ_ONLY = "chartfile_read_only"  # execution option of Database.read() sessions
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # a read-only session begins a deferred transaction: in WAL mode it reads a snapshot and
+    # never waits for (or blocks) a writer; everything else takes the write lock up front
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(cfg: Config) -> Engine:
@@ -52,7 +59,13 @@ def make_engine(cfg: Config) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:  # NoSuchModuleError is an ArgumentError
+        scheme = url.split(":", 1)[0]
+        raise ConfigError(f"database_url cannot be used ({scheme}): {exc}",
+                          hint="For PostgreSQL install the driver: pip install 'chartfile[postgres]' and use "
+                               "postgresql+psycopg://user@host/db.") from None
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
@@ -89,6 +102,13 @@ class Database:
 
     def session(self) -> Session:
         return self._factory()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: never takes SQLite's write lock, so it works while a writer holds it."""
+        with self._factory() as session:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
