@@ -125,8 +125,8 @@ def conditions(flt: EventFilter) -> list[ColumnElement[bool]]:
         conds.append(or_(AuditEvent.patient_mrn == flt.patient, AuditEvent.document_ids != ""))
     elif flt.patient:
         conds.append(AuditEvent.patient_mrn == flt.patient)
-    if flt.user:
-        conds.append(AuditEvent.actor == flt.user)
+    if flt.user:  # the actor, or the person a CLI user named with --user
+        conds.append(or_(AuditEvent.actor == flt.user, AuditEvent.acting_for == flt.user))
     if flt.types:
         conds.append(_type_condition(flt.types))
     if flt.max_seq is not None:
