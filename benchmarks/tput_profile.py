@@ -22,7 +22,7 @@ WRITER_RULES: tuple[Rule, ...] = (
     ("imports (one-time)", ("_find_and_load",)),
     ("worker pool start/stop", ("_ensure_pool",)),
     ("worker pool start/stop", ("close (indexer/service",)),
-    ("index: Whoosh write + commit", ("upsert (indexer/search",)),
+    ("index: Whoosh write + commit", ("upsert (search/",)),
     ("index: find pending, mark indexed", ("index_pending",)),
     ("audit events", ("indexer/audit/",)),
     ("matching", ("indexer/matching/",)),

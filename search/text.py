@@ -1,35 +1,29 @@
 """Text normalisation shared by the search index (writes) and the search engine (queries).
 
 Owns the one definition of how a person's or organisation's name becomes
-index terms — exact tokens and phonetic codes (double metaphone); character
+index terms — exact tokens and phonetic codes; character
 trigrams for near-spelling matches — how content words become terms (the
 content analyzer) and word pairs (for fast quoted phrases), and how dates
 become year/month/day terms, so the indexing side and the query side can
-never drift apart.  Pure functions, no
-I/O.
+never drift apart.  Folding and the phonetic code are :mod:`intake.text`'s,
+the same the patient matcher uses.  Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh.analysis import Analyzer, StemmingAnalyzer
-from whoosh.lang.dmetaphone import double_metaphone
 from whoosh.lang.porter import stem
+
+from intake.text import fold, phonetic
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NAME_SPLIT = re.compile(r"[^\w-]+")
 _CONTENT_TOKEN = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # whoosh's default RegexTokenizer pattern
 _MIN_CONTENT_TOKEN = 2  # StemmingAnalyzer's StopFilter minsize
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip diacritics (Muñoz → munoz, Zoë → zoe)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def name_tokens(text: str) -> list[str]:
@@ -50,11 +44,11 @@ def name_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def phonetic_codes(token: str) -> tuple[str, ...]:
-    """Double-metaphone codes of one name token (primary first); none for initials and numbers."""
+    """The phonetic code of one name token (:func:`intake.text.phonetic`); none for initials and numbers."""
     if len(token) < 2 or not token.isalpha():
         return ()
-    primary, secondary = double_metaphone(token)
-    return tuple(c for c in (primary, secondary) if c)
+    code = phonetic(token)
+    return (code,) if code else ()
 
 
 def trigrams(token: str) -> list[str]:
