@@ -314,7 +314,7 @@ class IntakeService:
         return handled
 
     def _handle(self, result: TaskResult) -> None:
-        st = self._items.get(result.tag)  # type: ignore[arg-type]
+        st = self._items.get(result.tag)  # type: ignore[call-overload]  # (the tag is the item id)
         task = st.tasks.pop(result.task_id, None) if st is not None and st.in_flight else None
         if st is None or task is None:
             return

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from chartfile.service import disclosure
@@ -192,7 +193,7 @@ class AccountingReport:
 
 
 def accounting(office: Office, actor: Actor, mrn: str, start: date | None, end: date | None, include_all: bool,
-               fmt: str, output: disclosure.Path | None = None) -> AccountingReport:
+               fmt: str, output: Path | None = None) -> AccountingReport:
     """Accounting of disclosures (45 CFR 164.528), audited before it is returned or written to ``output``."""
     require(actor, Action.ROI_ACCOUNTING)
     today = date.today()
