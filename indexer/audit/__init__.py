@@ -12,7 +12,7 @@ after commit), ``checkpoints`` (signed chain heads and their sinks),
 ``trail`` (the one write path, the switch read), ``switch`` (audit on/off,
 audited), ``anchors`` (legacy unsigned anchors), ``query`` (filters, batched
 reads), ``formats``/``fhir`` (CSV, JSON Lines, FHIR R4 Bundle), ``export``,
-``report`` (per-patient access), ``verify``, ``benchmark`` (cost of auditing).
+``report`` (per-patient access), ``verify``.
 """
 
 from indexer.audit.switch import apply_config, set_enabled

@@ -44,7 +44,7 @@ DATA_HOME_FILES = ("chartfile.db", "chartfile.db-wal", "chartfile.db-shm")
 
 
 def _commands() -> list[tuple[str, ...]]:
-    from search.cli.main import _register, cli
+    from chartfile.cli.main import _register, cli
 
     _register()
     found: list[tuple[str, ...]] = []
@@ -61,7 +61,7 @@ def _commands() -> list[tuple[str, ...]]:
 
 
 def _command(path: tuple[str, ...]) -> click.Command:
-    from search.cli.main import cli
+    from chartfile.cli.main import cli
 
     cmd: click.Command = cli
     for name in path:

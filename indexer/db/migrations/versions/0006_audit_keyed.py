@@ -1,7 +1,7 @@
 """audit: keyed events (HMAC key id) and who acted (OS login, acting for, channel, role)
 
 Revision ID: 0006_audit_keyed
-Revises: 0003
+Revises: 0004_search
 Create Date: 2026-11-24
 
 Events written from now on are authenticated with HMAC-SHA256 under the audit
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_audit_keyed"
-down_revision = "0003"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 
