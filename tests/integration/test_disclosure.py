@@ -55,7 +55,7 @@ def test_audit_event_is_committed_before_the_first_byte(office: Office) -> None:
     assert disclosure.disclose(office, CLERK, d, out, lambda fh: fh.write("row\n")) == 4
     assert out.seen_before_first_byte == 1 and out.getvalue() == "row\n"
     ev = events(office, "export.test")[0]
-    assert ev.actor == "clerk1" and ev.document_ids == "1,2,3" and ev.outcome == "success"
+    assert ev.actor == "clerk1" and ev.document_ids == "1-3" and ev.outcome == "success"
     assert ev.patient_mrn is None and '"mrns":["CF000001","CF000002"]' in ev.detail  # several MRNs: all named
 
 

@@ -28,8 +28,10 @@ COLUMNS = (
 
 
 def upgrade() -> None:
+    present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("audit_events")}
     for name, length in COLUMNS:
-        op.add_column("audit_events", sa.Column(name, sa.String(length), nullable=True))
+        if name not in present:  # a home re-stamped from the old multi-head history may have them
+            op.add_column("audit_events", sa.Column(name, sa.String(length), nullable=True))
 
 
 def downgrade() -> None:
