@@ -9,13 +9,13 @@ out-of-date data home is refused with a fix-it hint (exit 5).
 
 from __future__ import annotations
 
-import getpass
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import click
 
-from chartfile.service.actor import Actor, Channel, Role
+from chartfile.service.actor import Actor
+from chartfile.service.identity import cli_actor, os_login
 from chartfile.service.office import Office, open_office
 from intake.config import Config
 from intake.errors import ChartfileError
@@ -26,19 +26,26 @@ class AppContext:
     """What every command receives."""
 
     cfg: Config
-    user: str = field(default_factory=getpass.getuser)
+    user: str | None = None  # --user: whom the OS login acts for (validated, recorded, never a role)
     _office: Office | None = None
+    _actor: Actor | None = None
+
+    @property
+    def login(self) -> str:
+        return os_login()
 
     @property
     def actor(self) -> Actor:
-        """Who is acting: ``--user`` or the login name (administrator role until users exist)."""
-        return Actor(username=self.user, role=Role.ADMIN, os_login=getpass.getuser(), channel=Channel.CLI)
+        """Who is acting: the OS login, with the role it has here (chartfile.service.identity)."""
+        if self._actor is None:
+            self._actor = cli_actor(self.cfg, self.office.db, self.user)
+        return self._actor
 
     @property
     def office(self) -> Office:
         """The data home, opened (and checked) on first use."""
         if self._office is None:
-            self._office = open_office(self.cfg, self.user)
+            self._office = open_office(self.cfg, self.login)
         return self._office
 
     def close(self) -> None:

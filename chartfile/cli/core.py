@@ -62,7 +62,7 @@ def init_cmd(app: AppContext) -> None:
     if created is not None:
         click.echo(f"Audit key {created.key_id} created outside the data home: {created.path} (public half for "
                    f"the privacy officer: {created.path}.pub; back both up off this machine)")
-    init_home(app.cfg, CONFIG_TEMPLATE, app.user).close()
+    init_home(app.cfg, CONFIG_TEMPLATE, app.login).close()
     click.echo(f"Chartfile data home ready: {app.cfg.home.resolve()}")
 
 

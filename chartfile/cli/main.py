@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from chartfile.cli.context import AppContext, fail
+from chartfile.service.identity import check_user_name
 from intake.config import load_config
 from intake.errors import ChartfileError, ExitCode
 
@@ -45,18 +46,26 @@ def setup_logging(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+def _user_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_user_name(value)
+    except ChartfileError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="CHARTFILE_HOME",
               help="Data home (database, index, spool, quarantine). Default ./chartfile-data.")
-@click.option("--user", "user", default=None, help="Who is acting (recorded in the audit trail).")
+@click.option("--user", "user", default=None, callback=_user_option,
+              help="Whom you act for (recorded with your OS login in the audit trail; grants no role).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, user: str | None, verbose: int) -> None:
     """Chartfile: document intake and records indexing for a medical office."""
     setup_logging(verbose)
-    app = AppContext(cfg=load_config(home))
-    if user:
-        app.user = user
+    app = AppContext(cfg=load_config(home), user=user)
     ctx.obj = app
     ctx.call_on_close(app.close)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from chartfile.service.actor import Actor, Role
+from indexer.audit.context import set_identity
 from intake.errors import ExitCode, RefusedError
 
 
@@ -102,6 +103,12 @@ def allowed(actor: Actor, action: Action) -> bool:
 
 
 def require(actor: Actor, action: Action) -> None:
-    """Raise :class:`PermissionDenied` unless the actor may perform ``action``."""
+    """Raise :class:`PermissionDenied` unless the actor may perform ``action``.
+
+    Every service command starts here, so this is also where the audit trail
+    learns who is acting for the events the command writes (role, channel,
+    and on the CLI whom the user named with ``--user``).
+    """
     if not allowed(actor, action):
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not do {action}")
+    set_identity(acting_for=actor.acting_for, channel=actor.channel.value, role=actor.role.value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import pwd
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -119,9 +120,17 @@ def os_login() -> str:
     return _LOGIN[0]
 
 
+_IDENTITY: ContextVar[dict[str, str | None] | None] = ContextVar("chartfile_audit_identity", default=None)
+
+
+def set_identity(*, acting_for: str | None, channel: str | None, role: str | None) -> None:
+    """Who is acting in this context (a CLI run, a web request): recorded with every event it writes."""
+    _IDENTITY.set({"acting_for": acting_for, "channel": channel, "role": role})
+
+
 def identity(session: Session) -> dict[str, Any]:
-    """Who the entrypoint says is acting (``acting_for``, ``channel``, ``role``), if it said."""
-    value = session.info.get(IDENTITY_INFO)
+    """Who the entrypoint says is acting (``acting_for``, ``channel``, ``role``): the session's, else the context's."""
+    value = session.info.get(IDENTITY_INFO) or _IDENTITY.get()
     return dict(value) if isinstance(value, dict) else {}
 
 

@@ -137,7 +137,7 @@ def record(
     enabled = switch_state(session, lock=True)
     if not enabled and event_type not in ALWAYS_RECORDED:
         return None
-    who = context.identity(session)
+    who = {} if actor == SYSTEM_ACTOR else context.identity(session)  # automatic work acts for nobody
     seq, prev = head(session)
     fields: dict[str, object] = {
         "seq": seq + 1,

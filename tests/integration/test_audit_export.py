@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from indexer.audit import formats, trail
+from indexer.audit.context import os_login
 from indexer.audit.query import SORT_FIELDS, EventFilter, stream_events
 from intake.errors import ExitCode
 from tests.conftest import run_chartfile
@@ -83,8 +84,8 @@ def test_filters(trail_home: Path, args: tuple[str, ...], expected: list[int]) -
 def test_the_export_is_itself_audited_anchored_and_included(trail_home: Path) -> None:
     rows, trailer = export_jsonl(trail_home, "--patient", "CF000001")
     own = events(trail_home)[-1]
-    assert (own["event_type"], own["actor"], own["action"], own["patient_mrn"]) == \
-        ("export.audit", "privacy1", "E", "CF000001")
+    assert (own["event_type"], own["actor"], own["acting_for"], own["action"], own["patient_mrn"]) == \
+        ("export.audit", os_login(), "privacy1", "E", "CF000001")
     assert "format jsonl" in own["detail"] and "patient=CF000001" in own["detail"]
     assert seqs(rows) == [1, 6, own["seq"]]
     assert trailer["chain_head"] == {"seq": own["seq"], "hash": own["hash"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from indexer.audit.context import os_login
 from intake.errors import ExitCode
 from tests.conftest import run_chartfile
 from tests.integration.test_audit_helpers import event_types, events, raw
@@ -30,7 +31,8 @@ def test_disable_records_stop_then_nothing_until_enable(chartfile, home: Path, t
     r = chartfile("--user", "privacy1", "audit", "disable", "--reason", "storage migration, ticket 42")
     assert r.code == 0 and "OFF" in r.out
     stop = events(home)[-1]
-    assert (stop["event_type"], stop["actor"], stop["action"]) == ("audit.stop", "privacy1", "U")
+    assert (stop["event_type"], stop["actor"], stop["acting_for"], stop["action"]) == \
+        ("audit.stop", os_login(), "privacy1", "U")
     assert stop["detail"] == "storage migration, ticket 42"
     assert _switch_value(home) == "false"
     n = len(events(home))

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from indexer.audit.context import os_login
+from indexer.audit.ids import decode
 from indexer.db.models import AuditEvent
 
 from .conftest import Clinic, _close, _open, add_records
@@ -39,7 +41,7 @@ def test_search_json_and_its_audit_event(practice: Clinic, chartfile: Callable[.
     assert data["total"] == 2 and data["hits"][0]["doc_id"] == practice.docs["smith_lab"]
     assert data["hits"][0]["page"] == 1 and data["hits"][0]["highlights"]
     ev = last_event(practice, "search")
-    assert (ev.actor, ev.action) == ("clerk7", "E")
+    assert (ev.actor, ev.acting_for, ev.action, ev.channel, ev.role) == (os_login(), "clerk7", "E", "cli", "admin")
     assert json.loads(ev.detail) == {"query": "hemoglobin", "results": 2}
     assert ev.document_ids == ",".join(str(i) for i in sorted([practice.docs["smith_lab"],
                                                                practice.docs["smithers_lab"]]))
@@ -94,8 +96,8 @@ def test_patients_show_groups_newest_first_and_is_audited(practice: Clinic, char
     assert [d["doc_date"] for d in labs] == ["2026-03-20", "2025-06-01"]
     assert labs[0]["sender"] == "Quest Diagnostics" and labs[0]["pages"] == 2
     ev = last_event(practice, "patient.chart_view")
-    assert (ev.actor, ev.action, ev.patient_mrn) == ("clerk2", "R", "CF100001")
-    assert ev.document_ids.count(",") == 2
+    assert (ev.acting_for, ev.action, ev.patient_mrn) == ("clerk2", "R", "CF100001")
+    assert len(decode(ev.document_ids)) == 3
     text = chartfile("patients", "show", "CF100002").out
     assert "O'Brien-Jones, Zoë" in text and "referral (1)" in text and "URGENT" in text
     assert chartfile("patients", "show", "CF999999").code == 4
