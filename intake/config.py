@@ -280,7 +280,7 @@ def _check(cfg: Config) -> None:
 
 # C0/C1 control characters, and the bidirectional formatting characters that make
 # text display in another order than it is stored ("Trojan Source").
-_BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def bad_text(value: str) -> str | None:
@@ -289,8 +289,15 @@ def bad_text(value: str) -> str | None:
     if match is None:
         return None
     char = match.group()
-    kind = "a control character" if ord(char) < 0xA0 else "a bidirectional-override character"
+    code = ord(char)
+    kind = ("a control character" if code < 0xA0 else "a line-separator character" if code in (0x2028, 0x2029)
+            else "a bidirectional-override character")
     return f"contains {kind} (U+{ord(char):04X})"
+
+
+def one_line(value: object) -> str:
+    """Text for one line of output: control and bidi characters shown as ``\\uXXXX``, never obeyed."""
+    return _BAD_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", "" if value is None else str(value))
 
 
 def _check_values(obj: Any, where: str) -> None:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chartfile.cli.context import AppContext, pass_app
+from chartfile.cli.params import OUTPUT, PATH, TIME_BOUND
 from chartfile.service import audit as service
 
 
@@ -68,7 +69,7 @@ def status_cmd(app: AppContext, as_json: bool) -> None:
 @click.option("--anchors", "sources", multiple=True, metavar="SOURCE",
               help="Where to read checkpoints: a file, a folder, or 'journal'. Repeatable. "
                    "Default: this data home's checkpoint files.")
-@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--public-key", type=PATH,
               help="Pin the checkpoint signer: the audit key's .pub file as the privacy officer keeps it.")
 @click.option("--anchor", "extra", multiple=True, metavar="SEQ:HASH",
               help="Also check a chain head kept elsewhere (printed by every export). Repeatable.")
@@ -105,7 +106,7 @@ def anchor_cmd(app: AppContext) -> None:
 
 
 @audit.command("keygen")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--key-file", type=OUTPUT,
               help="Where to create the key (default: CHARTFILE_AUDIT__KEY_FILE, else ~/.config/chartfile/audit.key).")
 @pass_app
 def keygen_cmd(app: AppContext, key_file: Path | None) -> None:
@@ -119,8 +120,8 @@ def keygen_cmd(app: AppContext, key_file: Path | None) -> None:
 
 
 @audit.command("export")
-@click.option("--from", "since", metavar="DATE", help="First day (YYYY-MM-DD) or UTC time, inclusive.")
-@click.option("--to", "until", metavar="DATE", help="Last day (YYYY-MM-DD, inclusive) or UTC time.")
+@click.option("--from", "since", type=TIME_BOUND, help="First day (YYYY-MM-DD) or UTC time, inclusive.")
+@click.option("--to", "until", type=TIME_BOUND, help="Last day (YYYY-MM-DD, inclusive) or UTC time.")
 @click.option("--patient", metavar="MRN", help="Only events recorded against this MRN.")
 @click.option("--user", "actor", metavar="USER", help="Only events by this user ('system' for automatic).")
 @click.option("--type", "types", multiple=True, metavar="TYPE",
@@ -128,7 +129,7 @@ def keygen_cmd(app: AppContext, key_file: Path | None) -> None:
 @click.option("--sort", default="seq", show_default=True,
               help=f"One of {', '.join(service.SORT_FIELDS)}; prefix '-' for descending.")
 @click.option("--format", "fmt", type=click.Choice(service.FORMATS), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=OUTPUT,
               help="Write to this file (created mode 600) instead of standard output.")
 @pass_app
 def export_cmd(app: AppContext, since: str | None, until: str | None, patient: str | None,
@@ -146,10 +147,10 @@ def export_cmd(app: AppContext, since: str | None, until: str | None, patient: s
 
 @audit.command("access-report")
 @click.argument("mrn")
-@click.option("--from", "since", metavar="DATE", help="First day (YYYY-MM-DD) or UTC time, inclusive.")
-@click.option("--to", "until", metavar="DATE", help="Last day (YYYY-MM-DD, inclusive) or UTC time.")
+@click.option("--from", "since", type=TIME_BOUND, help="First day (YYYY-MM-DD) or UTC time, inclusive.")
+@click.option("--to", "until", type=TIME_BOUND, help="Last day (YYYY-MM-DD, inclusive) or UTC time.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "jsonl"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=OUTPUT,
               help="Write to this file (created mode 600) instead of standard output.")
 @pass_app
 def access_report_cmd(app: AppContext, mrn: str, since: str | None, until: str | None, fmt: str,

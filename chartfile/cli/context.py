@@ -17,7 +17,7 @@ import click
 from chartfile.service.actor import Actor
 from chartfile.service.identity import cli_actor, os_login
 from chartfile.service.office import Office, open_office
-from intake.config import Config
+from intake.config import Config, one_line
 from intake.errors import ChartfileError
 
 
@@ -61,8 +61,12 @@ def is_terminal() -> bool:
 
 
 def fail(exc: ChartfileError) -> None:
-    """Print a user-facing error with its hint and exit with its code."""
-    click.echo(f"Error: {exc.message}", err=True)
+    """Print ``Error: <one line>`` (and a ``Hint:`` line) and exit with the error's code.
+
+    Whatever the message quotes (a value the user typed, a file name) is shown
+    on that one line, its control and bidi characters made visible.
+    """
+    click.echo(f"Error: {one_line(exc.message)}", err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
+        click.echo(f"Hint: {one_line(exc.hint)}", err=True)
     sys.exit(exc.exit_code)

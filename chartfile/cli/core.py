@@ -15,12 +15,13 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chartfile.cli.context import AppContext, is_terminal, pass_app
+from chartfile.cli.params import PATH
 from chartfile.service import intake as intake_service
 from chartfile.service.audit import ensure_key
 from chartfile.service.office import init_home
 from chartfile.service.runner import WatchLoop
 from chartfile.service.status import status
-from intake.errors import ExitCode
+from intake.errors import PartialError
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def init_cmd(app: AppContext) -> None:
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line per file outcome.")
 @pass_app
 def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
@@ -98,11 +99,12 @@ def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
     click.echo(f"{len(run.files)} files: {summary}", err=as_json)
     if len(run.outcomes) < len(run.files):
-        click.get_current_context().exit(ExitCode.PARTIAL)
+        raise PartialError(f"{len(run.files) - len(run.outcomes)} of {len(run.files)} files got no outcome",
+                           hint="Run the same command again: those files are taken up where they stopped.")
 
 
 @click.command("watch")
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), help="Folder to watch.")
+@click.option("--inbox", type=PATH, help="Folder to watch.")
 @pass_app
 def watch_cmd(app: AppContext, inbox: Path | None) -> None:
     """Watch the inbox and process every file dropped into it (until Ctrl-C or SIGTERM)."""

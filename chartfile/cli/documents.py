@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from chartfile.cli.context import AppContext, pass_app
+from chartfile.cli.params import ID, OUTPUT
 from chartfile.service import documents as service
 
 
@@ -18,7 +19,7 @@ def documents() -> None:
 
 @documents.command("export")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=OUTPUT,
               help="Write to this file instead of standard output.")
 @pass_app
 def export_cmd(app: AppContext, fmt: str, output: Path | None) -> None:
@@ -27,7 +28,7 @@ def export_cmd(app: AppContext, fmt: str, output: Path | None) -> None:
 
 
 @documents.command("refile")
-@click.argument("document_id", type=int)
+@click.argument("document_id", type=ID)
 @click.option("--mrn", required=True, help="The chart the document really belongs to.")
 @click.option("--reason", required=True, help="Why it is being moved.")
 @pass_app

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from chartfile.cli.context import AppContext, pass_app
+from chartfile.cli.params import COUNT, ID, OUTPUT
 from chartfile.service import intake as service
 from intake.errors import IntegrityError
 
@@ -21,7 +22,7 @@ def intake() -> None:
 @intake.command("list")
 @click.option("--state", "states", multiple=True, type=click.Choice([str(s) for s in service.STATES]),
               help="Only items in this state (repeat for several).")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Newest first, at most this many.")
+@click.option("--limit", type=COUNT, default=50, show_default=True, help="Newest first, at most this many.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per item (same fields as export).")
 @pass_app
 def list_cmd(app: AppContext, states: tuple[str, ...], limit: int, as_json: bool) -> None:
@@ -45,7 +46,7 @@ def list_cmd(app: AppContext, states: tuple[str, ...], limit: int, as_json: bool
 
 @intake.command("export")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=OUTPUT)
 @pass_app
 def export_cmd(app: AppContext, fmt: str, output: Path | None) -> None:
     """One JSON object per source file received (see README for the fields)."""
@@ -53,7 +54,7 @@ def export_cmd(app: AppContext, fmt: str, output: Path | None) -> None:
 
 
 @intake.command("retry")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ID)
 @pass_app
 def retry_cmd(app: AppContext, item_id: int) -> None:
     """Queue a quarantined item again (after its cause was fixed); the next ingest/watch takes it."""

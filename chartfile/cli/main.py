@@ -7,6 +7,7 @@ exit code and a hint; anything unexpected exits 1 (internal error).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -14,11 +15,13 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from chartfile.cli.context import AppContext, fail
+from chartfile.cli.params import PATH
 from chartfile.service.identity import check_user_name
 from intake.config import load_config
-from intake.errors import ChartfileError, ExitCode
+from intake.errors import ChartfileError, ExitCode, InputError, TransientError, UsageError
 
 log = logging.getLogger("chartfile")
 
@@ -56,7 +59,7 @@ def _user_option(_ctx: click.Context, _param: click.Parameter, value: str | None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="CHARTFILE_HOME",
+@click.option("--home", type=PATH, envvar="CHARTFILE_HOME",
               help="Data home (database, index, spool, quarantine). Default ./chartfile-data.")
 @click.option("--user", "user", default=None, callback=_user_option,
               help="Whom you act for (recorded with your OS login in the audit trail; grants no role).")
@@ -81,28 +84,66 @@ def _register() -> None:
         cli.add_command(getattr(module, attr))
 
 
+def _usage(exc: click.UsageError) -> UsageError:
+    """A click usage error as one ``Error:`` line and a hint naming the command's help."""
+    where = exc.ctx.command_path if exc.ctx is not None else "chartfile"
+    return UsageError(exc.format_message(), hint=f"Run '{where} --help' for its options.")
+
+
+def _closed_pipe() -> None:
+    """The reader went away (``chartfile ... | head``): stop quietly, as a filter should (exit 0)."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more is flushed into the closed pipe at exit
+    sys.exit(ExitCode.OK)
+
+
+def _database_error(exc: OperationalError) -> ChartfileError:
+    text = str(exc.orig).lower()
+    if "locked" in text or "busy" in text:
+        return TransientError("the database is busy: another Chartfile process has held its write lock for "
+                              "30 seconds", hint="Try again in a minute; 'chartfile status' works meanwhile.")
+    return TransientError(f"the database cannot be used: {exc.orig}",
+                          hint="Check the database server and the data home's disk.")
+
+
+def _file_error(exc: OSError) -> ChartfileError:
+    where = f" {exc.filename}" if exc.filename else ""
+    return InputError(f"cannot use{where}: {exc.strerror or exc}", hint="Check the path and its permissions.")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point with stable exit codes."""
+    """Console-script entry point with stable exit codes; errors are one line, never a traceback."""
     _register()
     try:
         rv = cli.main(args=argv, prog_name="chartfile", standalone_mode=False)
     except ChartfileError as exc:
         fail(exc)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        fail(ChartfileError("aborted", hint=""))
+    except click.UsageError as exc:
+        fail(_usage(exc))
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        fail(InputError(exc.format_message()))
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception:  # noqa: BLE001
-        log.exception("internal error")
-        click.echo("Internal error; see the log above. Please report it with the command you ran.", err=True)
-        sys.exit(ExitCode.INTERNAL)
+    except BrokenPipeError:
+        _closed_pipe()
+    except OperationalError as exc:
+        fail(_database_error(exc))
+    except OSError as exc:
+        fail(_file_error(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback only with -vv
+        log.debug("internal error", exc_info=True)
+        fail(ChartfileError(f"internal error ({type(exc).__name__}); this is a bug",
+                            hint="Run the command again with -vv for details and report it."))
     # in non-standalone mode click returns ctx.exit(code) values instead of exiting
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _closed_pipe()
     sys.exit(rv if isinstance(rv, int) else ExitCode.OK)
 
 

@@ -9,7 +9,7 @@ import click
 
 from chartfile.cli.context import AppContext, pass_app
 from chartfile.service import patients as service
-from intake.errors import ExitCode
+from intake.errors import InputError
 
 
 @click.group("patients")
@@ -28,7 +28,8 @@ def import_cmd(app: AppContext, csv_file: Path) -> None:
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.errors)} rejected")
     if report.errors:
-        click.get_current_context().exit(ExitCode.INPUT)
+        raise InputError(f"{len(report.errors)} rows were rejected (listed above); the other rows were imported",
+                         hint="Fix those rows in the CSV file and import it again.")
 
 
 @patients.command("show")

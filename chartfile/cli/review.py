@@ -7,6 +7,7 @@ import json
 import click
 
 from chartfile.cli.context import AppContext, pass_app
+from chartfile.cli.params import ID
 from chartfile.service import review as service
 
 
@@ -36,7 +37,7 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 
 
 @review.command("show")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def show_cmd(app: AppContext, item_id: int, as_json: bool) -> None:
@@ -61,7 +62,7 @@ def show_cmd(app: AppContext, item_id: int, as_json: bool) -> None:
 
 
 @review.command("file")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ID)
 @click.option("--mrn", required=True, help="The chart to file the document to.")
 @click.option("--no-learn", is_flag=True, help="Do not remember the name on the document as an alias.")
 @pass_app
@@ -71,7 +72,7 @@ def file_cmd(app: AppContext, item_id: int, mrn: str, no_learn: bool) -> None:
 
 
 @review.command("split")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ID)
 @click.option("--pages", "spec", required=True, help="Page ranges covering the document, e.g. 1-2,3-5.")
 @pass_app
 def split_cmd(app: AppContext, item_id: int, spec: str) -> None:
@@ -80,7 +81,7 @@ def split_cmd(app: AppContext, item_id: int, spec: str) -> None:
 
 
 @review.command("reject")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ID)
 @click.option("--reason", required=True, help="Why (e.g. 'misdirected fax, not our patient').")
 @pass_app
 def reject_cmd(app: AppContext, item_id: int, reason: str) -> None:

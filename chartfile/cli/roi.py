@@ -16,25 +16,9 @@ from typing import Any
 import click
 
 from chartfile.cli.context import AppContext, pass_app
+from chartfile.cli.params import DATE, ID, OUTPUT, check_range
 from chartfile.service import roi as service
 from chartfile.service.roi import AuthorizationFields, RequestFields, plural, views
-
-
-class IsoDate(click.ParamType):
-    """A ``YYYY-MM-DD`` date."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date like 2025-03-01", param, ctx)
-
-
-DATE = IsoDate()
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -42,15 +26,8 @@ def _csv(value: str | None) -> list[str] | None:
 
 
 def _ids(values: tuple[str, ...]) -> list[int]:
-    out: list[int] = []
-    for value in values:
-        for part in value.split(","):
-            if part.strip():
-                try:
-                    out.append(int(part))
-                except ValueError as exc:
-                    raise click.BadParameter(f"{part!r} is not a document id") from exc
-    return out
+    """``--documents 12,14 --documents 15`` → [12, 14, 15] (each a valid id, else exit 2)."""
+    return [ID.convert(part, None, None) for value in values for part in value.split(",") if part.strip()]
 
 
 def _echo_json(data: Any) -> None:
@@ -85,7 +62,7 @@ def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--signer", help="Who signed."),
         click.option("--representative-authority", help="A personal representative's authority (e.g. POA)."),
         click.option("--statements", help="Statements on the form: revocation,conditioning,redisclosure."),
-        click.option("--source-document", type=int, help="Document id of the scanned form."),
+        click.option("--source-document", type=ID, help="Document id of the scanned form."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -93,6 +70,7 @@ def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _fields(kw: dict[str, Any]) -> AuthorizationFields:
+    check_range(kw["info_from"], kw["info_to"])
     return AuthorizationFields(
         discloser=kw["discloser"], recipient_name=kw["recipient"], recipient_address=kw["address"],
         description=kw["description"], doc_types=_csv(kw["types"]), info_from=kw["info_from"],
@@ -120,7 +98,7 @@ def auth_add(app: AppContext, mrn: str, as_json: bool, **kw: Any) -> None:
 
 
 @authorization.command("confirm")
-@click.argument("auth_id", type=int)
+@click.argument("auth_id", type=ID)
 @click.option("--mrn", help="Patient MRN, when the draft has none.")
 @field_options
 @click.option("--json", "as_json", is_flag=True)
@@ -131,7 +109,7 @@ def auth_confirm(app: AppContext, auth_id: int, mrn: str | None, as_json: bool, 
 
 
 @authorization.command("show")
-@click.argument("auth_id", type=int)
+@click.argument("auth_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def auth_show(app: AppContext, auth_id: int, as_json: bool) -> None:
@@ -157,9 +135,9 @@ def auth_list(app: AppContext, mrn: str | None, status: str | None, as_json: boo
 
 
 @authorization.command("revoke")
-@click.argument("auth_id", type=int)
+@click.argument("auth_id", type=ID)
 @click.option("--received", type=DATE, required=True, help="Day the office received the written revocation.")
-@click.option("--document", "document_id", type=int, help="Document id of the scanned revocation.")
+@click.option("--document", "document_id", type=ID, help="Document id of the scanned revocation.")
 @click.option("--note", help="Free-text note.")
 @pass_app
 def auth_revoke(app: AppContext, auth_id: int, received: date, document_id: int | None, note: str | None) -> None:
@@ -169,7 +147,7 @@ def auth_revoke(app: AppContext, auth_id: int, received: date, document_id: int 
 
 
 @authorization.command("event")
-@click.argument("auth_id", type=int)
+@click.argument("auth_id", type=ID)
 @click.option("--occurred", type=DATE, required=True, help="Day the expiration event occurred.")
 @click.option("--note", help="Free-text note.")
 @pass_app
@@ -180,7 +158,7 @@ def auth_event(app: AppContext, auth_id: int, occurred: date, note: str | None) 
 
 
 @authorization.command("flag-false")
-@click.argument("auth_id", type=int)
+@click.argument("auth_id", type=ID)
 @click.option("--reason", required=True, help="What is known to be false.")
 @pass_app
 def auth_flag_false(app: AppContext, auth_id: int, reason: str) -> None:
@@ -203,7 +181,7 @@ def request() -> None:
 @click.option("--address", help="Recipient address.")
 @click.option("--basis", type=click.Choice(service.REQUEST_BASES), required=True,
               help="authorization | individual (patient's own access) | legal (subpoena/court order) | other.")
-@click.option("--authorization", "authorization_id", type=int, help="Authorization id (basis authorization).")
+@click.option("--authorization", "authorization_id", type=ID, help="Authorization id (basis authorization).")
 @click.option("--legal-reference", help="Subpoena/court order number or the law relied on.")
 @click.option("--records", default="", help="Records requested, as written.")
 @click.option("--types", help="Document types requested, comma-separated ('all' = entire record).")
@@ -212,6 +190,7 @@ def request() -> None:
 @pass_app
 def request_add(app: AppContext, mrn: str, **kw: Any) -> None:
     """Log a request; prints its due date."""
+    check_range(kw["info_from"], kw["info_to"])
     fields = RequestFields(received_on=kw["received"], channel=kw["channel"], requester=kw["requester"],
                            recipient_name=kw["recipient"], recipient_address=kw["address"], basis=kw["basis"],
                            authorization_id=kw["authorization_id"], legal_reference=kw["legal_reference"],
@@ -223,7 +202,7 @@ def request_add(app: AppContext, mrn: str, **kw: Any) -> None:
 
 
 @request.command("extend")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option("--reason", required=True, help="Reason for the delay (tell the individual in writing).")
 @pass_app
 def request_extend(app: AppContext, request_id: int, reason: str) -> None:
@@ -233,7 +212,7 @@ def request_extend(app: AppContext, request_id: int, reason: str) -> None:
 
 
 @request.command("close")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option("--status", type=click.Choice(service.CLOSING_STATUSES), required=True)
 @click.option("--reason", help="Why (e.g. the denial reason).")
 @pass_app
@@ -268,11 +247,11 @@ def request_list(app: AppContext, include_closed: bool, mrn: str | None, as_json
 @click.option("--address", help="Recipient address.")
 @click.option("--method", type=click.Choice(service.METHODS), required=True)
 @click.option("--basis", type=click.Choice(service.RELEASE_BASES), help="Legal basis (default: the request's).")
-@click.option("--authorization", "authorization_id", type=int, help="Authorization id (basis authorization).")
-@click.option("--request", "request_id", type=int, help="The logged request this fulfils.")
+@click.option("--authorization", "authorization_id", type=ID, help="Authorization id (basis authorization).")
+@click.option("--request", "request_id", type=ID, help="The logged request this fulfils.")
 @click.option("--purpose", help="Purpose (default: the authorization's).")
 @click.option("--legal-reference", help="Subpoena/court order number or the law relied on.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", type=OUTPUT,
               help="Packet file to write (default <home>/exports/roi-<reference>.pdf).")
 @pass_app
 def release_cmd(app: AppContext, mrn: str, documents: tuple[str, ...], **kw: Any) -> None:
@@ -304,7 +283,7 @@ def releases_cmd(app: AppContext, mrn: str | None, as_json: bool) -> None:
 
 
 @roi.command("correct-release")
-@click.argument("release_id", type=int)
+@click.argument("release_id", type=ID)
 @click.option("--reason", required=True, help="What was wrong.")
 @click.option("--recipient", help="Corrected recipient name.")
 @click.option("--address", help="Corrected recipient address.")
@@ -330,11 +309,12 @@ def correct_cmd(app: AppContext, release_id: int, reason: str, recipient: str | 
 @click.option("--all", "include_all", is_flag=True,
               help="Full disclosure report: also TPO, to-the-individual and authorized disclosures.")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option("--output", "-o", type=OUTPUT, help="Write to this file (never overwritten; its folder must exist).")
 @pass_app
 def accounting_cmd(app: AppContext, mrn: str, start: date | None, end: date | None, include_all: bool,
                    fmt: str, output: Path | None) -> None:
     """Accounting of disclosures for one patient (45 CFR 164.528)."""
+    check_range(start, end)
     report = service.accounting(app.office, app.actor, mrn, start, end, include_all, fmt, output)
     if output is None:
         click.echo(report.text, nl=False)

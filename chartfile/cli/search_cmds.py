@@ -14,10 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from chartfile.cli.context import AppContext, is_terminal, pass_app
+from chartfile.cli.params import PAGE
 from chartfile.service import indexing
 from chartfile.service.indexing import CheckReport
 from chartfile.service.search import Hit, Results, search
-from intake.errors import ExitCode
+from intake.errors import IntegrityError
 
 SHOW_IDS = 20  # ids listed per problem kind by 'index check'
 
@@ -25,7 +26,7 @@ SHOW_IDS = 20  # ids listed per problem kind by 'index check'
 @click.command("search", context_settings={"ignore_unknown_options": True})  # lets -type:lab through
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--page", default=1, show_default=True, type=PAGE)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Results per page.")
 @click.option("--sort", type=click.Choice(["auto", "relevance", "newest", "oldest"]), default="auto",
               show_default=True, help="auto: relevance for words and names, newest first otherwise.")
@@ -113,7 +114,8 @@ def check_cmd(app: AppContext, do_repair: bool, as_json: bool) -> None:
     else:
         _print_check(report, fixed, after)
     if not after.ok:
-        click.get_current_context().exit(ExitCode.INTEGRITY)
+        raise IntegrityError("the search index and the database differ (see above)",
+                             hint="Run 'chartfile index check --repair' (or 'chartfile index rebuild').")
 
 
 def _ids(ids: list[int]) -> str:

@@ -49,13 +49,20 @@ REPORT_FORMATS = ("text", "csv", "jsonl")
 
 def make_filter(since: str | None, until: str | None, patient: str | None = None, user: str | None = None,
                 types: tuple[str, ...] = ()) -> EventFilter:
-    """An event filter from the values a user typed (dates or UTC times, an MRN, a user, event types)."""
-    return EventFilter(
+    """An event filter from the values a user typed (dates or UTC times, an MRN, a user, event types).
+
+    A bad date or a range that ends before it starts is a usage error (exit 2).
+    """
+    flt = EventFilter(
         since=parse_bound(since, end=False) if since else None,
         until=parse_bound(until, end=True) if until else None,
         patient=patient.strip().upper() if patient else None,
         user=user, types=tuple(types),
     )
+    if flt.since and flt.until and flt.since >= flt.until:
+        raise UsageError(f"the range --from {since} --to {until} ends before it starts",
+                         hint="Give the earlier date with --from.")
+    return flt
 
 
 def _last_checkpoint(path: Path) -> str | None:

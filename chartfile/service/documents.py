@@ -29,14 +29,14 @@ def export_documents(office: Office, actor: Actor, target: disclosure.Target, fm
     require(actor, Action.DOCUMENTS_EXPORT)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use jsonl")
-    with office.db.session() as s:
+    with office.db.read() as s:
         rows = s.execute(select(Document.id, Patient.mrn).outerjoin(Patient, Patient.id == Document.patient_id)
                          .where(Document.status != DocumentStatus.SPLIT)).all()
     d = disclosure.Disclosure("export.documents", "E", [r[0] for r in rows], [r[1] for r in rows if r[1]],
                               detail=f"documents, {fmt}")
 
     def write(out: disclosure.TextIO) -> int:
-        with office.db.session() as s:
+        with office.db.read() as s:
             return disclosure.write_json_lines(iter_documents(s), out)
 
     return disclosure.disclose(office, actor, d, target, write)

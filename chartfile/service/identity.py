@@ -23,7 +23,7 @@ from sqlalchemy import inspect, text
 from chartfile.service.actor import Actor, Channel, Role
 from chartfile.service.permissions import PermissionDenied
 from indexer.audit.context import os_login
-from indexer.db.engine import Database
+from indexer.db.engine import Database, reader
 from intake.config import Config, bad_text
 from intake.errors import UsageError
 
@@ -50,7 +50,7 @@ def check_user_name(value: str) -> str:
 
 def _user_role(db: Database, username: str) -> Role | None:
     """The role of an active users-table user of this name (None: no such user, or no users table yet)."""
-    if not inspect(db.engine).has_table("users"):
+    if not inspect(reader(db.engine)).has_table("users"):
         return None
     with db.read() as s:
         row = s.execute(text("SELECT role, disabled FROM users WHERE username = :u"), {"u": username}).first()

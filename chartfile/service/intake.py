@@ -108,7 +108,7 @@ def intake_list(office: Office, actor: Actor, states: tuple[str, ...] = (),
     if states:
         stmt = stmt.where(IntakeItem.state.in_(states))
         count = count.where(IntakeItem.state.in_(states))
-    with office.db.session() as s:
+    with office.db.read() as s:
         rows = [_row(item) for item in s.scalars(stmt)]
         total = s.scalar(count) or 0
     disclosure.recorded(office, actor, disclosure.Disclosure(
@@ -121,13 +121,13 @@ def export_intake(office: Office, actor: Actor, target: disclosure.Target, fmt: 
     require(actor, Action.INTAKE_EXPORT)
     if fmt != "jsonl":
         raise UsageError(f"unknown export format {fmt!r}; use jsonl")
-    with office.db.session() as s:
+    with office.db.read() as s:
         n_items = s.scalar(select(func.count()).select_from(IntakeItem)) or 0
         doc_ids = list(s.scalars(select(Document.id)))
     d = disclosure.Disclosure("export.intake", "E", doc_ids, detail=f"{n_items} items, {fmt}")
 
     def write(out: disclosure.TextIO) -> int:
-        with office.db.session() as s:
+        with office.db.read() as s:
             return disclosure.write_json_lines(iter_intake(s), out)
 
     return disclosure.disclose(office, actor, d, target, write)

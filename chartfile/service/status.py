@@ -19,7 +19,7 @@ from indexer.states import IntakeState, ReviewState
 def status(office: Office, actor: Actor) -> dict[str, Any]:
     """Counts only (no PHI), in the shape ``chartfile status --json`` prints."""
     require(actor, Action.STATUS)
-    with office.db.session() as s:
+    with office.db.read() as s:
         states = dict(s.execute(select(IntakeItem.state, func.count()).group_by(IntakeItem.state)).all())
         docs = dict(s.execute(select(Document.status, func.count()).group_by(Document.status)).all())
         review = s.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.state == ReviewState.OPEN))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
@@ -31,14 +30,6 @@ def neutralise(value: object) -> str:
     if stripped and stripped[0] in FORMULA_STARTS:
         return "'" + text
     return text
-
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def one_line(value: object) -> str:
-    """Text for a line-oriented report: control and bidi characters shown as ``\\uXXXX``, never obeyed."""
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", "" if value is None else str(value))
 
 
 def csv_writer(stream: TextIO) -> Any:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from indexer.db.engine import Database
 from indexer.db.models import AuditEvent
-from intake.errors import InputError
+from intake.errors import UsageError
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 EVENT_COLUMNS = (
@@ -77,7 +77,7 @@ def parse_bound(text: str, *, end: bool) -> str:
                 parsed = parsed.astimezone(UTC).replace(tzinfo=None)
             moment = parsed + (timedelta(microseconds=1) if end else timedelta())
     except ValueError:
-        raise InputError(f"not a date or date-time: {text!r}",
+        raise UsageError(f"not a date or date-time: {text!r}",
                          hint="Use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC unless an offset is given).") from None
     return moment.strftime(TS_FORMAT)
 
@@ -144,7 +144,7 @@ def parse_sort(text: str) -> tuple[str, bool]:
     descending = text.startswith("-")
     name = text.lstrip("-+")
     if name not in SORT_FIELDS:
-        raise InputError(f"cannot sort by {name!r}", hint="Sort by one of: " + ", ".join(SORT_FIELDS)
+        raise UsageError(f"cannot sort by {name!r}", hint="Sort by one of: " + ", ".join(SORT_FIELDS)
                          + " (prefix '-' for descending).")
     return name, descending
 

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer.audit import ids
-from indexer.audit.formats import ChainHead, csv_writer, one_line, write_csv_row
+from indexer.audit.formats import ChainHead, csv_writer, write_csv_row
 from indexer.audit.query import DEFAULT_BATCH, EventFilter, stream_events
 from indexer.db.engine import Database
 from indexer.db.models import Document, Filing, Patient
+from intake.config import one_line
 from intake.errors import NotFoundError
 
 REPORT_EVENT = "audit.access_report"

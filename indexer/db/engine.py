@@ -138,9 +138,14 @@ def migrate(engine: Engine) -> None:
     log.debug("database schema up to date")
 
 
+def reader(engine: Engine) -> Engine:
+    """The same engine for reading only: its transactions never take SQLite's write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def current_revisions(engine: Engine) -> set[str]:
     """The revisions the database is stamped with (empty when it was never migrated)."""
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return set()
         return {str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
@@ -150,7 +155,7 @@ def schema_state(engine: Engine) -> str:
     """``current``, ``outdated`` (a Chartfile database needing ``db upgrade``), ``empty`` or ``foreign``."""
     revisions = current_revisions(engine)
     if not revisions:
-        return "foreign" if inspect(engine).get_table_names() else "empty"
+        return "foreign" if inspect(reader(engine)).get_table_names() else "empty"
     return "current" if revisions == {head_revision()} else "outdated"
 
 

@@ -27,7 +27,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from indexer.roi import cover, sanitize
-from intake.errors import IntegrityError, NotFoundError, RefusedError
+from intake.errors import InputError, IntegrityError, NotFoundError, RefusedError
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,9 @@ def stage(data: bytes, target: Path) -> Path:
     if target.exists():
         raise RefusedError(f"{target} already exists; packets are never overwritten",
                            hint="choose another --output file")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        raise InputError(f"the folder {target.parent} does not exist", hint="create it first, or choose another "
+                         "--output file")
     fd, tmp = tempfile.mkstemp(prefix=".roi-", suffix=".part", dir=target.parent)  # mode 0600
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)

@@ -235,6 +235,8 @@ def _record(s: Session, cfg: Config, p: Plan, inp: ReleaseInput, actor: str,
     sources = _sources(cfg, p.docs)
     record_pages = sum(src.pages for src in sources)
     pkt = packet.build(_cover(cfg, p, inp, reference, today, record_pages), sources)
+    if inp.output is None:
+        cfg.exports_dir.mkdir(parents=True, exist_ok=True)  # the data home's own exports folder
     target = (inp.output or cfg.exports_dir / f"roi-{reference}.pdf").resolve()
     rel = Release(
         reference=reference, kind="release", patient_id=p.patient.id,

@@ -42,3 +42,20 @@ def test_postgresql_url_without_its_driver_is_a_configuration_error(tmp_path: Pa
     with pytest.raises(ConfigError) as info:
         Database(load_config(tmp_path, environ={"CHARTFILE_DATABASE_URL": "postgresql+psycopg://u@localhost/x"}))
     assert info.value.exit_code == ExitCode.CONFIG and "chartfile[postgres]" in info.value.hint
+
+
+def test_status_works_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    from tests.conftest import run_chartfile
+
+    home = tmp_path / "home"
+    assert run_chartfile(home, "init").code == 0
+    writer = sqlite3.connect(home / "chartfile.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        r = run_chartfile(home, "status", "--json")
+        assert r.code == 0, r.err
+        assert time.monotonic() - started < 10
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
