@@ -69,11 +69,12 @@ def init_cmd(app: AppContext) -> None:
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=PATH)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON line per file outcome.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the file outcomes when done.")
 @pass_app
 def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     """Process files or folders once, through the same pipeline as 'watch'."""
     counts: dict[str, int] = {}
+    outcomes: list[dict[str, object]] = []
     show_bar = is_terminal() and not as_json
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   disable=not show_bar, transient=False) as progress:
@@ -82,8 +83,7 @@ def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
         def on_outcome(item_id: int, outcome: str) -> None:
             counts[outcome] = counts.get(outcome, 0) + 1
             progress.advance(task)
-            if as_json:
-                click.echo(json.dumps({"intake_id": item_id, "outcome": outcome}))
+            outcomes.append({"intake_id": item_id, "outcome": outcome})
 
         stop = threading.Event()
 
@@ -97,6 +97,8 @@ def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
             run = intake_service.ingest_paths(office, app.actor, list(paths), on_outcome=on_outcome,
                                               stop_event=stop, before=lambda n: progress.update(task, total=n))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
+    if as_json:
+        click.echo(json.dumps(outcomes))
     click.echo(f"{len(run.files)} files: {summary}", err=as_json)
     if len(run.outcomes) < len(run.files):
         raise PartialError(f"{len(run.files) - len(run.outcomes)} of {len(run.files)} files got no outcome",

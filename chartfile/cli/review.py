@@ -17,14 +17,13 @@ def review() -> None:
 
 
 @review.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of the items.")
 @pass_app
 def list_cmd(app: AppContext, as_json: bool) -> None:
     """Open review items, urgent first, then oldest."""
     rows = service.review_list(app.office, app.actor)
-    if as_json:
-        for r in rows:
-            click.echo(json.dumps(r))
+    if as_json:  # one JSON document: an array, [] when the queue is empty (README, "JSON output")
+        click.echo(json.dumps(rows, default=str))
         return
     if not rows:
         click.echo("The review queue is empty.")

@@ -108,9 +108,9 @@ def FIXTURE_ROWS() -> list[dict[str, Any]]:  # noqa: N802 - reads like the const
     return [dict(zip(keys, f, strict=True), seq=i) for i, f in enumerate(FIXTURE, start=1)]
 
 
-def test_bad_sort_field_is_an_input_error(trail_home: Path) -> None:
+def test_bad_sort_field_is_a_usage_error(trail_home: Path) -> None:
     r = run_chartfile(trail_home, "audit", "export", "--sort", "detail")
-    assert r.code == ExitCode.INPUT and "Sort by one of" in r.err
+    assert r.code == ExitCode.USAGE and "Sort by one of" in r.err
 
 
 @pytest.mark.parametrize("sort", [*SORT_FIELDS, *(f"-{f}" for f in SORT_FIELDS)])

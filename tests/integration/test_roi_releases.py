@@ -81,6 +81,7 @@ def test_release_writes_packet_with_cover_and_exact_pages(home: Home) -> None:
 
 def test_image_sources_render_one_pdf_page_per_frame(home: Home, tmp_path: Path) -> None:
     target = tmp_path / "chosen" / "packet.pdf"
+    target.parent.mkdir()  # a packet goes into a folder that exists; nothing creates folders
     out = releases.release(home.db, _inp(home, None, "imaging", "old_note", basis="legal",
                                          legal_reference="Subpoena 25-CV-0042", recipient_name="County Court",
                                          output=target), actor="clerk1", today=TODAY)
