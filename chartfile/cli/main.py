@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -90,11 +91,38 @@ def _usage(exc: click.UsageError) -> UsageError:
     return UsageError(exc.format_message(), hint=f"Run '{where} --help' for its options.")
 
 
+class PipeClosed(Exception):  # noqa: N818 - not an OSError on purpose: click turns EPIPE into exit 1
+    """The reader of standard output went away."""
+
+
+class _Stdout:
+    """Standard output whose closed pipe raises :class:`PipeClosed` (handled here), not EPIPE (eaten by click)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise PipeClosed() from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise PipeClosed() from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _closed_pipe() -> None:
     """The reader went away (``chartfile ... | head``): stop quietly, as a filter should (exit 0)."""
-    with contextlib.suppress(OSError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # nothing more is flushed into the closed pipe at exit
+    real = sys.__stdout__
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if real is not None:  # nothing more is flushed into the closed pipe at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), real.fileno())
     sys.exit(ExitCode.OK)
 
 
@@ -115,6 +143,14 @@ def _file_error(exc: OSError) -> ChartfileError:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point with stable exit codes; errors are one line, never a traceback."""
     _register()
+    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)  # type: ignore[assignment]
+    try:
+        _run(argv)
+    finally:
+        sys.stdout = real_stdout
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="chartfile", standalone_mode=False)
     except ChartfileError as exc:
@@ -129,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, PipeClosed):
         _closed_pipe()
     except OperationalError as exc:
         fail(_database_error(exc))
@@ -142,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     # in non-standalone mode click returns ctx.exit(code) values instead of exiting
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
+    except (BrokenPipeError, PipeClosed):
         _closed_pipe()
     sys.exit(rv if isinstance(rv, int) else ExitCode.OK)
 

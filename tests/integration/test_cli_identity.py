@@ -73,3 +73,26 @@ def test_a_users_table_user_named_like_the_login_has_that_role(ready: Path) -> N
     r = run_chartfile(ready, "roi", "release", "--mrn", "CF000001", "--documents", "1", "--recipient", "X",
                       "--method", "fax", "--basis", "legal", "--legal-reference", "Order 1")
     assert r.code == ExitCode.REFUSED and "may not do roi.release" in r.err
+
+
+def test_a_closed_pipe_ends_the_command_quietly(ready: Path) -> None:
+    """``chartfile audit export | head -1`` exits 0 without a traceback, and the export is recorded."""
+    import shutil
+    import subprocess
+    import sys
+
+    from indexer.audit import record
+    from indexer.db.engine import Database
+    from intake.config import load_config
+
+    db = Database(load_config(ready, environ={}))
+    with db.transaction() as s:
+        for i in range(3000):  # far more than a pipe buffer of output
+            record(s, actor="clerk1", action="R", event_type="patient.chart_view", detail=f"view {i:05d} " * 4)
+    db.dispose()
+    exe = shutil.which("chartfile", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    done = subprocess.run(["bash", "-c", f'set -o pipefail; "{exe}" --home "{ready}" audit export --format jsonl '
+                           "| head -1 >/dev/null"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert [e["event_type"] for e in events(ready)].count("export.audit") >= 1
