@@ -70,24 +70,6 @@ class TimeBound(click.ParamType):
         return text
 
 
-class OutputFile(click.ParamType):
-    """A file to write: its folder must exist (nothing creates folders), and it must not be a folder."""
-
-    name = "FILE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
-        text = str(value)
-        if not text.strip() or bad_text(text):
-            self.fail(f"{_show(value)} is not a file name", param, ctx)
-        path = Path(text).expanduser()
-        if path.is_dir():
-            self.fail(f"{_show(value)} is a folder; give a file name inside it", param, ctx)
-        folder = path.parent
-        if not folder.is_dir():
-            self.fail(f"the folder {_show(str(folder))} does not exist; create it first", param, ctx)
-        return path
-
-
 class InputPath(click.ParamType):
     """A file or folder to read: a real, non-empty name (``''`` is not the current folder)."""
 
@@ -98,6 +80,20 @@ class InputPath(click.ParamType):
         if not text.strip() or bad_text(text):
             self.fail(f"{_show(value)} is not a file or folder name", param, ctx)
         return Path(text).expanduser()
+
+
+class OutputFile(InputPath):
+    """A file to write: its folder must exist (nothing creates folders), and it must not be a folder."""
+
+    name = "FILE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        path = super().convert(value, param, ctx)
+        if path.is_dir():
+            self.fail(f"{_show(value)} is a folder; give a file name inside it", param, ctx)
+        if not path.parent.is_dir():
+            self.fail(f"the folder {_show(str(path.parent))} does not exist; create it first", param, ctx)
+        return path
 
 
 ID = IdType()
