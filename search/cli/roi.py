@@ -23,9 +23,11 @@ from indexer.roi import accounting as acc
 from indexer.roi import authorizations as auths
 from indexer.roi import lookup, packet, releases, requests, views
 from indexer.roi.authorizations import AuthorizationFields
+from indexer.roi.expiry import find_duration
 from indexer.roi.models import CHANNELS, METHODS
 from indexer.roi.requests import REQUEST_BASES, RequestFields
 from indexer.roi.scope import plural
+from indexer.roi.validation import AuthStatus
 from intake.errors import RefusedError
 from search.cli.context import AppContext, pass_app
 
@@ -45,6 +47,24 @@ class IsoDate(click.ParamType):
 
 
 DATE = IsoDate()
+
+
+class ExpiryParam(click.ParamType):
+    """A ``YYYY-MM-DD`` date or a length of time from the signature ("one year from the date signed")."""
+
+    name = "DATE|DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date | str:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            if find_duration(text) is not None:
+                return text
+            self.fail(f"{value!r} is not a date like 2025-03-01 or a length of time like "
+                      "'one year from the date signed'", param, ctx)
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -97,8 +117,11 @@ def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--from", "info_from", type=DATE, help="Information dated from."),
         click.option("--to", "info_to", type=DATE, help="Information dated up to."),
         click.option("--purpose", help="Purpose ('At the request of the individual' suffices)."),
-        click.option("--expires", type=DATE, help="Expiration date (not valid on or after it)."),
-        click.option("--expiry-event", help="Expiration event, e.g. 'upon settlement of the claim'."),
+        click.option("--expires", type=ExpiryParam(),
+                     help="Expiration date (not valid on or after it), or a length of time as written on the form "
+                          "('one year from the date signed', '90 days after signature'): counted from --signed."),
+        click.option("--expiry-event", help="Expiration event, e.g. 'upon settlement of the claim' "
+                                            "(a length of time given here becomes a date)."),
         click.option("--signed", type=DATE, help="Signature date."),
         click.option("--signer", help="Who signed."),
         click.option("--representative-authority", help="A personal representative's authority (e.g. POA)."),
@@ -114,7 +137,9 @@ def _fields(kw: dict[str, Any]) -> AuthorizationFields:
     return AuthorizationFields(
         discloser=kw["discloser"], recipient_name=kw["recipient"], recipient_address=kw["address"],
         description=kw["description"], doc_types=_csv(kw["types"]), info_from=kw["info_from"],
-        info_to=kw["info_to"], purpose=kw["purpose"], expires_on=kw["expires"],
+        info_to=kw["info_to"], purpose=kw["purpose"],
+        expires_on=kw["expires"] if isinstance(kw["expires"], date) else None,
+        expiry_text=kw["expires"] if isinstance(kw["expires"], str) else None,
         expiration_event=kw["expiry_event"], signed_on=kw["signed"], signer_name=kw["signer"],
         representative_authority=kw["representative_authority"], statements=_csv(kw["statements"]),
         source_document_id=kw["source_document"])
@@ -170,17 +195,22 @@ def auth_show(app: AppContext, auth_id: int, as_json: bool) -> None:
 
 @authorization.command("list")
 @click.option("--mrn", help="Only this patient.")
-@click.option("--status", type=click.Choice(["draft", "active"]), help="Only drafts or only active ones.")
+@click.option("--status", type=click.Choice(["active", *[st.value for st in AuthStatus]]),
+              help="Only drafts, confirmed ones (active), or one status today (valid, expired, revoked, invalid).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def auth_list(app: AppContext, mrn: str | None, status: str | None, as_json: bool) -> None:
     """Authorizations, newest first, each re-validated as of today."""
     today = date.today()
     with _db(app).transaction() as s:
-        found = auths.list_for(s, mrn=mrn, status=status)
-        auths.audit_view(s, found, actor=app.user, event="list")
+        stored = status if status in ("draft", "active") else None
+        found = auths.list_for(s, mrn=mrn, status=stored)
         rows = [views.authorization_dict(a, lookup.mrn_of(s, a.patient_id), auths.evaluate(s, a, today))
                 for a in found]
+        if status and not stored:
+            rows = [d for d in rows if d["status"] == status]
+            found = [a for a in found if a.id in {d["id"] for d in rows}]
+        auths.audit_view(s, found, actor=app.user, event="list")
     if as_json:
         _echo_json(rows)
         return
@@ -214,6 +244,23 @@ def auth_event(app: AppContext, auth_id: int, occurred: date, note: str | None) 
     with _db(app).transaction() as s:
         v = auths.record_event(s, auth_id, occurred_on=occurred, actor=app.user, today=date.today(), note=note)
     click.echo(f"authorization #{auth_id}: expiration event recorded on {occurred}; now {v.summary}")
+
+
+@authorization.command("expiry")
+@click.argument("auth_id", type=int)
+@click.option("--expires", type=ExpiryParam(),
+              help="Expiration date, or a length of time from the signature ('one year from the date signed').")
+@click.option("--expiry-event", help="Expiration event as written, e.g. 'upon settlement of the claim'.")
+@pass_app
+def auth_expiry(app: AppContext, auth_id: int, expires: date | str | None, expiry_event: str | None) -> None:
+    """Enter the expiry as written on the form (a date, a length of time, or an event)."""
+    given = AuthorizationFields(expires_on=expires if isinstance(expires, date) else None,
+                                expiry_text=expires if isinstance(expires, str) else None,
+                                expiration_event=expiry_event)
+    today = date.today()
+    with _db(app).transaction() as s:
+        auths.set_expiry(s, auth_id, given=given, actor=app.user, today=today)
+        _show_authorization(s, auth_id, False, today)
 
 
 @authorization.command("flag-false")
