@@ -35,25 +35,16 @@ from intake.model import ExtractedFile
 log = logging.getLogger(__name__)
 
 
+def roster_patient(p: Patient) -> RosterPatient:
+    """The matcher's view of one patient row."""
+    return RosterPatient(id=p.id, mrn=p.mrn, family_name=p.family_name, given_name=p.given_name,
+                         middle_name=p.middle_name, dob=p.dob.isoformat() if p.dob else None, sex=p.sex,
+                         phone=p.phone, address=p.address, city=p.city, state=p.state, postal_code=p.postal_code)
+
+
 def load_roster(session: Session) -> Roster:
     """Build the matcher's roster (with learned aliases) from the database."""
-    patients = [
-        RosterPatient(
-            id=p.id,
-            mrn=p.mrn,
-            family_name=p.family_name,
-            given_name=p.given_name,
-            middle_name=p.middle_name,
-            dob=p.dob.isoformat() if p.dob else None,
-            sex=p.sex,
-            phone=p.phone,
-            address=p.address,
-            city=p.city,
-            state=p.state,
-            postal_code=p.postal_code,
-        )
-        for p in session.scalars(select(Patient))
-    ]
+    patients = [roster_patient(p) for p in session.scalars(select(Patient))]
     aliases = [
         Alias(patient_id=a.patient_id, family_name=a.family_name, given_name=a.given_name)
         for a in session.scalars(select(PatientAlias))
