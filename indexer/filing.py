@@ -27,8 +27,10 @@ from indexer.db.models import (
     ReviewItem,
     utcnow,
 )
+from indexer.ledger import transition
 from indexer.matching import Alias, MatchResult, Roster, RosterPatient, Segment, split_and_match
 from indexer.roi.drafts import draft_from_document, page_texts_for, review_reasons
+from indexer.states import DocumentStatus, IntakeState, ReviewDecision
 from intake.config import Config
 from intake.model import ExtractedFile
 
@@ -85,7 +87,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
         first_page=seg.pages[0],
         last_page=seg.pages[1],
         is_cover=seg.is_cover,
-        status="filed" if filed else "review",
+        status=DocumentStatus.FILED if filed else DocumentStatus.REVIEW,
         patient_id=result.patient_id if filed else None,
         doc_type=ent.doc_type,
         doc_type_confidence=ent.doc_type_confidence,
@@ -100,7 +102,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
     s.add(doc)
     s.flush()
     if filed:
-        s.add(Filing(document_id=doc.id, patient_id=result.patient_id, action="auto", score=result.score,
+        s.add(Filing(document_id=doc.id, patient_id=result.patient_id, action=ReviewDecision.AUTO, score=result.score,
                      grade=result.grade, actor="system", reason="; ".join(result.reasons)[:2000]))
         audit(s, actor="system", action="C", event_type="document.filed", patient_mrn=result.mrn,
               document_ids=[doc.id], detail=f"auto-filed, grade {result.grade}")
@@ -124,14 +126,18 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
 
 
 def record_extracted(s: Session, cfg: Config, item: IntakeItem, extracted: ExtractedFile,
-                     roster: Roster) -> list[Document]:
-    """Store pages, split and match, create documents; mark the item processed (caller commits)."""
+                     roster: Roster, segments: list[Segment] | None = None) -> list[Document]:
+    """Store pages, create documents from the match (``segments``, else matched here); mark the item processed.
+
+    The caller commits.
+    """
     for page in extracted.pages:
         s.add(Page(intake_item_id=item.id, number=page.number, text=page.text, source=page.source,
                    confidence=page.confidence, rotation=page.rotation, seconds=page.seconds, note=page.note))
-    segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
+    if segments is None:
+        segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
     docs = [_add_document(s, item, seg) for seg in segments]
-    item.state = "processed"
+    transition(item, IntakeState.PROCESSED)
     item.page_count = len(extracted.pages)
     item.seconds = extracted.seconds
     item.finished_at = utcnow()

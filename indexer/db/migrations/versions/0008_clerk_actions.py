@@ -1,7 +1,7 @@
 """clerk actions: expiry phrase, alias provenance, filing overrides, split lineage, document corrections
 
 Revision ID: 0008_clerk_actions
-Revises: 0002
+Revises: 0004_search
 Create Date: 2026-12-03
 
 Issue 18.  ``roi_authorizations.expiry_phrase`` keeps the expiry as written
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_clerk_actions"
-down_revision = "0002"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 
