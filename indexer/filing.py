@@ -54,7 +54,7 @@ def load_roster(session: Session) -> Roster:
     return Roster(patients, aliases)
 
 
-def _iso_date(value: str | None) -> date | None:
+def iso_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -92,7 +92,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
         doc_type=ent.doc_type,
         doc_type_confidence=ent.doc_type_confidence,
         loinc=ent.loinc,
-        doc_date=_iso_date(ent.doc_date),
+        doc_date=iso_date(ent.doc_date),
         sender_org=(ent.sender_org or None) and ent.sender_org[:200],
         provider=(ent.provider or None) and ent.provider[:200],
         urgent=ent.urgent,

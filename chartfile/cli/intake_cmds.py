@@ -22,14 +22,14 @@ def intake() -> None:
 @click.option("--state", "states", multiple=True, type=click.Choice([str(s) for s in service.STATES]),
               help="Only items in this state (repeat for several).")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Newest first, at most this many.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per item (same fields as export).")
+@click.option("--json", "as_json", is_flag=True,
+              help="A JSON array of items (same fields as export; [] when there are none).")
 @pass_app
 def list_cmd(app: AppContext, states: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Received files with their state, attempts and (for quarantined ones) the reason."""
     rows, total = service.intake_list(app.office, app.actor, states, limit)
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row.record, ensure_ascii=False, default=str))
+        click.echo(json.dumps([row.record for row in rows], ensure_ascii=False, default=str))
         return
     if not rows:
         click.echo("No intake items" + (f" in state {', '.join(states)}." if states else "."))

@@ -27,8 +27,8 @@ from indexer.roi.authorizations import AuthorizationFields
 from indexer.roi.expiry import find_duration
 from indexer.roi.models import CHANNELS, METHODS
 from indexer.roi.requests import CLOSING_STATUSES, REQUEST_BASES, RequestFields
-from indexer.roi.validation import AuthStatus
 from indexer.roi.scope import plural
+from indexer.roi.validation import AuthStatus
 from intake.errors import RefusedError
 
 __all__ = ["AUTH_STATUSES", "CHANNELS", "CLOSING_STATUSES", "METHODS", "RELEASE_BASES", "REQUEST_BASES",

@@ -13,20 +13,11 @@ from indexer.roi.models import BASIS_LABELS, Authorization, Release, Request
 from indexer.roi.requests import OpenRequest
 from indexer.roi.scope import plural
 from indexer.roi.validation import DRAFT_PROBLEM, Validation
-
-WIDTH = 80  # a terminal line: list rows never wrap
+from intake.textwidth import WIDTH, fit
 
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut at a word boundary to ``width`` characters, with an ellipsis when cut."""
-    if len(text) <= width:
-        return text
-    cut = text[:width - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
-    return cut + "…"
 
 
 def authorization_dict(a: Authorization, mrn: str | None, v: Validation) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def test_file_from_review_learns_alias_and_refile(chartfile, tmp_path: Path) -> 
     assert chartfile("ingest", str(drop)).code == 0
     doc = docs_by_source(chartfile)["xray.pdf"][0]
     assert doc["status"] == "review" and doc["patient_mrn"] is None
-    items = [json.loads(x) for x in chartfile("review", "list", "--json").out.splitlines()]
+    items = json.loads(chartfile("review", "list", "--json").out)
     assert len(items) == 1 and items[0]["document_id"] == doc["document_id"]
     rid = str(items[0]["review_id"])
     shown = json.loads(chartfile("review", "show", rid, "--json").out)
@@ -83,7 +83,7 @@ def test_split_and_reject(chartfile, tmp_path: Path) -> None:  # type: ignore[no
     pdf(drop / "batch.pdf", [page("Zed Unknownperson"), page("Zed Unknownperson"), page("Quinn Otherstranger")])
     assert chartfile("ingest", str(drop)).code == 0
     docs = docs_by_source(chartfile)["batch.pdf"]
-    items = [json.loads(x) for x in chartfile("review", "list", "--json").out.splitlines()]
+    items = json.loads(chartfile("review", "list", "--json").out)
     assert docs and all(d["status"] == "review" for d in docs)
     whole = [i for i in items if i["pages"] == [1, 3]]
     if whole:  # matcher proposed a split but was not certain: the clerk splits
@@ -93,7 +93,7 @@ def test_split_and_reject(chartfile, tmp_path: Path) -> None:  # type: ignore[no
         assert r.code == 0, r.err
         docs = docs_by_source(chartfile)["batch.pdf"]
     assert sorted(d["pages"] for d in docs) == [[1, 2], [3, 3]]
-    items = [json.loads(x) for x in chartfile("review", "list", "--json").out.splitlines()]
+    items = json.loads(chartfile("review", "list", "--json").out)
     target = [i for i in items if i["pages"] == [3, 3]][0]
     assert chartfile("review", "reject", str(target["review_id"]), "--reason", "not our patient").code == 0
     statuses = {tuple(d["pages"]): d["status"] for d in docs_by_source(chartfile)["batch.pdf"]}
