@@ -36,10 +36,11 @@ def _next_step(reasons: list[str]) -> tuple[list[str], str | None]:
 
 def item_lines(r: dict[str, Any]) -> list[str]:
     """Two or three lines (each at most 80 columns) for one review item."""
-    pages = f"p{r['pages'][0]}-{r['pages'][1]}" if r["pages"][0] != r["pages"][1] else f"p{r['pages'][0]}"
+    first, last = r["pages"]
+    pages = f"p{first}-{last}" if first != last else f"p{first}"
     head = (f"#{r['review_id']:<4} D{r['document_id']:<5} {'URGENT ' if r['urgent'] else ''}{r['doc_type']} "
-            f"{r['doc_date'] or ''} {pages}")
-    lines = [fit(f"{head}  {r['source']}", WIDTH)]
+            f"{r['doc_date'] or 'no date'} {pages}")
+    lines = [fit(f"{head} from {r.get('sender') or r['source']}", WIDTH)]
     best = r["candidates"][0] if r["candidates"] else None
     cand = f"best {best['mrn']} ({best['grade']}, {best['score']})" if best else "no candidate"
     reasons, command = _next_step(list(r["reasons"]))

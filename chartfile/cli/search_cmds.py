@@ -75,7 +75,9 @@ def hit_lines(h: Hit) -> list[str]:
     else:
         who = "no patient name read (not filed)"
     where = f"page {h.page} of {h.pages}" if h.page else f"{h.pages} page{'s' if h.pages != 1 else ''}"
-    return [fit(head), fit(f"        {who}"), fit(f"        from {h.sender or '-'}; {where}; {h.source}")]
+    origin = f"        from {h.sender or '-'}; {where}"
+    with_file = f"{origin}; {h.source}"
+    return [fit(head), fit(f"        {who}"), with_file if len(with_file) <= WIDTH else fit(origin)]
 
 
 def _print_results(results: Results) -> None:

@@ -40,6 +40,7 @@ def _summary(item: ReviewItem, doc: Document) -> dict[str, Any]:
         "review_id": item.id, "document_id": doc.id, "kind": item.kind, "urgent": item.urgent,
         "source": doc.intake_item.original_name, "pages": [doc.first_page, doc.last_page],
         "doc_type": doc.doc_type, "doc_date": doc.doc_date.isoformat() if doc.doc_date else None,
+        "sender": doc.sender_org,
         "created_at": item.created_at.strftime("%Y-%m-%d %H:%M"),
         "reasons": json.loads(item.reasons_json or "[]"),
         "candidates": [{"mrn": c["mrn"], "score": c["score"], "grade": c.get("grade")} for c in candidates],
