@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from indexer.db.models import Document
-from intake.model import Entities, NameMention, ValueMention
-from search.writer import index_pending
 from chartfile.service.actor import Actor, Channel, Role
 from chartfile.service.office import Office
 from chartfile.service.permissions import PermissionDenied
 from chartfile.service.search import search
+from indexer.db.models import Document
+from intake.model import Entities, NameMention, ValueMention
+from search.writer import index_pending
 from tests.integration.searching.conftest import Clinic, _close, _open
 
 SULLIVAN = Entities(patient_names=[NameMention(family="Sullivan", given="Joe", middle="J", source="label")],
