@@ -1,12 +1,14 @@
-"""Text normalisation shared by every stage: the one ``fold`` and the one phonetic code.
+"""Text normalisation shared by every stage: the one ``fold``, and the matcher's phonetic code.
 
 Owns how a name or word is reduced for comparison — lower case (casefold),
 letters Unicode does not decompose spelled out (ø → o, ß → ss), diacritics
 stripped (Núñez → nunez), apostrophes dropped (O'Brien → obrien) — and the
-phonetic code of a name token (Metaphone).  The patient matcher
+phonetic code the patient matcher scores with (Metaphone).  The matcher
 (:mod:`indexer.matching.normalize`) and the search index and its queries
-(:mod:`search.text`) both use these, so a name folds and sounds the same
-wherever it is compared.  OCR-specific repairs (digits read for letters) are
+(:mod:`search.text`) both fold with :func:`fold`, so a name folds the same
+wherever it is compared.  (Search also keeps the secondary double-metaphone
+code, in :mod:`search.text`: moving the matcher onto it is a matching change,
+to be measured with ``python -m benchmarks.matching`` first.)  OCR-specific repairs (digits read for letters) are
 :mod:`intake.names`' and build on :func:`strip_accents`.  Pure functions.
 """
 

@@ -1,12 +1,12 @@
 """Text normalisation shared by the search index (writes) and the search engine (queries).
 
 Owns the one definition of how a person's or organisation's name becomes
-index terms — exact tokens and phonetic codes; character
+index terms — exact tokens and phonetic codes (double metaphone); character
 trigrams for near-spelling matches — how content words become terms (the
 content analyzer) and word pairs (for fast quoted phrases), and how dates
 become year/month/day terms, so the indexing side and the query side can
-never drift apart.  Folding and the phonetic code are :mod:`intake.text`'s,
-the same the patient matcher uses.  Pure functions, no I/O.
+never drift apart.  Folding is :mod:`intake.text`'s, the same the patient
+matcher uses.  Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh.analysis import Analyzer, StemmingAnalyzer
+from whoosh.lang.dmetaphone import double_metaphone
 from whoosh.lang.porter import stem
 
-from intake.text import fold, phonetic
+from intake.text import fold
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NAME_SPLIT = re.compile(r"[^\w-]+")
@@ -44,11 +45,16 @@ def name_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def phonetic_codes(token: str) -> tuple[str, ...]:
-    """The phonetic code of one name token (:func:`intake.text.phonetic`); none for initials and numbers."""
+    """Double-metaphone codes of one name token (primary first); none for initials and numbers.
+
+    Search keeps both codes (``smiht`` and ``smith`` share only the secondary
+    one); the matcher scores with the primary Metaphone code of
+    :func:`intake.text.phonetic`.
+    """
     if len(token) < 2 or not token.isalpha():
         return ()
-    code = phonetic(token)
-    return (code,) if code else ()
+    primary, secondary = double_metaphone(token)
+    return tuple(c for c in (primary, secondary) if c)
 
 
 def trigrams(token: str) -> list[str]:

@@ -125,11 +125,6 @@ def migrate(engine: Engine) -> None:
     log.debug("database schema up to date")
 
 
-def is_initialised(engine: Engine) -> bool:
-    """True when the schema has been created."""
-    return inspect(engine).has_table("intake_items")
-
-
 def current_revisions(engine: Engine) -> set[str]:
     """The revisions the database is stamped with (empty when it was never migrated)."""
     with engine.connect() as conn:
