@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer import aliases, guard
+from indexer.aliases import patient_by_mrn
 from indexer.audit import record as audit
 from indexer.db.models import Document, Filing, Patient, PatientAlias, ReviewItem, utcnow
 from indexer.filing import iso_date, load_roster, match_payload
@@ -111,14 +112,6 @@ def find_item(s: Session, ref: str | int, *, open_only: bool = True) -> ReviewIt
 def find_open_item(s: Session, ref: str | int) -> ReviewItem:
     """The open review item a decision is about (``12`` or ``D9``)."""
     return find_item(s, ref, open_only=True)
-
-
-def patient_by_mrn(s: Session, mrn: str) -> Patient:
-    patient = s.scalars(select(Patient).where(Patient.mrn == mrn.strip().upper())).first()
-    if patient is None:
-        raise NotFoundError(f"no patient with MRN {mrn}",
-                            hint="Patients are only created from the roster: 'chartfile patients import'.")
-    return patient
 
 
 def list_open(s: Session) -> list[ReviewItem]:
