@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer.audit import record as audit
-from indexer.db.models import Document, Patient, PatientAlias, ReviewItem
+from indexer.db.models import Document, Filing, Patient, PatientAlias, ReviewItem
 from indexer.filing import load_roster, match_payload
 from indexer.matching import Roster, match_entities
 from indexer.matching.normalize import fold
@@ -30,6 +30,7 @@ from intake.errors import InputError, NotFoundError
 from intake.model import Entities
 
 log = logging.getLogger(__name__)
+ALIAS_EVIDENCE = "alias (clerk-confirmed)"  # how the matcher labels name evidence from an alias
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Removal:
 
     alias: AliasRecord
     rematched_items: list[int]  # open review items whose candidates were recomputed
+    filed_through_aliases: list[int]  # documents of this chart the matcher filed with an alias's help: check them
 
 
 def remove(s: Session, patient: Patient, which: str, *, actor: str, match_cfg: MatchConfig) -> Removal:
@@ -143,7 +145,15 @@ def remove(s: Session, patient: Patient, which: str, *, actor: str, match_cfg: M
           document_ids=[record.document_id] if record.document_id else [],
           detail=f"alias #{record.id} removed (taught by {record.created_by} on {record.created_at:%Y-%m-%d})")
     items = rematch_open_items(s, load_roster(s), match_cfg)
-    return Removal(record, items)
+    return Removal(record, items, filed_through_aliases(s, patient))
+
+
+def filed_through_aliases(s: Session, patient: Patient) -> list[int]:
+    """Documents of the chart that were filed automatically on a name matched through an alias."""
+    rows = s.execute(select(Document.id, Document.match_json).join(Filing, Filing.document_id == Document.id)
+                     .where(Document.patient_id == patient.id, Document.status == "filed",
+                            Filing.action == "auto", Filing.patient_id == patient.id)).all()
+    return sorted({doc_id for doc_id, match in rows if ALIAS_EVIDENCE in (match or "")})
 
 
 def rematch_open_items(s: Session, roster: Roster, match_cfg: MatchConfig) -> list[int]:

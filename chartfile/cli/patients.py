@@ -83,3 +83,6 @@ def alias_remove_cmd(app: AppContext, mrn: str, which: str) -> None:
     items = removal.rematched_items
     again = f"; {len(items)} open review item{'s' if len(items) != 1 else ''} matched again" if items else ""
     click.echo(f"Alias #{removal.alias.id} ({removal.alias.name}) removed from {mrn.upper()}{again}.")
+    if removal.filed_through_aliases:
+        docs = ", ".join(f"D{d}" for d in removal.filed_through_aliases)
+        click.echo(fit(f"Filed automatically on a name matched through an alias — check them: {docs}"))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from indexer import aliases, corrections
 from indexer.corrections import Correctable, CorrectionRequest
-from indexer.db.models import AuditEvent, Document, DocumentCorrection, Patient, PatientAlias, ReviewItem
+from indexer.db.models import AuditEvent, Document, DocumentCorrection, Filing, Patient, PatientAlias, ReviewItem
 from indexer.filing import load_roster
 from indexer.roi.models import Authorization
 from intake.errors import InputError, NotFoundError, RefusedError
@@ -171,3 +171,14 @@ def test_open_review_items_are_matched_again_after_a_removal(home: Home) -> None
         assert MRN not in {c["mrn"] for c in after} and after[0]["mrn"] == OTHER_MRN
         bob = s.scalars(select(Patient).where(Patient.mrn == OTHER_MRN)).one()
         assert after[0]["patient_id"] == bob.id
+
+
+def test_removal_names_documents_the_matcher_filed_through_an_alias(home: Home) -> None:
+    alias_id = _alias(home, MRN, "Kowalski", "Alice")
+    with home.db.transaction() as s:
+        doc = s.get_one(Document, home.docs["imaging"])
+        doc.match_json = json.dumps({"candidates": [{"reasons": {"family_name": "alias (clerk-confirmed): exact +6"}}]})
+        s.add(Filing(document_id=doc.id, patient_id=doc.patient_id, action="auto", actor="system"))
+    with home.db.transaction() as s:
+        removal = aliases.remove(s, aliases.patient_by_mrn(s, MRN), str(alias_id), actor="c", match_cfg=home.cfg.match)
+    assert removal.filed_through_aliases == [home.docs["imaging"]]
