@@ -37,25 +37,16 @@ from intake.model import ExtractedFile
 log = logging.getLogger(__name__)
 
 
+def roster_patient(p: Patient) -> RosterPatient:
+    """The matcher's view of one patient row."""
+    return RosterPatient(id=p.id, mrn=p.mrn, family_name=p.family_name, given_name=p.given_name,
+                         middle_name=p.middle_name, dob=p.dob.isoformat() if p.dob else None, sex=p.sex,
+                         phone=p.phone, address=p.address, city=p.city, state=p.state, postal_code=p.postal_code)
+
+
 def load_roster(session: Session) -> Roster:
     """Build the matcher's roster (with learned aliases) from the database."""
-    patients = [
-        RosterPatient(
-            id=p.id,
-            mrn=p.mrn,
-            family_name=p.family_name,
-            given_name=p.given_name,
-            middle_name=p.middle_name,
-            dob=p.dob.isoformat() if p.dob else None,
-            sex=p.sex,
-            phone=p.phone,
-            address=p.address,
-            city=p.city,
-            state=p.state,
-            postal_code=p.postal_code,
-        )
-        for p in session.scalars(select(Patient))
-    ]
+    patients = [roster_patient(p) for p in session.scalars(select(Patient))]
     aliases = [
         Alias(patient_id=a.patient_id, family_name=a.family_name, given_name=a.given_name)
         for a in session.scalars(select(PatientAlias))
@@ -63,7 +54,7 @@ def load_roster(session: Session) -> Roster:
     return Roster(patients, aliases)
 
 
-def _iso_date(value: str | None) -> date | None:
+def iso_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -101,7 +92,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
         doc_type=ent.doc_type,
         doc_type_confidence=ent.doc_type_confidence,
         loinc=ent.loinc,
-        doc_date=_iso_date(ent.doc_date),
+        doc_date=iso_date(ent.doc_date),
         sender_org=(ent.sender_org or None) and ent.sender_org[:200],
         provider=(ent.provider or None) and ent.provider[:200],
         urgent=ent.urgent,

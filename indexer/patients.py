@@ -159,7 +159,8 @@ def roster_version(db: Database) -> tuple[int, str]:
         n = s.scalar(select(func.count(Patient.id))) or 0
         latest = s.scalar(select(func.max(Patient.updated_at)))
         aliases = s.scalar(select(func.count(PatientAlias.id))) or 0
-    return int(n) + int(aliases) * 1_000_000, str(latest)
+        newest_alias = s.scalar(select(func.max(PatientAlias.id))) or 0  # a removal plus a new alias changes it
+    return int(n) + int(aliases) * 1_000_000, f"{latest}/{newest_alias}"
 
 
 def gazetteer(db: Database) -> list[tuple[str, str]]:

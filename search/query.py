@@ -113,10 +113,12 @@ def tokenize(text: str) -> list[Clause]:
 class QueryBuilder:
     """Turns clauses into one Whoosh query (AND of clauses, minus negated ones)."""
 
-    def __init__(self, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> None:
+    def __init__(self, mrn_pattern: str, today: date, names: NameVocabulary | None = None,
+                 include_rejected: bool = False) -> None:
         self.mrn_re = re.compile(mrn_pattern, re.IGNORECASE)
         self.today = today
         self.names = names
+        self.include_rejected = include_rejected
 
     def build(self, text: str) -> ParsedQuery:
         text, notes = cap(text)
@@ -141,6 +143,11 @@ class QueryBuilder:
                 parsed.content_terms.update(piece.content_terms)
         if not pos and not neg:
             raise InputError("Nothing to search for: the words are too common or empty.", hint=SYNTAX_HINT)
+        if not self.include_rejected:
+            neg.append(f.Piece(f.REJECTED))
+            if any(c.field == "status" and c.value.strip().lower() == "rejected" for c in clauses):
+                parsed.notes.append("Rejected documents are kept in the archive; only an administrator's search "
+                                    "with --include-rejected shows them.")
         base: wq.Query = wq.And([p.query for p in pos]) if len(pos) > 1 else pos[0].query if pos else wq.Every()
         parsed.query = wq.AndNot(base, wq.Or([p.query for p in neg])) if neg else base
         parsed.plan = plan_of([p.query for p in pos], [p.query for p in neg])
@@ -166,6 +173,10 @@ class QueryBuilder:
         return simple[c.field](value)
 
 
-def parse_query(text: str, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> ParsedQuery:
-    """Parse a clerk query; raises InputError with a hint when it cannot be understood."""
-    return QueryBuilder(mrn_pattern, today, names).build(text)
+def parse_query(text: str, mrn_pattern: str, today: date, names: NameVocabulary | None = None,
+                include_rejected: bool = False) -> ParsedQuery:
+    """Parse a clerk query; raises InputError with a hint when it cannot be understood.
+
+    Rejected documents are left out unless ``include_rejected`` (an administrator asked for them).
+    """
+    return QueryBuilder(mrn_pattern, today, names, include_rejected).build(text)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, null, select
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.columns import NumericColumn
 from whoosh.fields import BOOLEAN, COLUMN, ID, KEYWORD, STORED, TEXT, Schema
@@ -35,8 +36,8 @@ from search.text import (
 )
 
 #: Document statuses that are in the search index (the one definition).  Filed and review documents,
-#: and rejected ones (a clerk finds a misdirected fax with ``status:rejected``); a split parent is
-#: replaced by its parts and is not in the index.
+#: and rejected ones — kept for administrators (``search --include-rejected``), left out of every other
+#: search (:data:`search.fields.REJECTED`); a split parent is replaced by its parts and is not in the index.
 INDEXED_STATUSES: tuple[str, ...] = ("filed", "review", "rejected")
 
 
@@ -45,7 +46,7 @@ def is_indexed(status: str) -> bool:
     return status in INDEXED_STATUSES
 
 
-SCHEMA_VERSION = 4  # 4: names folded as the matcher folds them (intake.text); older indexes are rebuilt
+SCHEMA_VERSION = 5  # 5: documents not filed are found by the names, DOBs and MRNs read from them
 PAGE_BREAK = "\n\f\n"
 
 
@@ -62,6 +63,9 @@ def build_schema() -> Schema:
         patient_name=STORED,
         patient_mrn=ID(stored=True),
         dob=ID(stored=True),
+        read_names=STORED,  # names read from a document not (yet) filed, for display
+        read_dob=KEYWORD,  # DOBs and MRNs read from it (searched with dob: and mrn:)
+        read_mrn=KEYWORD,
         doc_type=ID(stored=True, sortable=True),
         doc_date=STORED,  # ISO date or None, for display
         date=COLUMN(NumericColumn("i")),  # document date, else received date: day number, for sorting
@@ -102,6 +106,7 @@ class IndexRecord:
     source: str
     first_page: int
     aliases: tuple[str, ...] = field(default=())
+    read: ReadIdentifiers = field(default_factory=lambda: ReadIdentifiers())
 
     def fingerprint(self) -> str:
         """Hash of everything but the text: a changed status, patient or date changes it."""
@@ -109,11 +114,13 @@ class IndexRecord:
                 self.doc_date.isoformat() if self.doc_date else "", self.received.isoformat(),
                 self.sender, self.provider, self.status, self.urgent, self.pages, self.source,
                 self.first_page, sorted(self.aliases)]
+        if self.read:
+            meta.append([list(self.read.names), list(self.read.dobs), list(self.read.mrns)])
         return hashlib.sha1(json.dumps(meta).encode()).hexdigest()[:16]
 
     def fields(self) -> dict[str, object]:
         """Keyword arguments for Whoosh's add/update_document."""
-        names, phon = name_index_text([self.patient_name, *self.aliases])
+        names, phon = name_index_text([self.patient_name, *self.aliases, *self.read.names])
         when = self.doc_date or self.received.date()
         return {
             "doc_id": str(self.doc_id),
@@ -125,6 +132,9 @@ class IndexRecord:
             "patient_name": self.patient_name,
             "patient_mrn": self.patient_mrn,
             "dob": self.dob,
+            "read_names": list(self.read.names),
+            "read_dob": " ".join(self.read.dobs),
+            "read_mrn": " ".join(self.read.mrns),
             "doc_type": self.doc_type,
             "doc_date": self.doc_date.isoformat() if self.doc_date else None,
             "date": day_number(when),
@@ -143,6 +153,31 @@ class IndexRecord:
             "source": self.source,
             "fp": self.fingerprint(),
         }
+
+
+@dataclass(frozen=True)
+class ReadIdentifiers:
+    """Names, DOBs and MRNs read from a document that is not filed (so a clerk finds it by patient)."""
+
+    names: tuple[str, ...] = ()
+    dobs: tuple[str, ...] = ()
+    mrns: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.dobs or self.mrns)
+
+    @classmethod
+    def from_entities(cls, entities_json: str | None) -> ReadIdentifiers:
+        """From a document's stored entities (``None`` for a filed document: its chart says who it is)."""
+        if not entities_json:
+            return cls()
+        data = json.loads(entities_json)
+        names = (" ".join(str(n.get(k) or "") for k in ("given", "middle", "family")).split()
+                 for n in data.get("patient_names", []))
+        return cls(names=tuple(dict.fromkeys(" ".join(n) for n in names if n)),
+                   dobs=tuple(dict.fromkeys(str(v["value"]) for v in data.get("dobs", []) if v.get("value"))),
+                   mrns=tuple(dict.fromkeys(re.sub(r"[^A-Z0-9]", "", str(v["value"]).upper())
+                                            for v in data.get("mrns", []) if v.get("value"))))
 
 
 def decode_body(stored: bytes | str | None) -> list[str]:
@@ -165,7 +200,8 @@ def record_values(doc: Document) -> tuple[Any, ...]:
     return (doc.id, doc.first_page, doc.last_page, doc.doc_type, doc.doc_date, doc.sender_org, doc.provider,
             doc.status, doc.urgent, item.received_at, item.original_name,
             p.mrn if p else None, p.given_name if p else None, p.middle_name if p else None,
-            p.family_name if p else None, p.dob if p else None)
+            p.family_name if p else None, p.dob if p else None,
+            doc.entities_json if doc.status != "filed" else None)
 
 
 def record_columns() -> Select[*tuple[Any, ...]]:
@@ -173,7 +209,8 @@ def record_columns() -> Select[*tuple[Any, ...]]:
     return (select(Document.id, Document.first_page, Document.last_page, Document.doc_type, Document.doc_date,
                    Document.sender_org, Document.provider, Document.status, Document.urgent,
                    IntakeItem.received_at, IntakeItem.original_name, Patient.mrn, Patient.given_name,
-                   Patient.middle_name, Patient.family_name, Patient.dob)
+                   Patient.middle_name, Patient.family_name, Patient.dob,
+                   case((Document.status != "filed", Document.entities_json), else_=null()))
             .join(IntakeItem, IntakeItem.id == Document.intake_item_id)
             .outerjoin(Patient, Patient.id == Document.patient_id))
 
@@ -181,7 +218,7 @@ def record_columns() -> Select[*tuple[Any, ...]]:
 def record_from(values: Sequence[Any], content: str, aliases: Sequence[str] = ()) -> IndexRecord:
     """An index record from :func:`record_values` / :func:`record_columns` values and the page texts."""
     (doc_id, first, last, doc_type, doc_date, sender, provider, status, urgent, received, source,
-     mrn, given, middle, family, dob) = values
+     mrn, given, middle, family, dob, entities_json) = values
     return IndexRecord(
         doc_id=doc_id,
         content=content,
@@ -199,4 +236,5 @@ def record_from(values: Sequence[Any], content: str, aliases: Sequence[str] = ()
         source=source,
         first_page=first,
         aliases=tuple(aliases),
+        read=ReadIdentifiers.from_entities(entities_json),
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -160,7 +161,29 @@ def status_cmd(app: AppContext, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data))
         return
-    states, docs = data["intake"], data["documents"]
-    click.echo(f"Intake: {states or 'none'}")
-    click.echo(f"Documents: {docs or 'none'}; open review items: {data['review_open']}")
-    click.echo(f"Queue depth: {data['queue_depth']}; pages processed in the last hour: {data['pages_last_hour']}")
+    click.echo("\n".join(status_lines(data)))
+
+
+STATE_WORDS = {"review": "in review", "receiving": "being received", "received": "waiting",
+               "processing": "being read"}
+STATE_ORDER = ("processed", "filed", "review", "received", "receiving", "processing", "quarantined", "duplicate",
+               "rejected")
+
+
+def _counts(counts: dict[str, int], empty: str) -> str:
+    """``{'processed': 2, 'processing': 4}`` → ``2 processed, 4 being read``."""
+    keys = sorted((k for k in counts if counts[k] and k != "split"),
+                  key=lambda k: (STATE_ORDER.index(k) if k in STATE_ORDER else len(STATE_ORDER), k))
+    return ", ".join(f"{counts[k]} {STATE_WORDS.get(k, k)}" for k in keys) or empty
+
+
+def status_lines(data: dict[str, Any]) -> list[str]:
+    """Plain-text status a clerk can read (no dicts, fits 80 columns)."""
+    urgent = f" ({data['review_urgent']} urgent)" if data.get("review_urgent") else ""
+    return [
+        f"Files received: {_counts(data['intake'], 'none yet')}",
+        f"Documents: {_counts(data['documents'], 'none yet')}",
+        f"Waiting for a clerk: {data['review_open']} review item{'s' if data['review_open'] != 1 else ''}{urgent}",
+        f"Waiting to be read: {data['queue_depth']} file{'s' if data['queue_depth'] != 1 else ''}; "
+        f"pages read in the last hour: {data['pages_last_hour']}",
+    ]

@@ -23,7 +23,8 @@ def intake() -> None:
 @click.option("--state", "states", multiple=True, type=click.Choice([str(s) for s in service.STATES]),
               help="Only items in this state (repeat for several).")
 @click.option("--limit", type=COUNT, default=50, show_default=True, help="Newest first, at most this many.")
-@click.option("--json", "as_json", is_flag=True, help="A JSON array of the items (same fields as export).")
+@click.option("--json", "as_json", is_flag=True,
+              help="A JSON array of items (same fields as export; [] when there are none).")
 @pass_app
 def list_cmd(app: AppContext, states: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Received files with their state, attempts and (for quarantined ones) the reason."""

@@ -39,6 +39,25 @@ class IdType(click.ParamType):
         return number
 
 
+class RefType(click.ParamType):
+    """A review item (``12``) or a document (``D9``, ``doc9``), with the id range checked."""
+
+    name = "ITEM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        prefix = ""
+        for p in ("document", "doc", "d", "#", "r"):
+            if text.lower().startswith(p):
+                prefix, text = ("D" if p[0] == "d" else ""), text[len(p):].strip()
+                break
+        if not text.isdigit() or not text.isascii():
+            self.fail(f"{_show(value)} names neither a review item (12) nor a document (D9)", param, ctx)
+        if not 1 <= int(text) <= MAX_ID:
+            self.fail(f"{_show(value)} is out of range: ids run from 1 to {MAX_ID}", param, ctx)
+        return prefix + text
+
+
 class IsoDate(click.ParamType):
     """A ``YYYY-MM-DD`` date."""
 
@@ -97,6 +116,7 @@ class OutputFile(InputPath):
 
 
 ID = IdType()
+REF = RefType()
 PATH = InputPath()
 COUNT = click.IntRange(1, 100_000)  # --limit: how many rows to show
 PAGE = click.IntRange(1, 1_000_000)  # --page of results

@@ -1,4 +1,4 @@
-"""``chartfile patients``: import the roster and show a patient's chart."""
+"""``chartfile patients``: import the roster, show a patient's chart, list and remove learned aliases."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from chartfile.cli.context import AppContext, pass_app
 from chartfile.service import patients as service
 from intake.errors import InputError
+from intake.textwidth import fit
 
 
 @click.group("patients")
@@ -43,3 +44,46 @@ def show_cmd(app: AppContext, mrn: str, as_json: bool) -> None:
         click.echo(json.dumps(chart.to_dict(), ensure_ascii=False))
         return
     click.echo("\n".join(service.format_chart(chart)))
+
+
+@patients.command("aliases")
+@click.argument("mrn")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array ([] when there are none).")
+@pass_app
+def aliases_cmd(app: AppContext, mrn: str, as_json: bool) -> None:
+    """Names learned for this patient from clerks' filings: who taught each, when, from which document."""
+    found = service.alias_list(app.office, app.actor, mrn)
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in found]))
+        return
+    if not found:
+        click.echo(f"No learned aliases for {mrn.upper()}.")
+        return
+    for a in found:
+        d = a.to_dict()
+        source = f"from D{d['document_id']}" if d["document_id"] else f"({d['source']})"
+        click.echo(fit(f"#{d['id']:<4} {d['name']:<28} taught by {d['taught_by']} {d['taught_at']} {source}"))
+    click.echo(f"Remove a wrong one with: chartfile patients alias remove {mrn.upper()} NUMBER")
+
+
+@patients.group("alias")
+def alias() -> None:
+    """One learned alias of a patient."""
+
+
+@alias.command("remove")
+@click.argument("mrn")
+@click.argument("which", metavar="ALIAS")
+@pass_app
+def alias_remove_cmd(app: AppContext, mrn: str, which: str) -> None:
+    """Remove a learned alias (its number from 'patients aliases', or the name as listed); audited.
+
+    Every open review item is matched again without it.
+    """
+    removal = service.alias_remove(app.office, app.actor, mrn, which)
+    items = removal.rematched_items
+    again = f"; {len(items)} open review item{'s' if len(items) != 1 else ''} matched again" if items else ""
+    click.echo(f"Alias #{removal.alias.id} ({removal.alias.name}) removed from {mrn.upper()}{again}.")
+    if removal.filed_through_aliases:
+        docs = ", ".join(f"D{d}" for d in removal.filed_through_aliases)
+        click.echo(fit(f"Filed automatically on a name matched through an alias — check them: {docs}"))

@@ -21,6 +21,30 @@ from chartfile.service import roi as service
 from chartfile.service.roi import AuthorizationFields, RequestFields, plural, views
 
 
+class ExpiryParam(click.ParamType):
+    """A ``YYYY-MM-DD`` date or a length of time from the signature ("one year from the date signed")."""
+
+    name = "DATE|DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date | str:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            if service.is_duration(text):
+                return text
+            self.fail(f"{value!r} is not a date like 2025-03-01 or a length of time like "
+                      "'one year from the date signed'", param, ctx)
+
+
+def _expiry(expires: date | str | None, event: str | None) -> dict[str, Any]:
+    """The expiry fields of :class:`AuthorizationFields` from ``--expires`` and ``--expiry-event``."""
+    return {"expires_on": expires if isinstance(expires, date) else None,
+            "expiry_text": expires if isinstance(expires, str) else None, "expiration_event": event}
+
+
 def _csv(value: str | None) -> list[str] | None:
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
@@ -56,8 +80,11 @@ def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--from", "info_from", type=DATE, help="Information dated from."),
         click.option("--to", "info_to", type=DATE, help="Information dated up to."),
         click.option("--purpose", help="Purpose ('At the request of the individual' suffices)."),
-        click.option("--expires", type=DATE, help="Expiration date (not valid on or after it)."),
-        click.option("--expiry-event", help="Expiration event, e.g. 'upon settlement of the claim'."),
+        click.option("--expires", type=ExpiryParam(),
+                     help="Expiration date (not valid on or after it), or a length of time as written on the form "
+                          "('one year from the date signed', '90 days after signature'): counted from --signed."),
+        click.option("--expiry-event", help="Expiration event, e.g. 'upon settlement of the claim' "
+                                            "(a length of time given here becomes a date)."),
         click.option("--signed", type=DATE, help="Signature date."),
         click.option("--signer", help="Who signed."),
         click.option("--representative-authority", help="A personal representative's authority (e.g. POA)."),
@@ -74,8 +101,8 @@ def _fields(kw: dict[str, Any]) -> AuthorizationFields:
     return AuthorizationFields(
         discloser=kw["discloser"], recipient_name=kw["recipient"], recipient_address=kw["address"],
         description=kw["description"], doc_types=_csv(kw["types"]), info_from=kw["info_from"],
-        info_to=kw["info_to"], purpose=kw["purpose"], expires_on=kw["expires"],
-        expiration_event=kw["expiry_event"], signed_on=kw["signed"], signer_name=kw["signer"],
+        info_to=kw["info_to"], purpose=kw["purpose"], **_expiry(kw["expires"], kw["expiry_event"]),
+        signed_on=kw["signed"], signer_name=kw["signer"],
         representative_authority=kw["representative_authority"], statements=_csv(kw["statements"]),
         source_document_id=kw["source_document"])
 
@@ -119,7 +146,8 @@ def auth_show(app: AppContext, auth_id: int, as_json: bool) -> None:
 
 @authorization.command("list")
 @click.option("--mrn", help="Only this patient.")
-@click.option("--status", type=click.Choice(["draft", "active"]), help="Only drafts or only active ones.")
+@click.option("--status", type=click.Choice(service.AUTH_STATUSES),
+              help="Only drafts, confirmed ones (active), or one status today (valid, expired, revoked, invalid).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def auth_list(app: AppContext, mrn: str | None, status: str | None, as_json: bool) -> None:
@@ -155,6 +183,20 @@ def auth_event(app: AppContext, auth_id: int, occurred: date, note: str | None) 
     """Record that the authorization's expiration event has happened."""
     summary = service.authorization_event(app.office, app.actor, auth_id, occurred, note)
     click.echo(f"authorization #{auth_id}: expiration event recorded on {occurred}; now {summary}")
+
+
+@authorization.command("expiry")
+@click.argument("auth_id", type=ID)
+@click.option("--expires", type=ExpiryParam(),
+              help="Expiration date, or a length of time from the signature ('one year from the date signed').")
+@click.option("--expiry-event", help="Expiration event as written, e.g. 'upon settlement of the claim'.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def auth_expiry(app: AppContext, auth_id: int, expires: date | str | None, expiry_event: str | None,
+                as_json: bool) -> None:
+    """Enter the expiry as written on the form (a date, a length of time, or an event)."""
+    fields = AuthorizationFields(**_expiry(expires, expiry_event))
+    _show_authorization(service.authorization_expiry(app.office, app.actor, auth_id, fields), as_json)
 
 
 @authorization.command("flag-false")

@@ -10,7 +10,8 @@ import json
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.padding import Padding
 from rich.text import Text
 
 from chartfile.cli.context import AppContext, is_terminal, pass_app
@@ -19,6 +20,7 @@ from chartfile.service import indexing
 from chartfile.service.indexing import CheckReport
 from chartfile.service.search import Hit, Results, search
 from intake.errors import IntegrityError
+from intake.textwidth import WIDTH, fit
 
 SHOW_IDS = 20  # ids listed per problem kind by 'index check'
 
@@ -30,9 +32,12 @@ SHOW_IDS = 20  # ids listed per problem kind by 'index check'
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Results per page.")
 @click.option("--sort", type=click.Choice(["auto", "relevance", "newest", "oldest"]), default="auto",
               show_default=True, help="auto: relevance for words and names, newest first otherwise.")
+@click.option("--include-rejected", is_flag=True,
+              help="Administrators: also rejected documents (misdirected faxes kept in the archive).")
 @pass_app
-def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, page: int, limit: int, sort: str) -> None:
-    """Search documents.
+def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, page: int, limit: int, sort: str,
+               include_rejected: bool) -> None:
+    """Search documents (filed, and in review by the names, DOBs and MRNs read from them).
 
     \b
     Free words and "quoted phrases" search the text (typo-tolerant for names).
@@ -42,7 +47,8 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, page: int
     Put - before a term to exclude it:  type:lab -from:quest
     """
     text = " ".join(query)
-    results = search(app.office, app.actor, text, page=page, page_size=limit, sort=sort)
+    results = search(app.office, app.actor, text, page=page, page_size=limit, sort=sort,
+                     include_rejected=include_rejected)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
         return
@@ -50,34 +56,51 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, page: int
 
 
 def _snippet(hit: Hit) -> Text:
-    text = Text(hit.snippet)
+    text = Text(" ".join(hit.snippet.split()))
     for start, end in hit.highlights:
         text.stylize("bold reverse", start, end)
     return text
 
 
+STATUS_WORDS = {"review": "in review", "rejected": "REJECTED"}
+
+
+def hit_lines(h: Hit) -> list[str]:
+    """The plain lines of one hit (at most 80 columns each); the snippet follows them."""
+    status = STATUS_WORDS.get(h.status, h.status) + (" URGENT" if h.urgent else "")
+    head = f"D{h.doc_id:<6} {h.doc_type:<18} {h.doc_date or h.received[:10]:<10}  {status}"
+    if h.patient_mrn:
+        who = f"{h.patient_name} {h.patient_mrn}" + (f", born {h.dob}" if h.dob else "")
+    elif h.read_names:
+        who = f"{', '.join(h.read_names)} (as read on the document; not filed)"
+    else:
+        who = "no patient name read (not filed)"
+    where = f"page {h.page} of {h.pages}" if h.page else f"{h.pages} page{'s' if h.pages != 1 else ''}"
+    origin = f"        from {h.sender or '-'}; {where}"
+    with_file = f"{origin}; {h.source}"
+    return [fit(head), fit(f"        {who}"), with_file if len(with_file) <= WIDTH else fit(origin)]
+
+
 def _print_results(results: Results) -> None:
-    console = Console(width=None if is_terminal() else 200, highlight=False)
+    console = Console(width=None if is_terminal() else WIDTH, highlight=False)
     for note in results.notes:
-        console.print(f"[yellow]{note}[/yellow]")
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     if not results.hits:
         console.print("No documents found.")
         return
     count = f"{results.total:,}" if results.total_exact else f"about {results.total:,}"
-    table = Table(title=f"{count} documents — page {results.page} of {results.pages}, {results.sort} first"
-                  if results.sort != "relevance" else f"{count} documents — page {results.page} of {results.pages}",
-                  show_lines=False)
-    for col in ("Doc", "Patient", "MRN", "Type", "Date", "From", "Status", "Page", "Snippet"):
-        table.add_column(col, overflow="fold")
+    order = f", {results.sort} first" if results.sort != "relevance" else ""
+    console.print(f"{count} documents — page {results.page} of {results.pages}{order}")
     for h in results.hits:
-        page = f"{h.page}/{h.pages}" if h.page else ""
-        status = h.status + (" URGENT" if h.urgent else "")
-        table.add_row(str(h.doc_id), h.patient_name or "(unmatched)", h.patient_mrn, h.doc_type,
-                      h.doc_date or h.received[:10], h.sender, status, page, _snippet(h))
-    console.print(table)
+        console.print()
+        for line in hit_lines(h):
+            console.print(line, markup=False)
+        if h.snippet:
+            console.print(Padding(_snippet(h), (0, 0, 0, 8)))
     for name, rows in results.facets.items():
         if rows:
-            console.print(f"{name}: " + "  ".join(f"{v or '(none)'} {n:,}" for v, n in rows))
+            console.print()
+            console.print(fit(f"{name}: " + "  ".join(f"{v or '(none)'} {n:,}" for v, n in rows)), markup=False)
 
 
 @click.group("index")

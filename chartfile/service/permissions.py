@@ -30,6 +30,9 @@ class Action(StrEnum):
     CHART_VIEW = "patients.chart"
     DOCUMENTS_EXPORT = "documents.export"
     DOCUMENT_REFILE = "documents.refile"
+    DOCUMENT_CORRECT = "documents.correct"
+    PATIENT_ALIASES = "patients.aliases"
+    PATIENT_ALIAS_REMOVE = "patients.alias.remove"
     # review queue
     REVIEW_LIST = "review.list"
     REVIEW_SHOW = "review.show"
@@ -38,6 +41,7 @@ class Action(StrEnum):
     REVIEW_REJECT = "review.reject"
     # search and its index
     SEARCH = "search"
+    SEARCH_REJECTED = "search.rejected"  # rejected documents (kept in the archive): administrators only
     INDEX_REBUILD = "index.rebuild"
     INDEX_CHECK = "index.check"
     INDEX_REPAIR = "index.repair"
@@ -63,6 +67,7 @@ class Action(StrEnum):
 _CLERK = frozenset({
     Action.INGEST, Action.STATUS, Action.INTAKE_LIST, Action.INTAKE_EXPORT, Action.INTAKE_RETRY,
     Action.INTAKE_CHECK, Action.CHART_VIEW, Action.DOCUMENTS_EXPORT, Action.DOCUMENT_REFILE,
+    Action.DOCUMENT_CORRECT, Action.PATIENT_ALIASES, Action.PATIENT_ALIAS_REMOVE,
     Action.REVIEW_LIST, Action.REVIEW_SHOW, Action.REVIEW_FILE, Action.REVIEW_SPLIT, Action.REVIEW_REJECT,
     Action.SEARCH,
 })
@@ -73,7 +78,8 @@ _ROI = frozenset({
     Action.ROI_ACCOUNTING,
 })
 _PRIVACY = frozenset({
-    Action.STATUS, Action.AUDIT_STATUS, Action.AUDIT_VERIFY, Action.AUDIT_ANCHOR, Action.AUDIT_EXPORT,
+    Action.STATUS, Action.PATIENT_ALIASES, Action.PATIENT_ALIAS_REMOVE,
+    Action.AUDIT_STATUS, Action.AUDIT_VERIFY, Action.AUDIT_ANCHOR, Action.AUDIT_EXPORT,
     Action.AUDIT_ACCESS_REPORT, Action.ROI_ACCOUNTING, Action.ROI_RELEASE_VIEW,
 })
 _PROVIDER = frozenset({Action.SEARCH, Action.CHART_VIEW, Action.REVIEW_SHOW, Action.STATUS})

@@ -20,8 +20,10 @@ from chartfile.service.indexing import after_commit
 from chartfile.service.office import Office
 from chartfile.service.permissions import Action, require
 from indexer import review as rules
+from indexer.audit import record as audit
 from indexer.db.models import Document, Page, ReviewItem
-from intake.errors import NotFoundError
+from indexer.guard import FilingRefused
+from intake.model import Entities
 
 
 @dataclass
@@ -38,10 +40,19 @@ def _summary(item: ReviewItem, doc: Document) -> dict[str, Any]:
         "review_id": item.id, "document_id": doc.id, "kind": item.kind, "urgent": item.urgent,
         "source": doc.intake_item.original_name, "pages": [doc.first_page, doc.last_page],
         "doc_type": doc.doc_type, "doc_date": doc.doc_date.isoformat() if doc.doc_date else None,
+        "sender": doc.sender_org,
         "created_at": item.created_at.strftime("%Y-%m-%d %H:%M"),
         "reasons": json.loads(item.reasons_json or "[]"),
         "candidates": [{"mrn": c["mrn"], "score": c["score"], "grade": c.get("grade")} for c in candidates],
     }
+
+
+def read_identifiers(e: Entities) -> dict[str, list[str]]:
+    """The names, DOBs and MRNs read from a document, as a clerk compares them with a chart."""
+    names = [" ".join(x for x in (n.given, n.middle, n.family) if x) for n in e.patient_names]
+    mrns = [m.value + (" (another facility's)" if m.scheme == "foreign" else "") for m in e.mrns]
+    return {"names": list(dict.fromkeys(names)), "DOB": list(dict.fromkeys(d.value for d in e.dobs)),
+            "MRN": list(dict.fromkeys(mrns)), "sex": [e.sex] if e.sex else []}
 
 
 def review_list(office: Office, actor: Actor) -> list[dict[str, Any]]:
@@ -54,13 +65,11 @@ def review_list(office: Office, actor: Actor) -> list[dict[str, Any]]:
     return rows
 
 
-def review_show(office: Office, actor: Actor, item_id: int) -> dict[str, Any]:
-    """One review item: candidates with per-field evidence and the page text (audited as a view)."""
+def review_show(office: Office, actor: Actor, ref: str | int) -> dict[str, Any]:
+    """One review item (``12`` or ``D9``): candidates with evidence and the page text (audited as a view)."""
     require(actor, Action.REVIEW_SHOW)
     with office.db.transaction() as s:
-        item = s.get(ReviewItem, item_id)
-        if item is None:
-            raise NotFoundError(f"no review item {item_id}")
+        item = rules.find_item(s, ref, open_only=False)
         doc = item.document
         pages = s.scalars(select(Page).where(Page.intake_item_id == doc.intake_item_id,
                                              Page.number.between(doc.first_page, doc.last_page))
@@ -69,6 +78,7 @@ def review_show(office: Office, actor: Actor, item_id: int) -> dict[str, Any]:
         info["state"] = item.state
         info["candidates"] = json.loads(item.candidates_json or "[]")
         info["proposed_split"] = json.loads(item.proposed_split_json or "[]")
+        info["read"] = read_identifiers(Entities.from_dict(json.loads(doc.entities_json or "{}")))
         info["pages_text"] = [{"page": p.number, "source": p.source, "confidence": p.confidence,
                                "text": p.text} for p in pages]
         mrns = [doc.patient.mrn] if doc.patient is not None else []
@@ -82,33 +92,56 @@ def _decided(office: Office, decision: rules.Decision) -> DecisionResult:
     return DecisionResult(decision.document_ids, decision.message)
 
 
-def review_file(office: Office, actor: Actor, item_id: int, mrn: str, learn: bool = True) -> DecisionResult:
-    """File the item's document to the chart ``mrn`` (remembering a differing name as an alias)."""
-    require(actor, Action.REVIEW_FILE)
+def _refused(office: Office, actor: Actor, event: str, err: FilingRefused, ref: str | int) -> None:
+    """A refused filing is itself audited (outcome failure), in its own transaction, naming the chart tried."""
     with office.db.transaction() as s:
-        decision = rules.file_document(s, item_id, mrn, actor.audit_name, remember=learn)
+        audit(s, actor=actor.audit_name, action="U", event_type=event, patient_mrn=err.mrn,
+              document_ids=[err.document_id], outcome="failure",
+              detail=f"refused ({ref}): {', '.join(c.field.value for c in err.found)} contradict the chart")
+
+
+def review_file(office: Office, actor: Actor, ref: str | int, mrn: str, learn: bool = True,
+                override_reason: str | None = None) -> DecisionResult:
+    """File a document from the queue (``12`` or ``D9``) to the chart ``mrn``.
+
+    Refused (:class:`FilingRefused`, exit 6) when the document's name, DOB, sex or MRN contradicts the
+    chart, unless ``override_reason`` is given; a differing but compatible name is learned as an alias.
+    """
+    require(actor, Action.REVIEW_FILE)
+    try:
+        with office.db.transaction() as s:
+            decision = rules.file_document(s, ref, mrn, actor.audit_name, remember=learn,
+                                           override_reason=override_reason)
+    except FilingRefused as err:
+        _refused(office, actor, "review.file", err, ref)
+        raise
     return _decided(office, decision)
 
 
-def review_split(office: Office, actor: Actor, item_id: int, spec: str) -> DecisionResult:
-    """Split the item's document at page boundaries (``1-2,3-5``); each part is matched on its own."""
+def review_split(office: Office, actor: Actor, ref: str | int, spec: str) -> DecisionResult:
+    """Split the document at page boundaries (``1-2,3-5``); each part is matched and described on its own."""
     require(actor, Action.REVIEW_SPLIT)
     with office.db.transaction() as s:
-        decision = rules.split_document(s, office.cfg, item_id, spec, actor.audit_name)
+        decision = rules.split_document(s, office.cfg, ref, spec, actor.audit_name)
     return _decided(office, decision)
 
 
-def review_reject(office: Office, actor: Actor, item_id: int, reason: str) -> DecisionResult:
-    """Reject the item's document (it stays in the archive and the history)."""
+def review_reject(office: Office, actor: Actor, ref: str | int, reason: str) -> DecisionResult:
+    """Reject the document (it stays in the archive and the history, and leaves search)."""
     require(actor, Action.REVIEW_REJECT)
     with office.db.transaction() as s:
-        decision = rules.reject_document(s, item_id, reason, actor.audit_name)
+        decision = rules.reject_document(s, ref, reason, actor.audit_name)
     return _decided(office, decision)
 
 
-def refile(office: Office, actor: Actor, document_id: int, mrn: str, reason: str) -> DecisionResult:
-    """Move a filed document to another chart (the old filing stays in the history)."""
+def refile(office: Office, actor: Actor, ref: str | int, mrn: str, reason: str,
+           override_reason: str | None = None) -> DecisionResult:
+    """Move a filed document to another chart (guarded like filing; the old filing stays in the history)."""
     require(actor, Action.DOCUMENT_REFILE)
-    with office.db.transaction() as s:
-        decision = rules.refile_document(s, document_id, mrn, reason, actor.audit_name)
+    try:
+        with office.db.transaction() as s:
+            decision = rules.refile_document(s, ref, mrn, reason, actor.audit_name, override_reason=override_reason)
+    except FilingRefused as err:
+        _refused(office, actor, "document.refile", err, ref)
+        raise
     return _decided(office, decision)

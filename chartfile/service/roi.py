@@ -24,18 +24,23 @@ from indexer.roi import accounting as acc
 from indexer.roi import authorizations as auths
 from indexer.roi import lookup, releases, requests, views
 from indexer.roi.authorizations import AuthorizationFields
+from indexer.roi.expiry import find_duration
 from indexer.roi.models import CHANNELS, METHODS
 from indexer.roi.requests import CLOSING_STATUSES, REQUEST_BASES, RequestFields
 from indexer.roi.scope import plural
+from indexer.roi.validation import AuthStatus
 from intake.errors import RefusedError
 
-__all__ = ["CHANNELS", "CLOSING_STATUSES", "METHODS", "RELEASE_BASES", "REQUEST_BASES", "AuthorizationFields",
-           "RequestFields", "accounting", "authorization_add", "authorization_confirm", "authorization_event",
+__all__ = ["AUTH_STATUSES", "CHANNELS", "CLOSING_STATUSES", "METHODS", "RELEASE_BASES", "REQUEST_BASES",
+           "AuthorizationFields", "RequestFields", "accounting", "authorization_add", "authorization_confirm",
+           "authorization_event", "authorization_expiry", "is_duration",
            "authorization_flag_false", "authorization_list", "authorization_revoke", "authorization_show",
            "correct_release", "release", "release_list", "request_add", "request_close", "request_extend",
            "plural", "request_list", "views"]  # (views, plural: the text renderings both front ends share)
 
 RELEASE_BASES = releases.BASES
+STORED_STATUSES = ("draft", "active")  # what list_for filters on; the others are worked out for today
+AUTH_STATUSES = ("active", *(st.value for st in AuthStatus))
 ReleaseInput = releases.ReleaseInput
 Correction = releases.Correction
 
@@ -78,11 +83,30 @@ def authorization_list(office: Office, actor: Actor, mrn: str | None = None,
     """Authorizations, newest first, each re-validated as of today (audited)."""
     require(actor, Action.ROI_AUTHORIZATION_VIEW)
     today = date.today()
+    stored = status if status in STORED_STATUSES else None
     with office.db.transaction() as s:
-        found = auths.list_for(s, mrn=mrn, status=status)
-        auths.audit_view(s, found, actor=actor.audit_name, event="list")
-        return [views.authorization_dict(a, lookup.mrn_of(s, a.patient_id), auths.evaluate(s, a, today))
+        found = auths.list_for(s, mrn=mrn, status=stored)
+        rows = [views.authorization_dict(a, lookup.mrn_of(s, a.patient_id), auths.evaluate(s, a, today))
                 for a in found]
+        if status and stored is None:  # one status as of today: valid, expired, revoked, invalid
+            rows = [d for d in rows if d["status"] == status]
+            found = [a for a in found if a.id in {d["id"] for d in rows}]
+        auths.audit_view(s, found, actor=actor.audit_name, event="list")
+    return rows
+
+
+def authorization_expiry(office: Office, actor: Actor, auth_id: int, fields: AuthorizationFields) -> dict[str, Any]:
+    """A clerk enters the expiry as written on the form (a date, a length of time, or an event)."""
+    require(actor, Action.ROI_AUTHORIZATION_EDIT)
+    today = date.today()
+    with office.db.transaction() as s:
+        auths.set_expiry(s, auth_id, given=fields, actor=actor.audit_name, today=today)
+        return _auth_view(s, auth_id, today)
+
+
+def is_duration(text: str) -> bool:
+    """True when ``text`` states a length of time ("one year from the date signed", "90 days")."""
+    return find_duration(text) is not None
 
 
 def authorization_revoke(office: Office, actor: Actor, auth_id: int, received: date, document_id: int | None,

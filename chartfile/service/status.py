@@ -23,9 +23,11 @@ def status(office: Office, actor: Actor) -> dict[str, Any]:
         states = dict(s.execute(select(IntakeItem.state, func.count()).group_by(IntakeItem.state)).all())
         docs = dict(s.execute(select(Document.status, func.count()).group_by(Document.status)).all())
         review = s.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.state == ReviewState.OPEN))
+        urgent = s.scalar(select(func.count()).select_from(ReviewItem).where(
+            ReviewItem.state == ReviewState.OPEN, ReviewItem.urgent.is_(True)))
         pages_hour = s.scalar(select(func.sum(IntakeItem.page_count)).where(
             IntakeItem.finished_at >= utcnow() - timedelta(hours=1))) or 0
     waiting = (IntakeState.RECEIVING, *UNFINISHED_STATES)
-    return {"intake": states, "documents": docs, "review_open": review,
+    return {"intake": states, "documents": docs, "review_open": review, "review_urgent": urgent,
             "queue_depth": sum(states.get(k, 0) for k in waiting),
             "pages_last_hour": pages_hour, "time": time.strftime("%Y-%m-%dT%H:%M:%S")}

@@ -4,7 +4,9 @@ Owns the rule of what counts as access to one patient: an event naming the
 patient's MRN, or an event naming any document that is — or ever was — filed
 to the patient (so a search whose results included the patient's documents
 counts, although a search event carries no MRN).  Documents are resolved to
-the patient at report time from ``documents`` and the ``filings`` history.
+the patient at report time from ``documents`` and the ``filings`` history,
+plus the faxes they were split from (:mod:`indexer.lineage`): reads of a fax
+while it waited in review count for every patient whose part it held.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from indexer.audit.formats import ChainHead, csv_writer, write_csv_row
 from indexer.audit.query import DEFAULT_BATCH, EventFilter, stream_events
 from indexer.db.engine import Database
 from indexer.db.models import Document, Filing, Patient
+from indexer.lineage import ancestors
 from intake.config import one_line
 from intake.errors import NotFoundError
 
@@ -80,10 +83,10 @@ def find_patient(session: Session, mrn: str) -> Patient:
 
 
 def patient_document_ids(session: Session, patient_id: int) -> set[int]:
-    """Documents filed to the patient now, or at any time in the filing history."""
+    """Documents filed to the patient now or at any time, and the faxes they were split from."""
     now = set(session.scalars(select(Document.id).where(Document.patient_id == patient_id)))
     ever = set(session.scalars(select(Filing.document_id).where(Filing.patient_id == patient_id)))
-    return now | ever
+    return now | ever | ancestors(session, now | ever)
 
 
 def access_entries(db: Database, mrn: str, doc_ids: set[int], flt: EventFilter,

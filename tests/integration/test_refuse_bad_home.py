@@ -46,6 +46,17 @@ def test_an_out_of_date_schema_is_refused_until_db_upgrade(tmp_path: Path) -> No
     assert run_chartfile(home, "init").code == 0
     import sqlite3
 
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from indexer.db.engine import alembic_config
+
+    engine = create_engine(f"sqlite:///{home / 'chartfile.db'}")
+    acfg = alembic_config(engine)
+    with engine.begin() as conn:  # the schema as it was at 0004 (later revisions undone)
+        acfg.attributes["connection"] = conn
+        command.downgrade(acfg, "0004_search")
+    engine.dispose()
     with sqlite3.connect(home / "chartfile.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0003_audit'")
         conn.execute("DROP INDEX ix_documents_indexed_at")

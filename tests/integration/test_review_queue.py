@@ -67,9 +67,12 @@ def test_file_from_review_learns_alias_and_refile(chartfile, tmp_path: Path) -> 
     assert doc["status"] == "filed" and doc["patient_mrn"] == "CF200417"
     hits = json.loads(chartfile("search", "mrn:CF200417", "--json").out)["hits"]
     assert [h["doc_id"] for h in hits] == [doc["document_id"]]
-    # found later to be misfiled: refile, history kept
-    assert chartfile("documents", "refile", str(doc["document_id"]), "--mrn", "CF104233",
-                     "--reason", "wrong chart").code == 0
+    # found later to be misfiled: refile, history kept.  The page names Chidi Okonkwo: moving it into
+    # Maria Garcia's chart contradicts the document, so it takes an override reason.
+    refused = chartfile("documents", "refile", str(doc["document_id"]), "--mrn", "CF104233", "--reason", "wrong chart")
+    assert refused.code == 6 and "name differs" in refused.err and "--override-reason" in refused.err
+    assert chartfile("documents", "refile", f"D{doc['document_id']}", "--mrn", "CF104233", "--reason", "wrong chart",
+                     "--override-reason", "the sender confirmed it is Maria Garcia's x-ray").code == 0
     assert docs_by_source(chartfile)["xray.pdf"][0]["patient_mrn"] == "CF104233"
     hits = json.loads(chartfile("search", "mrn:CF104233", "--json").out)["hits"]
     assert [h["doc_id"] for h in hits] == [doc["document_id"]]

@@ -121,7 +121,7 @@ def test_confirm_completes_activates_and_resolves_review(home: Home, capsys: Any
     code, out, err = run_cli(home, capsys, "roi", "authorization", "confirm", str(auth.id),
                              "--purpose", "Continuity of care")
     assert code == 0, err
-    assert f"Authorization #{auth.id}  [active]" in out and "VALID" in out
+    assert f"Authorization #{auth.id}  [valid]" in out and "Status on " in out and ": VALID" in out
     with home.db.session() as s:
         assert lookup.authorization(s, auth.id).confirmed_by == os_login()  # the OS login; --user is acting_for
         [item] = s.scalars(select(ReviewItem).where(ReviewItem.kind == "roi_draft")).all()
