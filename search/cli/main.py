@@ -35,7 +35,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("search.cli.review", "review"),
     ("search.cli.roi", "roi"),
     ("search.cli.audit", "audit"),
-    ("search.cli.users", "users"),
+    ("chartfile.cli.users", "users"),
 )
 
 

@@ -1,0 +1,1 @@
+"""The ``chartfile`` command-line interface (click), one module per command group."""
