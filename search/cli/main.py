@@ -36,6 +36,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("search.cli.roi", "roi"),
     ("search.cli.audit", "audit"),
     ("chartfile.cli.users", "users"),
+    ("chartfile.cli.serve", "serve_cmd"),
 )
 
 

@@ -1,0 +1,112 @@
+"""Who may open which route: the one route → roles table, and the dependency that enforces it.
+
+Every route of the web app and the API appears in :data:`ROUTE_ROLES` as
+``(METHOD, path template)``.  A route missing from the table is refused for
+everyone (fail closed) and fails ``tests/web/test_route_matrix.py``.  Page
+routes authenticate with the session cookie and need a CSRF token on every
+state-changing request; API routes authenticate with ``Authorization: Bearer``
+and never look at cookies (so cross-site requests cannot ride a session).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+
+from chartfile.service.auth import AuthenticationError, PermissionDenied, Principal, resolve_token
+from chartfile.service.auth_models import Role
+from chartfile.service.auth_sessions import WebLogin, csrf_ok, resolve_session
+from chartfile.web.security import SESSION_COOKIE, presented_csrf
+from chartfile.web.state import web_state
+
+log = logging.getLogger(__name__)
+
+
+class Gate(StrEnum):
+    PUBLIC = "public"  # no login (the login form, static files)
+    ANY = "any"  # any logged-in user
+
+
+C, R, P, D, A = Role.CLERK, Role.ROI, Role.PRIVACY, Role.PROVIDER, Role.ADMIN
+READERS = frozenset({C, R, D})  # who reads charts and documents
+ALL = frozenset(Role)
+
+Rule = frozenset[Role] | Gate
+
+ROUTE_ROLES: dict[tuple[str, str], Rule] = {
+    # --- session -------------------------------------------------------------------
+    ("GET", "/login"): Gate.PUBLIC,
+    ("POST", "/login"): Gate.PUBLIC,
+    ("POST", "/logout"): Gate.ANY,
+    ("GET", "/"): Gate.ANY,
+    # --- administration ------------------------------------------------------------
+    ("GET", "/users"): frozenset({A}),
+    ("POST", "/users"): frozenset({A}),
+    ("POST", "/users/{username}/disable"): frozenset({A}),
+    ("POST", "/users/{username}/enable"): frozenset({A}),
+    ("POST", "/users/{username}/password"): frozenset({A}),
+    # --- JSON API (bearer token) ---------------------------------------------------
+    ("GET", "/api/openapi.json"): Gate.PUBLIC,
+    ("GET", "/api/me"): Gate.ANY,
+}
+
+PAGE_RULE_WHEN_MISSING: Rule = frozenset()  # fail closed
+
+
+def route_key(request: Request) -> tuple[str, str]:
+    """(method, path template) of the matched route, e.g. ("GET", "/documents/{document_id}")."""
+    route = request.scope.get("route")
+    return request.method.upper(), route.path if isinstance(route, APIRoute) else request.url.path
+
+
+def rule_for(request: Request) -> Rule:
+    key = route_key(request)
+    method = "GET" if key[0] == "HEAD" else key[0]
+    rule = ROUTE_ROLES.get((method, key[1]))
+    if rule is None:
+        log.error("route %s %s has no access rule: refused", *key)
+        return PAGE_RULE_WHEN_MISSING
+    return rule
+
+
+def _allowed(rule: Rule, principal: Principal) -> bool:
+    return rule == Gate.ANY or (isinstance(rule, frozenset) and principal.role in rule)
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def page_login(request: Request) -> WebLogin | None:
+    """Dependency of every page route: the session (None on public routes), role and CSRF checked."""
+    rule = rule_for(request)
+    if rule == Gate.PUBLIC:
+        return None
+    state = web_state(request)
+    login = resolve_session(state.db, state.cfg, request.cookies.get(SESSION_COOKIE, ""), client_of(request))
+    request.state.username = login.principal.username
+    request.state.login = login
+    if not _allowed(rule, login.principal):
+        raise PermissionDenied(f"Your role ({login.principal.role}) cannot open this page.")
+    if request.method not in {"GET", "HEAD"} and not csrf_ok(login, await presented_csrf(request)):
+        raise PermissionDenied("This form has expired or did not come from Chartfile. Reload the page and try again.",
+                               hint="Reload the page; forms are valid only while you are logged in.")
+    return login
+
+
+async def api_principal(request: Request) -> Principal:
+    """Dependency of every API route: the bearer token's user, with the route's role rule."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Authorization: Bearer <token> required",
+                                  hint="Get a token from an administrator: chartfile users token USERNAME")
+    principal = resolve_token(web_state(request).db, token.strip())
+    request.state.username = principal.username
+    rule = rule_for(request)
+    if not _allowed(rule, principal) and rule != Gate.PUBLIC:
+        raise PermissionDenied(f"role {principal.role} may not call this endpoint")
+    return principal

@@ -1,0 +1,33 @@
+"""The JSON API under ``/api/`` (bearer tokens), on the same service layer as the pages.
+
+Every route is in ``chartfile.web.access.ROUTE_ROLES``; responses are typed
+(pydantic) so ``/api/openapi.json`` describes them exactly; errors are
+``{"error", "hint"}`` with 401 (no or bad token), 403 (role), 404, 409 or 422.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from chartfile.service.auth import Principal
+from chartfile.web.access import api_principal
+
+ERRORS = {401: {"description": "no or invalid token"}, 403: {"description": "role not allowed"}}
+
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+
+Caller = Annotated[Principal, Depends(api_principal)]
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+
+
+@router.get("/me", response_model=Me)
+def me(caller: Caller) -> Me:
+    """Who the token belongs to."""
+    return Me(username=caller.username, role=str(caller.role))
