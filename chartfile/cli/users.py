@@ -15,7 +15,7 @@ import click
 
 from chartfile.service import users as svc
 from chartfile.service.auth_models import Role
-from intake.errors import InputError
+from intake.errors import InputError, UsageError
 from search.cli.context import AppContext, pass_app
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
@@ -42,12 +42,30 @@ def users() -> None:
 @click.option("--role", type=ROLE_CHOICE, required=True, help="What the person does.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @click.option("--no-password", is_flag=True, help="Create without a password (API token only, or set one later).")
+@click.option("--generate-password", is_flag=True,
+              help="Make up a strong password and print it once (for a demo or a first administrator).")
+@click.option("--exist-ok", is_flag=True,
+              help="If the user exists with this role, give them the new password instead of failing.")
 @pass_app
-def add_cmd(app: AppContext, username: str, role: str, password_stdin: bool, no_password: bool) -> None:
-    """Create a user (asks for the password unless --no-password)."""
-    password = None if no_password else _read_password(password_stdin)
-    svc.add_user(app.db, app.cfg, username, Role(role), password, actor=app.user)
-    click.echo(f"user {username.strip().lower()} added ({role})")
+def add_cmd(app: AppContext, username: str, role: str, password_stdin: bool, no_password: bool,
+            generate_password: bool, exist_ok: bool) -> None:
+    """Create a user (asks for the password unless --password-stdin, --generate-password or --no-password)."""
+    if sum((password_stdin, no_password, generate_password)) > 1:
+        raise UsageError("choose one of --password-stdin, --no-password, --generate-password")
+    if generate_password:
+        password: str | None = svc.generate_password()
+    else:
+        password = None if no_password else _read_password(password_stdin)
+    name = username.strip().lower()
+    if exist_ok and svc.user_role(app.db, name) == role:
+        if password is not None:
+            svc.set_password(app.db, app.cfg, name, password, actor=app.user)
+        click.echo(f"user {name} exists ({role}){'; password changed' if password is not None else ''}")
+    else:
+        svc.add_user(app.db, app.cfg, username, Role(role), password, actor=app.user)
+        click.echo(f"user {name} added ({role})")
+    if generate_password:
+        click.echo(f"password for {name} (shown once): {password}")
 
 
 @users.command("list")

@@ -10,6 +10,7 @@ sessions.  Disabling ends all sessions and stops the user's API tokens.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,6 +79,19 @@ def _get(s: Session, username: str) -> User:
     if user is None:
         raise NotFoundError(f"no user {username!r}", hint="List them with: chartfile users list")
     return user
+
+
+def generate_password() -> str:
+    """A random password of five words' strength (about 100 bits), easy to type from a screen."""
+    alphabet = "abcdefghijkmnopqrstuvwxyz23456789"
+    groups = ["".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4)]
+    return "-".join(groups)
+
+
+def user_role(db: Database, username: str) -> str | None:
+    """The user's role, or None when there is no such user."""
+    with db.session() as s:
+        return s.scalars(select(User.role).where(User.username == username.strip().lower())).first()
 
 
 def add_user(db: Database, cfg: Config, username: str, role: Role, password: str | None, actor: str) -> None:

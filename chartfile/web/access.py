@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chartfile.service.auth import AuthenticationError, PermissionDenied, Principal, resolve_token
 from chartfile.service.auth_models import Role
@@ -97,14 +98,16 @@ async def page_login(request: Request) -> WebLogin | None:
     return login
 
 
-async def api_principal(request: Request) -> Principal:
+BEARER = HTTPBearer(auto_error=False, description="An API token from: chartfile users token USERNAME")
+
+
+async def api_principal(request: Request,
+                        credentials: HTTPAuthorizationCredentials | None = Depends(BEARER)) -> Principal:
     """Dependency of every API route: the bearer token's user, with the route's role rule."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
         raise AuthenticationError("Authorization: Bearer <token> required",
                                   hint="Get a token from an administrator: chartfile users token USERNAME")
-    principal = resolve_token(web_state(request).db, token.strip())
+    principal = resolve_token(web_state(request).db, credentials.credentials.strip())
     request.state.username = principal.username
     rule = rule_for(request)
     if not _allowed(rule, principal) and rule != Gate.PUBLIC:

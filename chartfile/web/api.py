@@ -7,7 +7,7 @@ Every route is in ``chartfile.web.access.ROUTE_ROLES``; responses are typed
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
@@ -15,7 +15,26 @@ from pydantic import BaseModel
 from chartfile.service.auth import Principal
 from chartfile.web.access import api_principal
 
-ERRORS = {401: {"description": "no or invalid token"}, 403: {"description": "role not allowed"}}
+
+class ErrorBody(BaseModel):
+    """Every error: what went wrong and how to fix it."""
+
+    error: str
+    hint: str = ""
+
+
+class ValidationErrorBody(BaseModel):
+    error: str
+    detail: list[str]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no or invalid token"},
+    403: {"model": ErrorBody, "description": "the token's role may not do this"},
+    422: {"model": ValidationErrorBody, "description": "invalid parameters"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "no such item"}}
+REFUSED: dict[int | str, dict[str, Any]] = {409: {"model": ErrorBody, "description": "refused by a rule"}}
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 
