@@ -27,8 +27,10 @@ from indexer.db.models import (
     ReviewItem,
     utcnow,
 )
+from indexer.ledger import transition
 from indexer.matching import Alias, MatchResult, Roster, RosterPatient, Segment, split_and_match
 from indexer.roi.drafts import draft_from_document, page_texts_for, review_reasons
+from indexer.states import DocumentStatus, IntakeState, ReviewDecision
 from intake.config import Config
 from intake.model import ExtractedFile
 
@@ -94,7 +96,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
         first_page=seg.pages[0],
         last_page=seg.pages[1],
         is_cover=seg.is_cover,
-        status="filed" if filed else "review",
+        status=DocumentStatus.FILED if filed else DocumentStatus.REVIEW,
         patient_id=result.patient_id if filed else None,
         doc_type=ent.doc_type,
         doc_type_confidence=ent.doc_type_confidence,
@@ -109,7 +111,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
     s.add(doc)
     s.flush()
     if filed:
-        s.add(Filing(document_id=doc.id, patient_id=result.patient_id, action="auto", score=result.score,
+        s.add(Filing(document_id=doc.id, patient_id=result.patient_id, action=ReviewDecision.AUTO, score=result.score,
                      grade=result.grade, actor="system", reason="; ".join(result.reasons)[:2000]))
         audit(s, actor="system", action="C", event_type="document.filed", patient_mrn=result.mrn,
               document_ids=[doc.id], detail=f"auto-filed, grade {result.grade}")
@@ -140,7 +142,7 @@ def record_extracted(s: Session, cfg: Config, item: IntakeItem, extracted: Extra
                    confidence=page.confidence, rotation=page.rotation, seconds=page.seconds, note=page.note))
     segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
     docs = [_add_document(s, item, seg) for seg in segments]
-    item.state = "processed"
+    transition(item, IntakeState.PROCESSED)
     item.page_count = len(extracted.pages)
     item.seconds = extracted.seconds
     item.finished_at = utcnow()

@@ -2,7 +2,9 @@
 
 Owns every clerk decision about where a document belongs: file to a chart,
 split a fax into page ranges, reject, and refile a document found misfiled
-later.  Each decision is attributed, kept in the append-only filing history,
+later.  Every document a decision changes is marked pending for the search
+index's one writer (``indexed_at = NULL``); the service layer has it drained
+after the commit.  Each decision is attributed, kept in the append-only filing history,
 audited, and — when the document's name differs from the chart's — remembered
 as an alias so the matcher recognises it next time (the matcher still needs
 its other identifiers to agree before it files anything on its own).
@@ -22,6 +24,7 @@ from indexer.db.models import Document, Filing, Patient, PatientAlias, ReviewIte
 from indexer.filing import load_roster, match_payload
 from indexer.matching import match_entities
 from indexer.matching.split import restrict
+from indexer.states import DocumentStatus, ReviewDecision, ReviewState
 from intake.config import Config
 from intake.errors import InputError, NotFoundError, RefusedError
 from intake.model import Entities
@@ -35,7 +38,6 @@ class Decision:
 
     document_ids: list[int]
     message: str
-    removed_from_index: list[int]
 
 
 def open_item(s: Session, item_id: int) -> ReviewItem:
@@ -43,7 +45,7 @@ def open_item(s: Session, item_id: int) -> ReviewItem:
     item = s.get(ReviewItem, item_id)
     if item is None:
         raise NotFoundError(f"no review item {item_id}")
-    if item.state != "open":
+    if item.state != ReviewState.OPEN:
         raise RefusedError(f"review item {item_id} was already resolved ({item.resolution})")
     if item.kind == "roi_draft":
         raise RefusedError(f"review item {item_id} is a draft ROI authorization",
@@ -61,12 +63,12 @@ def patient_by_mrn(s: Session, mrn: str) -> Patient:
 
 def list_open(s: Session) -> list[ReviewItem]:
     """Open items, urgent first, then oldest first."""
-    items = s.scalars(select(ReviewItem).where(ReviewItem.state == "open")).all()
+    items = s.scalars(select(ReviewItem).where(ReviewItem.state == ReviewState.OPEN)).all()
     return sorted(items, key=lambda i: (not i.urgent, i.created_at, i.id))
 
 
 def _resolve(item: ReviewItem, actor: str, resolution: str) -> None:
-    item.state = "resolved"
+    item.state = ReviewState.RESOLVED.value
     item.resolved_at = utcnow()
     item.resolved_by = actor
     item.resolution = resolution
@@ -94,17 +96,17 @@ def file_document(s: Session, item_id: int, mrn: str, actor: str, remember: bool
     item = open_item(s, item_id)
     doc = s.get_one(Document, item.document_id)
     patient = patient_by_mrn(s, mrn)
-    doc.status = "filed"
+    doc.status = DocumentStatus.FILED.value
     doc.patient_id = patient.id
     doc.indexed_at = None
-    s.add(Filing(document_id=doc.id, patient_id=patient.id, action="review", actor=actor,
+    s.add(Filing(document_id=doc.id, patient_id=patient.id, action=ReviewDecision.FILE.value, actor=actor,
                  reason=f"filed from review item {item.id}"))
     if remember:
         _remember_alias(s, doc, patient, actor)
     _resolve(item, actor, f"filed to {patient.mrn}")
     audit(s, actor=actor, action="U", event_type="review.file", patient_mrn=patient.mrn,
           document_ids=[doc.id], detail=f"review item {item.id}")
-    return Decision([doc.id], f"Document {doc.id} filed to {patient.mrn}.", [])
+    return Decision([doc.id], f"Document {doc.id} filed to {patient.mrn}.")
 
 
 def reject_document(s: Session, item_id: int, reason: str, actor: str) -> Decision:
@@ -113,13 +115,15 @@ def reject_document(s: Session, item_id: int, reason: str, actor: str) -> Decisi
         raise InputError("a reason is required to reject a document")
     item = open_item(s, item_id)
     doc = s.get_one(Document, item.document_id)
-    doc.status = "rejected"
+    doc.status = DocumentStatus.REJECTED.value
     doc.patient_id = None
-    s.add(Filing(document_id=doc.id, patient_id=None, action="reject", actor=actor, reason=reason[:2000]))
+    doc.indexed_at = None
+    s.add(Filing(document_id=doc.id, patient_id=None, action=ReviewDecision.REJECT.value, actor=actor,
+                 reason=reason[:2000]))
     _resolve(item, actor, f"rejected: {reason[:200]}")
     audit(s, actor=actor, action="U", event_type="review.reject", document_ids=[doc.id],
           detail=f"review item {item.id}")
-    return Decision([doc.id], f"Document {doc.id} rejected.", [doc.id])
+    return Decision([doc.id], f"Document {doc.id} rejected.")
 
 
 def parse_ranges(spec: str, first: int, last: int) -> list[tuple[int, int]]:
@@ -155,8 +159,9 @@ def split_document(s: Session, cfg: Config, item_id: int, spec: str, actor: str)
     entities = Entities.from_dict(json.loads(doc.entities_json or "{}"))
     covers = {p.page for p in entities.pages if p.is_cover}
     roster = load_roster(s)
-    doc.status = "split"
-    s.add(Filing(document_id=doc.id, patient_id=None, action="split", actor=actor, reason=spec))
+    doc.status = DocumentStatus.SPLIT.value
+    doc.indexed_at = None  # the writer removes a split parent from the index (its parts replace it)
+    s.add(Filing(document_id=doc.id, patient_id=None, action=ReviewDecision.SPLIT.value, actor=actor, reason=spec))
     _resolve(item, actor, f"split into {spec}")
     s.flush()
     new_ids: list[int] = []
@@ -165,7 +170,8 @@ def split_document(s: Session, cfg: Config, item_id: int, spec: str, actor: str)
         result = match_entities(part, roster, cfg.match)
         filed = result.decision == "file" and result.patient_id is not None
         new = Document(intake_item_id=doc.intake_item_id, first_page=lo, last_page=hi,
-                       status="filed" if filed else "review", patient_id=result.patient_id if filed else None,
+                       status=DocumentStatus.FILED if filed else DocumentStatus.REVIEW,
+                       patient_id=result.patient_id if filed else None,
                        doc_type=part.doc_type, doc_type_confidence=part.doc_type_confidence, loinc=part.loinc,
                        doc_date=doc.doc_date, sender_org=doc.sender_org, provider=doc.provider,
                        urgent=part.urgent, entities_json=json.dumps(part.to_dict(), default=str),
@@ -174,16 +180,16 @@ def split_document(s: Session, cfg: Config, item_id: int, spec: str, actor: str)
         s.flush()
         new_ids.append(new.id)
         if filed:
-            s.add(Filing(document_id=new.id, patient_id=result.patient_id, action="auto", score=result.score,
-                         grade=result.grade, actor=actor, reason=f"after split of document {doc.id}"))
+            s.add(Filing(document_id=new.id, patient_id=result.patient_id, action=ReviewDecision.AUTO,
+                         score=result.score, grade=result.grade, actor=actor,
+                         reason=f"after split of document {doc.id}"))
         else:
             s.add(ReviewItem(document_id=new.id, urgent=new.urgent,
                              reasons_json=json.dumps(result.review_reasons),
                              candidates_json=json.dumps(match_payload(result)["candidates"])))
     audit(s, actor=actor, action="U", event_type="review.split", document_ids=[doc.id, *new_ids],
           detail=f"review item {item.id}: {spec}")
-    return Decision(new_ids, f"Document {doc.id} split into documents {', '.join(map(str, new_ids))}.",
-                    [doc.id])
+    return Decision(new_ids, f"Document {doc.id} split into documents {', '.join(map(str, new_ids))}.")
 
 
 def refile_document(s: Session, doc_id: int, mrn: str, reason: str, actor: str) -> Decision:
@@ -193,7 +199,7 @@ def refile_document(s: Session, doc_id: int, mrn: str, reason: str, actor: str) 
     doc = s.get(Document, doc_id)
     if doc is None:
         raise NotFoundError(f"no document {doc_id}")
-    if doc.status != "filed":
+    if doc.status != DocumentStatus.FILED:
         raise RefusedError(f"document {doc_id} is {doc.status}; use the review queue for it")
     patient = patient_by_mrn(s, mrn)
     old = s.get(Patient, doc.patient_id) if doc.patient_id else None
@@ -201,11 +207,12 @@ def refile_document(s: Session, doc_id: int, mrn: str, reason: str, actor: str) 
         raise RefusedError(f"document {doc_id} is already filed to {patient.mrn}")
     doc.patient_id = patient.id
     doc.indexed_at = None
-    s.add(Filing(document_id=doc.id, patient_id=patient.id, action="refile", actor=actor, reason=reason[:2000]))
+    s.add(Filing(document_id=doc.id, patient_id=patient.id, action=ReviewDecision.REFILE, actor=actor,
+                 reason=reason[:2000]))
     old_mrn = old.mrn if old else "none"
     audit(s, actor=actor, action="U", event_type="document.refile", patient_mrn=patient.mrn,
           document_ids=[doc.id], detail=f"from {old_mrn} to {patient.mrn}")
     if old is not None:
         audit(s, actor=actor, action="U", event_type="document.refile", patient_mrn=old.mrn,
               document_ids=[doc.id], detail=f"from {old_mrn} to {patient.mrn}")
-    return Decision([doc.id], f"Document {doc.id} moved from {old_mrn} to {patient.mrn}.", [])
+    return Decision([doc.id], f"Document {doc.id} moved from {old_mrn} to {patient.mrn}.")

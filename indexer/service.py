@@ -1,9 +1,12 @@
 """The intake service: runs the steps of :mod:`intake.steps` for every owned file.
 
-This process is the single writer: it owns the ledger, the database and the
-index.  Work is fanned out page by page to a :class:`~intake.pool.WorkerPool`
-(compute only, per-task deadlines), so pages of every file in flight keep all
-cores busy.  Results are applied here, one file per transaction; the file is
+This process is the single writer of the ledger and of intake's database
+rows; the search index is written by its one writer (``search.writer``),
+which the caller injects as ``index_hook`` and this service calls after each
+commit and every few seconds (``indexer`` never imports ``search``).  Work
+is fanned out page by page to a :class:`~intake.pool.WorkerPool` (compute
+only, per-task deadlines), so pages of every file in flight keep all cores
+busy.  Results are applied here, one file per transaction; the file is
 then moved to where its new state says (:func:`indexer.ledger.place_file`).
 
 Failures follow :mod:`indexer.failures`: rejected files are quarantined at
@@ -39,7 +42,7 @@ from indexer.ledger import (
 )
 from indexer.matching import Roster
 from indexer.patients import gazetteer, roster_version
-from indexer.searchindex import SearchIndex, index_pending
+from indexer.states import IntakeState
 from intake import workers
 from intake.config import Config
 from intake.errors import DependencyError, FileRejected
@@ -51,6 +54,7 @@ log = logging.getLogger(__name__)
 
 ROSTER_CHECK_SECONDS = 5.0
 INDEX_EVERY_SECONDS = 0.5
+INDEX_POLL_SECONDS = 2.0  # also drain documents other processes marked pending (review decisions, ...)
 CAPACITY_PER_WORKER = 4  # pages in flight per worker before new files wait
 PLAN_MB_PER_TIMEOUT = 10.0  # opening a file may take one more page timeout per this many MB
 ENTITY_PAGES_PER_TIMEOUT = 20.0  # entity extraction may take one page timeout per this many pages
@@ -88,11 +92,11 @@ class Stats:
 class IntakeService:
     """Drives owned intake items through the pipeline with a worker pool."""
 
-    def __init__(self, cfg: Config, db: Database, index: SearchIndex | None = None,
+    def __init__(self, cfg: Config, db: Database, index_hook: Callable[[], int | None] | None = None,
                  on_outcome: Callable[[int, str], None] | None = None, worker_hook: str | None = None) -> None:
         self.cfg = cfg
         self.db = db
-        self.index = index or SearchIndex(cfg)
+        self.index_hook = index_hook  # writes pending documents to the search index; None = nobody here
         self.on_outcome = on_outcome
         self.worker_hook = worker_hook
         self.stats = Stats()
@@ -202,7 +206,7 @@ class IntakeService:
         kind, size = "", 0
         with self.db.transaction() as s:
             item = s.get(IntakeItem, item_id)
-            if item is None or item.state != "received":
+            if item is None or item.state != IntakeState.RECEIVED:
                 return
             other = same_content(s, item)
             if other is not None and other.state in UNFINISHED_STATES:
@@ -212,19 +216,19 @@ class IntakeService:
             path = locate(self.cfg, item)
             if other is not None:
                 mark_duplicate(s, item, other)
-                outcome = "duplicate"
+                outcome = IntakeState.DUPLICATE
             elif path is None:
                 mark_quarantined(s, item, "The stored file is missing; it may have been removed by hand.")
-                outcome = "quarantined"
+                outcome = IntakeState.QUARANTINED
             else:
                 try:
                     kind = sniff_file(path, self.cfg, item.original_name)
                 except FileRejected as exc:
                     mark_quarantined(s, item, exc.reason)
-                    outcome = "quarantined"
+                    outcome = IntakeState.QUARANTINED
                 else:
                     item.kind, size = kind, item.size or 0
-                    transition(item, "processing")
+                    transition(item, IntakeState.PROCESSING)
                     item.attempts += 1
                     outcome = ""
         self._writer_failures.pop(item_id, None)
@@ -300,7 +304,7 @@ class IntakeService:
             roster = self.roster()
             with self.db.transaction() as s:
                 item = s.get_one(IntakeItem, flight.item_id)
-                check_transition(item.state, "processed")
+                check_transition(item.state, IntakeState.PROCESSED)
                 record_extracted(s, self.cfg, item, extracted, roster)
         except Exception as exc:  # noqa: BLE001 - keep the result and try again later
             if failures.is_transient(exc):
@@ -315,7 +319,7 @@ class IntakeService:
         self.stats.files_done += 1
         self.stats.pages_done += len(extracted.pages)
         self._index_dirty = True
-        self._settled(flight.item_id, "processed")
+        self._settled(flight.item_id, IntakeState.PROCESSED)
 
     def _failed(self, item_id: int, verdict: failures.Verdict) -> None:
         """A worker-side failure: quarantine now or after the last attempt, else retry with backoff."""
@@ -327,9 +331,9 @@ class IntakeService:
                 attempts = item.attempts
                 if verdict.final or attempts >= self.cfg.intake.max_attempts:
                     mark_quarantined(s, item, failures.final_reason(verdict, attempts))
-                    outcome = "quarantined"
+                    outcome = IntakeState.QUARANTINED
                 else:
-                    transition(item, "received")
+                    transition(item, IntakeState.RECEIVED)
                     outcome = "retry"
         except Exception as exc:  # noqa: BLE001 - recorded at the next start at the latest
             log.error("intake item %s: could not record a failure (%s); left for the next start",
@@ -378,7 +382,7 @@ class IntakeService:
             log.error("intake item %s: giving up for now (%s); it is resumed at the next start",
                       item_id, failures.describe(exc))
             return
-        self._settled(item_id, "quarantined")
+        self._settled(item_id, IntakeState.QUARANTINED)
 
     def _settled(self, item_id: int, outcome: str) -> None:
         """The item has its outcome in the database: move its file, tell the caller, release waiters."""
@@ -386,9 +390,9 @@ class IntakeService:
             place_file(self.db, self.cfg, item_id)
         except Exception as exc:  # noqa: BLE001 - recovery moves it at the next start
             log.error("intake item %s: file not moved yet (%s)", item_id, failures.describe(exc))
-        if outcome == "quarantined":
+        if outcome == IntakeState.QUARANTINED:
             self.stats.quarantined += 1
-        elif outcome == "duplicate":
+        elif outcome == IntakeState.DUPLICATE:
             self.stats.duplicates += 1
         for waiter in [w for w, original in self._held.items() if original == item_id]:
             del self._held[waiter]
@@ -410,19 +414,24 @@ class IntakeService:
                 action()
 
     def _maybe_index(self) -> None:
-        now = time.monotonic()
-        if not self._index_dirty or (now - self._last_index < INDEX_EVERY_SECONDS and self._inflight):
-            return
-        self.index_now()
+        since = time.monotonic() - self._last_index
+        if self._index_dirty and (since >= INDEX_EVERY_SECONDS or not self._inflight):
+            self.index_now()
+        elif since >= INDEX_POLL_SECONDS:
+            self.index_now()
 
     def index_now(self) -> int:
-        """Write documents not yet in the search index; a failure is retried at the next pump."""
+        """Have pending documents written to the search index; a failure or a busy writer is retried later."""
         self._last_index = time.monotonic()
+        if self.index_hook is None:
+            self._index_dirty = False
+            return 0
         try:
-            with self.db.transaction() as s:
-                n = index_pending(s, self.index)
+            n = self.index_hook()
         except Exception as exc:  # noqa: BLE001 - the database is the truth; the index catches up
             log.error("search index update failed (%s); will retry", failures.describe(exc))
+            return 0
+        if n is None:  # the writer lock is held elsewhere (a rebuild, a clerk's command): try again soon
             return 0
         self._index_dirty = False
         return n

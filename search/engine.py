@@ -26,15 +26,15 @@ from whoosh.scoring import TF_IDF
 from whoosh.searching import Searcher
 
 from indexer.audit import record as audit
-from indexer.searchschema import decode_body
-from indexer.searchstore import SearchIndex, guarded
 from intake.config import Config
 from intake.errors import InputError
 from search.columns import facet_counts, ordered, segment_ids, vocabulary
 from search.filters import DocSetCache, FilterPlan, Matches, Terms
 from search.names import NameVocabulary
 from search.query import ParsedQuery, parse_query
+from search.schema import decode_body
 from search.snippets import make_snippet
+from search.store import SearchIndex, guarded
 
 log = logging.getLogger(__name__)
 

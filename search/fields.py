@@ -17,11 +17,11 @@ from datetime import date
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
-from indexer.searchtext import content_terms, name_tokens, phonetic_codes, range_terms, word_pairs
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError
 from search.dateexpr import DayRange, parse_date_range, parse_dob
 from search.names import NameVocabulary, max_edits, nickname_variants
+from search.text import content_terms, name_tokens, phonetic_codes, range_terms, word_pairs
 
 TYPE_ALIASES = {
     "lab": "lab_result", "labs": "lab_result", "result": "lab_result", "results": "lab_result",

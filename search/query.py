@@ -17,11 +17,11 @@ from datetime import date
 
 from whoosh import query as wq
 
-from indexer.searchtext import content_terms, word_pairs
 from intake.errors import InputError
 from search import fields as f
 from search.filters import FilterPlan, plan_of
 from search.names import NameVocabulary
+from search.text import content_terms, word_pairs
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24

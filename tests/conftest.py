@@ -29,7 +29,7 @@ class CliResult:
 
 def run_chartfile(home: Path, *args: str) -> CliResult:
     """Run ``chartfile --home HOME ARGS`` in this process and capture its exit code and output."""
-    from search.cli.main import main
+    from chartfile.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
@@ -49,7 +49,16 @@ def home(tmp_path: Path) -> Path:
     (h / "chartfile.toml").write_text(
         "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\n", encoding="utf-8"
     )
+    init_home(h)
     return h
+
+
+def init_home(home: Path) -> None:
+    """Create the data home as ``chartfile init`` does (commands refuse a home that was never created)."""
+    from chartfile.service.office import init_home as create
+    from intake.config import load_config
+
+    create(load_config(home, environ={})).close()
 
 
 @pytest.fixture

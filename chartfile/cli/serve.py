@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
+from chartfile.cli.context import AppContext, pass_app
 from intake.errors import ConfigError
-from search.cli.context import AppContext, pass_app
 
 log = logging.getLogger(__name__)
 WATCHER_STOP_SECONDS = 120
@@ -36,7 +36,7 @@ def _check_port(host: str, port: int) -> None:
 
 def _start_watcher(ctx: click.Context, home: Path, inbox: Path | None) -> subprocess.Popen[bytes]:
     root = ctx.find_root()
-    module = root.command.callback.__module__ if root.command.callback else "search.cli.main"
+    module = root.command.callback.__module__ if root.command.callback else "chartfile.cli.main"
     cmd = [sys.executable, "-m", module, "--home", str(home), "watch"]
     if inbox is not None:
         cmd += ["--inbox", str(inbox)]
@@ -66,14 +66,13 @@ def serve_cmd(app: AppContext, host: str | None, port: int | None, no_watch: boo
     import uvicorn
 
     from chartfile.web.app import create_app
-    from search.cli.core import prepare_home
 
     cfg = app.cfg
     host = host or cfg.web.host
     port = port or cfg.web.port
-    prepare_home(app)
+    office = app.office  # refuses a data home that is missing or not ready (exit 5, with the fix)
     _check_port(host, port)
-    web = create_app(cfg, app.db)
+    web = create_app(office)
     watcher = None if no_watch else _start_watcher(click.get_current_context(), cfg.home, inbox)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Chartfile is running at http://{shown}:{port}/ (Ctrl-C to stop). "

@@ -13,10 +13,10 @@ import sys
 
 import click
 
+from chartfile.cli.context import AppContext, pass_app
 from chartfile.service import users as svc
-from chartfile.service.auth_models import Role
+from chartfile.service.actor import Role
 from intake.errors import InputError, UsageError
-from search.cli.context import AppContext, pass_app
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
@@ -57,12 +57,12 @@ def add_cmd(app: AppContext, username: str, role: str, password_stdin: bool, no_
     else:
         password = None if no_password else _read_password(password_stdin)
     name = username.strip().lower()
-    if exist_ok and svc.user_role(app.db, name) == role:
+    if exist_ok and svc.user_role(app.office, app.actor, name) == role:
         if password is not None:
-            svc.set_password(app.db, app.cfg, name, password, actor=app.user)
+            svc.set_password(app.office, app.actor, name, password)
         click.echo(f"user {name} exists ({role}){'; password changed' if password is not None else ''}")
     else:
-        svc.add_user(app.db, app.cfg, username, Role(role), password, actor=app.user)
+        svc.add_user(app.office, app.actor, username, Role(role), password)
         click.echo(f"user {name} added ({role})")
     if generate_password:
         click.echo(f"password for {name} (shown once): {password}")
@@ -73,7 +73,7 @@ def add_cmd(app: AppContext, username: str, role: str, password_stdin: bool, no_
 @pass_app
 def list_cmd(app: AppContext, as_json: bool) -> None:
     """Every user with role, status (active, locked, disabled), TOTP and token count."""
-    rows = svc.list_users(app.db)
+    rows = svc.list_users(app.office, app.actor)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row.as_dict()))
@@ -91,7 +91,7 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 @pass_app
 def disable_cmd(app: AppContext, username: str) -> None:
     """Stop a user logging in (ends their sessions; their API tokens stop working)."""
-    svc.set_disabled(app.db, username, True, actor=app.user)
+    svc.set_disabled(app.office, app.actor, username, True)
     click.echo(f"user {username} disabled")
 
 
@@ -100,7 +100,7 @@ def disable_cmd(app: AppContext, username: str) -> None:
 @pass_app
 def enable_cmd(app: AppContext, username: str) -> None:
     """Let a disabled or locked-out user log in again."""
-    svc.set_disabled(app.db, username, False, actor=app.user)
+    svc.set_disabled(app.office, app.actor, username, False)
     click.echo(f"user {username} enabled")
 
 
@@ -110,7 +110,7 @@ def enable_cmd(app: AppContext, username: str) -> None:
 @pass_app
 def passwd_cmd(app: AppContext, username: str, password_stdin: bool) -> None:
     """Set a new password (ends the user's open sessions, lifts a lockout)."""
-    svc.set_password(app.db, app.cfg, username, _read_password(password_stdin), actor=app.user)
+    svc.set_password(app.office, app.actor, username, _read_password(password_stdin))
     click.echo(f"password of {username} changed")
 
 
@@ -120,7 +120,7 @@ def passwd_cmd(app: AppContext, username: str, password_stdin: bool) -> None:
 @pass_app
 def role_cmd(app: AppContext, username: str, role: str) -> None:
     """Change a user's role (ends their open sessions)."""
-    svc.set_role(app.db, username, Role(role), actor=app.user)
+    svc.set_role(app.office, app.actor, username, Role(role))
     click.echo(f"{username} is now {role}")
 
 
@@ -132,10 +132,10 @@ def role_cmd(app: AppContext, username: str, role: str) -> None:
 def token_cmd(app: AppContext, username: str, revoke_others: bool, revoke: bool) -> None:
     """Print a new API token once (Authorization: Bearer TOKEN); it cannot be shown again."""
     if revoke:
-        n = svc.revoke_tokens(app.db, username, actor=app.user)
+        n = svc.revoke_tokens(app.office, app.actor, username)
         click.echo(f"{n} token(s) of {username} revoked")
         return
-    click.echo(svc.issue_token(app.db, username, actor=app.user, revoke_others=revoke_others))
+    click.echo(svc.issue_token(app.office, app.actor, username, revoke_others=revoke_others))
 
 
 @users.command("totp")
@@ -145,7 +145,7 @@ def token_cmd(app: AppContext, username: str, revoke_others: bool, revoke: bool)
 def totp_cmd(app: AppContext, username: str, remove: bool) -> None:
     """Require a six-digit authenticator code at login: prints the otpauth:// URI to enrol once."""
     if remove:
-        svc.remove_totp(app.db, username, actor=app.user)
+        svc.remove_totp(app.office, app.actor, username)
         click.echo(f"second factor of {username} removed")
         return
-    click.echo(svc.enroll_totp(app.db, username, actor=app.user))
+    click.echo(svc.enroll_totp(app.office, app.actor, username))

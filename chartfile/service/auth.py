@@ -23,9 +23,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chartfile.service.auth_models import ApiToken, Role, User
+from chartfile.service.actor import Actor, Channel, Role
+from chartfile.service.auth_models import ApiToken, User
+from chartfile.service.office import Office
 from indexer.audit import record as audit
-from indexer.db.engine import Database
 from indexer.db.models import utcnow
 from intake.config import Config
 from intake.errors import ChartfileError, ExitCode
@@ -46,14 +47,6 @@ class AuthenticationError(ChartfileError):
     hint = "Check your username and password; ask an administrator if your account is locked or disabled."
 
 
-class PermissionDenied(ChartfileError):
-    """The user is known but their role may not do this."""
-
-    exit_code = ExitCode.REFUSED
-    http_status = 403
-    hint = "Your role does not include this; ask an administrator if you need it."
-
-
 LOGIN_FAILED = ("Wrong username, password or code — or the account is locked or disabled. "
                 "After repeated failures an account is locked for a while.")
 
@@ -65,6 +58,10 @@ class Principal:
     user_id: int
     username: str
     role: Role
+
+    def actor(self, channel: Channel) -> Actor:
+        """The Actor the service layer records for this person on the web or the API."""
+        return Actor(username=self.username, role=self.role, os_login="", channel=channel)
 
 
 def hash_password(password: str) -> str:
@@ -102,11 +99,11 @@ def _why_refused(user: User | None, now: datetime) -> str | None:
     return None
 
 
-def authenticate(db: Database, cfg: Config, username: str, password: str, otp: str = "",
+def authenticate(office: Office, username: str, password: str, otp: str = "",
                  client: str | None = None) -> Principal:
     """Check a login; on failure count it (locking the account at the limit) and raise."""
     name = username.strip().lower()
-    with db.transaction() as s:
+    with office.db.transaction() as s:
         user = s.scalars(select(User).where(User.username == name)).first()
         now = utcnow()
         refused = _why_refused(user, now)
@@ -114,7 +111,7 @@ def authenticate(db: Database, cfg: Config, username: str, password: str, otp: s
         if refused is None and user is not None and password_ok and _otp_ok(user, otp):
             _succeeded(s, user, password, now, client)
             return Principal(user.id, user.username, Role(user.role))
-        _failed(s, cfg, user, refused or ("wrong code" if password_ok else "wrong password"), now, client)
+        _failed(s, office.cfg, user, refused or ("wrong code" if password_ok else "wrong password"), now, client)
     raise AuthenticationError(LOGIN_FAILED)
 
 
@@ -145,12 +142,12 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def resolve_token(db: Database, token: str) -> Principal:
+def resolve_token(office: Office, token: str) -> Principal:
     """The user behind an ``Authorization: Bearer`` token, or AuthenticationError."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise AuthenticationError("invalid API token")
     wanted = digest(token)
-    with db.session() as s:
+    with office.db.session() as s:
         row = s.execute(select(ApiToken, User).join(User, ApiToken.user_id == User.id)
                         .where(ApiToken.digest == wanted)).first()
     if row is None or not hmac.compare_digest(row[0].digest, wanted):
@@ -160,7 +157,7 @@ def resolve_token(db: Database, token: str) -> Principal:
     if tok.revoked_at is not None or user.disabled:
         raise AuthenticationError("this API token was revoked or its user disabled")
     if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > TOUCH_SECONDS:
-        with db.transaction() as s:
+        with office.db.transaction() as s:
             live = s.get(ApiToken, tok.id)
             if live is not None:
                 live.last_used_at = now

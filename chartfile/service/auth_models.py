@@ -10,22 +10,14 @@ the user's authenticator app).
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from chartfile.service.actor import Role
 from indexer.db.models import Base, utcnow
 
-
-class Role(StrEnum):
-    """What a person does in the office; each role may do only what it needs (permissions table)."""
-
-    CLERK = "clerk"
-    ROI = "roi"
-    PRIVACY = "privacy"
-    PROVIDER = "provider"
-    ADMIN = "admin"
+__all__ = ["ApiToken", "Role", "User", "WebSession"]
 
 
 class User(Base):

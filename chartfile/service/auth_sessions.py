@@ -18,10 +18,11 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chartfile.service.actor import Role
 from chartfile.service.auth import TOUCH_SECONDS, AuthenticationError, Principal, digest
-from chartfile.service.auth_models import Role, User, WebSession
+from chartfile.service.auth_models import User, WebSession
+from chartfile.service.office import Office
 from indexer.audit import record as audit
-from indexer.db.engine import Database
 from indexer.db.models import utcnow
 from intake.config import Config
 
@@ -56,11 +57,11 @@ class SessionEnded(AuthenticationError):
         self.reason = reason
 
 
-def start_session(db: Database, principal: Principal) -> tuple[str, WebLogin]:
+def start_session(office: Office, principal: Principal) -> tuple[str, WebLogin]:
     """Open a session for a user who just authenticated; returns (cookie value, login)."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    with db.transaction() as s:
+    with office.db.transaction() as s:
         row = WebSession(digest=digest(token), user_id=principal.user_id, csrf_token=csrf)
         s.add(row)
         s.flush()
@@ -76,31 +77,31 @@ def _expiry(cfg: Config, row: WebSession, now: datetime) -> EndReason | None:
     return None
 
 
-def resolve_session(db: Database, cfg: Config, token: str, client: str | None = None) -> WebLogin:
+def resolve_session(office: Office, token: str, client: str | None = None) -> WebLogin:
     """The live session behind a cookie value; ends it (and raises) when it is over."""
     if not token or len(token) > 100:
         raise AuthenticationError("Please log in.")
     wanted = digest(token)
-    with db.session() as s:
+    with office.db.session() as s:
         row = s.execute(select(WebSession, User).join(User, WebSession.user_id == User.id)
                         .where(WebSession.digest == wanted)).first()
     if row is None or not hmac.compare_digest(row[0].digest, wanted) or row[0].ended_at is not None:
         raise AuthenticationError("Please log in.")
     sess, user = row
     now = utcnow()
-    reason = EndReason.DISABLED if user.disabled else _expiry(cfg, sess, now)
+    reason = EndReason.DISABLED if user.disabled else _expiry(office.cfg, sess, now)
     if reason is not None:
-        end_session(db, sess.id, reason, user.username, client)
+        end_session(office, sess.id, reason, user.username, client)
         raise SessionEnded(reason)
     if (now - sess.last_seen_at).total_seconds() > SESSION_TOUCH_SECONDS:
-        with db.transaction() as s:
+        with office.db.transaction() as s:
             s.execute(update(WebSession).where(WebSession.id == sess.id).values(last_seen_at=now))
     return WebLogin(Principal(user.id, user.username, Role(user.role)), sess.csrf_token, sess.id)
 
 
-def end_session(db: Database, session_id: int, reason: EndReason, username: str, client: str | None = None) -> None:
+def end_session(office: Office, session_id: int, reason: EndReason, username: str, client: str | None = None) -> None:
     """Close one session (idempotent) and audit why."""
-    with db.transaction() as s:
+    with office.db.transaction() as s:
         done = s.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
                          .values(ended_at=utcnow(), end_reason=str(reason))).rowcount
         if done:

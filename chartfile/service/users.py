@@ -18,13 +18,14 @@ import pyotp
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from chartfile.service.actor import Actor, Role
 from chartfile.service.auth import digest, hash_password, new_token
-from chartfile.service.auth_models import ApiToken, Role, User
+from chartfile.service.auth_models import ApiToken, User
 from chartfile.service.auth_sessions import EndReason, end_user_sessions
+from chartfile.service.office import Office
+from chartfile.service.permissions import Action, require
 from indexer.audit import record as audit
-from indexer.db.engine import Database
 from indexer.db.models import utcnow
-from intake.config import Config
 from intake.errors import InputError, NotFoundError, RefusedError
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
@@ -65,9 +66,10 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(cfg: Config, password: str) -> str:
-    if len(password) < cfg.web.password_min_length:
-        raise InputError(f"the password is too short (at least {cfg.web.password_min_length} characters)",
+def check_password(office: Office, password: str) -> str:
+    minimum = office.cfg.web.password_min_length
+    if len(password) < minimum:
+        raise InputError(f"the password is too short (at least {minimum} characters)",
                          hint="A passphrase of several words is easy to remember and hard to guess.")
     if len(password) > 1024:
         raise InputError("the password is too long (at most 1024 characters)")
@@ -88,27 +90,31 @@ def generate_password() -> str:
     return "-".join(groups)
 
 
-def user_role(db: Database, username: str) -> str | None:
+def user_role(office: Office, actor: Actor, username: str) -> str | None:
     """The user's role, or None when there is no such user."""
-    with db.session() as s:
+    require(actor, Action.USERS_MANAGE)
+    with office.db.session() as s:
         return s.scalars(select(User.role).where(User.username == username.strip().lower())).first()
 
 
-def add_user(db: Database, cfg: Config, username: str, role: Role, password: str | None, actor: str) -> None:
+def add_user(office: Office, actor: Actor, username: str, role: Role, password: str | None) -> None:
     """Create a user; without a password the account cannot log in to the web until one is set."""
+    require(actor, Action.USERS_MANAGE)
     name = check_username(username)
-    pw_hash = hash_password(check_password(cfg, password)) if password is not None else None
-    with db.transaction() as s:
+    pw_hash = hash_password(check_password(office, password)) if password is not None else None
+    with office.db.transaction() as s:
         if s.scalars(select(User.id).where(User.username == name)).first() is not None:
             raise RefusedError(f"user {name!r} already exists", hint="Change it with 'chartfile users passwd'.")
-        s.add(User(username=name, role=str(role), password_hash=pw_hash, created_by=actor,
+        s.add(User(username=name, role=str(role), password_hash=pw_hash, created_by=actor.audit_name,
                    password_changed_at=utcnow() if pw_hash else None))
-        audit(s, actor=actor, action="C", event_type="user.add", detail=f"user {name} role {role}")
+        audit(s, actor=actor.audit_name, action="C", event_type="user.add", detail=f"user {name} role {role}")
 
 
-def list_users(db: Database) -> list[UserRow]:
+def list_users(office: Office, actor: Actor) -> list[UserRow]:
+    """Every user (no secrets), by name."""
+    require(actor, Action.USERS_MANAGE)
     now = utcnow()
-    with db.session() as s:
+    with office.db.session() as s:
         tokens = {int(uid): int(n) for uid, n in s.execute(
             select(ApiToken.user_id, func.count()).where(ApiToken.revoked_at.is_(None)).group_by(ApiToken.user_id))}
         users = s.scalars(select(User).order_by(User.username)).all()
@@ -124,48 +130,54 @@ def _status(user: User, now: datetime) -> str:
     return "active" if user.password_hash else "no password"
 
 
-def set_disabled(db: Database, username: str, disabled: bool, actor: str) -> None:
+def set_disabled(office: Office, actor: Actor, username: str, disabled: bool) -> None:
     """Disable (ends sessions, stops tokens) or re-enable an account; enabling also lifts a lockout."""
-    with db.transaction() as s:
+    require(actor, Action.USERS_MANAGE)
+    with office.db.transaction() as s:
         user = _get(s, username)
-        if disabled and user.username == actor:
+        if disabled and user.username == actor.username:
             raise RefusedError("you cannot disable your own account", hint="Ask another administrator.")
         user.disabled = disabled
         user.failed_logins = 0
         user.locked_until = None
         if disabled:
             end_user_sessions(s, user.id, EndReason.DISABLED)
-        audit(s, actor=actor, action="U", event_type="user.disable" if disabled else "user.enable",
+        audit(s, actor=actor.audit_name, action="U", event_type="user.disable" if disabled else "user.enable",
               detail=f"user {user.username}")
 
 
-def set_password(db: Database, cfg: Config, username: str, password: str, actor: str) -> None:
+def set_password(office: Office, actor: Actor, username: str, password: str) -> None:
     """Set a new password; the user's open sessions end, a lockout is lifted."""
-    pw_hash = hash_password(check_password(cfg, password))
-    with db.transaction() as s:
+    require(actor, Action.USERS_MANAGE)
+    pw_hash = hash_password(check_password(office, password))
+    with office.db.transaction() as s:
         user = _get(s, username)
         user.password_hash = pw_hash
         user.password_changed_at = utcnow()
         user.failed_logins = 0
         user.locked_until = None
         end_user_sessions(s, user.id, EndReason.LOGOUT)
-        audit(s, actor=actor, action="U", event_type="user.passwd", detail=f"user {user.username}")
+        audit(s, actor=actor.audit_name, action="U", event_type="user.passwd", detail=f"user {user.username}")
 
 
-def set_role(db: Database, username: str, role: Role, actor: str) -> None:
-    with db.transaction() as s:
+def set_role(office: Office, actor: Actor, username: str, role: Role) -> None:
+    """Change a user's role (their open sessions end)."""
+    require(actor, Action.USERS_MANAGE)
+    with office.db.transaction() as s:
         user = _get(s, username)
-        if user.username == actor and role != Role.ADMIN:
+        if user.username == actor.username and role != Role.ADMIN:
             raise RefusedError("you cannot take the admin role from yourself", hint="Ask another administrator.")
         old, user.role = user.role, str(role)
         end_user_sessions(s, user.id, EndReason.LOGOUT)
-        audit(s, actor=actor, action="U", event_type="user.role", detail=f"user {user.username} {old} -> {role}")
+        audit(s, actor=actor.audit_name, action="U", event_type="user.role",
+              detail=f"user {user.username} {old} -> {role}")
 
 
-def issue_token(db: Database, username: str, actor: str, revoke_others: bool = False) -> str:
+def issue_token(office: Office, actor: Actor, username: str, revoke_others: bool = False) -> str:
     """A new API token for the user, returned once (only its digest is stored)."""
+    require(actor, Action.USERS_MANAGE)
     token = new_token()
-    with db.transaction() as s:
+    with office.db.transaction() as s:
         user = _get(s, username)
         if user.disabled:
             raise RefusedError(f"user {user.username!r} is disabled", hint="Enable the account first.")
@@ -173,33 +185,39 @@ def issue_token(db: Database, username: str, actor: str, revoke_others: bool = F
             s.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                       .values(revoked_at=utcnow()))
         s.add(ApiToken(user_id=user.id, digest=digest(token)))
-        audit(s, actor=actor, action="C", event_type="user.token",
+        audit(s, actor=actor.audit_name, action="C", event_type="user.token",
               detail=f"user {user.username}{' (older tokens revoked)' if revoke_others else ''}")
     return token
 
 
-def revoke_tokens(db: Database, username: str, actor: str) -> int:
-    with db.transaction() as s:
+def revoke_tokens(office: Office, actor: Actor, username: str) -> int:
+    """Revoke every API token of the user; returns how many."""
+    require(actor, Action.USERS_MANAGE)
+    with office.db.transaction() as s:
         user = _get(s, username)
         n = s.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                       .values(revoked_at=utcnow())).rowcount
-        audit(s, actor=actor, action="U", event_type="user.token.revoke", detail=f"user {user.username}: {n}")
+        audit(s, actor=actor.audit_name, action="U", event_type="user.token.revoke",
+              detail=f"user {user.username}: {n}")
     return int(n or 0)
 
 
-def enroll_totp(db: Database, username: str, actor: str) -> str:
+def enroll_totp(office: Office, actor: Actor, username: str) -> str:
     """Give the user a new TOTP seed; returns the otpauth:// URI to put in an authenticator app."""
+    require(actor, Action.USERS_MANAGE)
     secret = pyotp.random_base32()
-    with db.transaction() as s:
+    with office.db.transaction() as s:
         user = _get(s, username)
         user.totp_secret = secret
-        audit(s, actor=actor, action="U", event_type="user.totp", detail=f"user {user.username}: enrolled")
+        audit(s, actor=actor.audit_name, action="U", event_type="user.totp", detail=f"user {user.username}: enrolled")
         name = user.username
     return pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=TOTP_ISSUER)
 
 
-def remove_totp(db: Database, username: str, actor: str) -> None:
-    with db.transaction() as s:
+def remove_totp(office: Office, actor: Actor, username: str) -> None:
+    """Stop asking the user for an authenticator code."""
+    require(actor, Action.USERS_MANAGE)
+    with office.db.transaction() as s:
         user = _get(s, username)
         user.totp_secret = None
-        audit(s, actor=actor, action="U", event_type="user.totp", detail=f"user {user.username}: removed")
+        audit(s, actor=actor.audit_name, action="U", event_type="user.totp", detail=f"user {user.username}: removed")

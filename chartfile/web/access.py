@@ -17,9 +17,10 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from chartfile.service.auth import AuthenticationError, PermissionDenied, Principal, resolve_token
-from chartfile.service.auth_models import Role
+from chartfile.service.actor import Actor, Channel, Role
+from chartfile.service.auth import AuthenticationError, Principal, resolve_token
 from chartfile.service.auth_sessions import WebLogin, csrf_ok, resolve_session
+from chartfile.service.permissions import PermissionDenied
 from chartfile.web.security import SESSION_COOKIE, presented_csrf
 from chartfile.web.state import web_state
 
@@ -77,6 +78,11 @@ def _allowed(rule: Rule, principal: Principal) -> bool:
     return rule == Gate.ANY or (isinstance(rule, frozenset) and principal.role in rule)
 
 
+def web_actor(login: WebLogin) -> Actor:
+    """The Actor of a logged-in browser (channel web)."""
+    return login.principal.actor(Channel.WEB)
+
+
 def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -87,7 +93,7 @@ async def page_login(request: Request) -> WebLogin | None:
     if rule == Gate.PUBLIC:
         return None
     state = web_state(request)
-    login = resolve_session(state.db, state.cfg, request.cookies.get(SESSION_COOKIE, ""), client_of(request))
+    login = resolve_session(state.office, request.cookies.get(SESSION_COOKIE, ""), client_of(request))
     request.state.username = login.principal.username
     request.state.login = login
     if not _allowed(rule, login.principal):
@@ -107,7 +113,7 @@ async def api_principal(request: Request,
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
         raise AuthenticationError("Authorization: Bearer <token> required",
                                   hint="Get a token from an administrator: chartfile users token USERNAME")
-    principal = resolve_token(web_state(request).db, credentials.credentials.strip())
+    principal = resolve_token(web_state(request).office, credentials.credentials.strip())
     request.state.username = principal.username
     rule = rule_for(request)
     if not _allowed(rule, principal) and rule != Gate.PUBLIC:

@@ -21,11 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chartfile.service.auth import AuthenticationError
 from chartfile.service.auth_sessions import SessionEnded
+from chartfile.service.office import Office
 from chartfile.web.render import render
 from chartfile.web.security import InternalErrors, SecurityHeaders
 from chartfile.web.state import STATIC_DIR, TEMPLATES_DIR, WebState
-from indexer.db.engine import Database, is_initialised
-from intake.config import Config
 from intake.errors import ChartfileError
 
 log = logging.getLogger(__name__)
@@ -38,11 +37,8 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def create_app(cfg: Config, db: Database | None = None) -> FastAPI:
-    """The web app over the data home in ``cfg`` (migrating the database when it is new)."""
-    database = db or Database(cfg)
-    if not is_initialised(database.engine):
-        database.migrate()
+def create_app(office: Office) -> FastAPI:
+    """The web app over an open office (``chartfile.service.office.open_office``)."""
     app = FastAPI(title="Chartfile API", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description="Search, documents, review and audit of a Chartfile office. "
@@ -50,7 +46,7 @@ def create_app(cfg: Config, db: Database | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     routes = _include_views(app)
-    app.state.chartfile = WebState(cfg=cfg, db=database, templates=templates, routes=routes)
+    app.state.chartfile = WebState(office=office, templates=templates, routes=routes)
     _error_handlers(app)
     app.add_middleware(InternalErrors)
     app.add_middleware(SecurityHeaders)  # added last = outermost: headers on every response, errors too

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from chartfile.service.auth_models import Role
+from chartfile.service.actor import Role
 from chartfile.service.auth_sessions import WebLogin
 from chartfile.web.state import web_state
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from indexer.db.engine import Database
+from chartfile.service.office import Office
 from intake.config import Config
 
 WEB_DIR = Path(__file__).parent
@@ -18,10 +18,13 @@ STATIC_DIR = WEB_DIR / "static"
 
 @dataclass
 class WebState:
-    cfg: Config
-    db: Database
+    office: Office
     templates: Jinja2Templates
     routes: list[tuple[str, str]] = field(default_factory=list)  # (method, path template) of every route
+
+    @property
+    def cfg(self) -> Config:
+        return self.office.cfg
 
     @property
     def pages(self) -> set[str]:

@@ -9,7 +9,7 @@ Module map: ``chain`` (pure hashing and verification), ``trail`` (the one
 write path, the switch read), ``switch`` (audit on/off, audited), ``anchors``
 (chain heads in ``<home>/audit/anchors.log``), ``query`` (filters, batched
 reads), ``formats``/``fhir`` (CSV, JSON Lines, FHIR R4 Bundle), ``export``,
-``report`` (per-patient access), ``verify``, ``benchmark`` (cost of auditing).
+``report`` (per-patient access), ``verify``.
 """
 
 from indexer.audit.anchors import read_anchors, write_anchor

@@ -2,8 +2,11 @@
 
 Owns the connection details: SQLite in WAL mode with a busy timeout by
 default, any SQLAlchemy URL (PostgreSQL) when configured; and applying the
-Alembic migrations to ``heads``.  Every process that touches the database
-gets its engine from here.
+Alembic migrations (one linear history; :func:`migrate` is the only place that
+runs them, from ``chartfile init`` and ``chartfile db upgrade``), and telling
+whether a database is a Chartfile database at the current schema
+(:func:`schema_state`).  Every process that touches the database gets its
+engine from here.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.config import Config
@@ -64,18 +68,81 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return acfg
 
 
+# Revisions of the old three-branch history (before it was made linear) -> their linear names.
+OLD_REVISIONS = {"0002": "0002_roi", "0003": "0003_audit", "0005_search": "0004_search"}
+
+
+def head_revision() -> str:
+    """The newest revision of the bundled (linear) migration history."""
+    heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"the migration history must have one head, found {sorted(heads)}")
+    return heads[0]
+
+
+def _linear_order() -> list[str]:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def collapse_old_heads(conn: Connection) -> None:
+    """Re-stamp a database stamped with the old multi-head history at its linear equivalent.
+
+    The old history had three heads off 0001 (0002 ROI, 0003 audit, 0005
+    search index).  A database stamped with some of them has every revision up
+    to the last one of the linear order whose whole prefix is applied; the
+    rest are applied by the upgrade that follows.  A stamp whose applied set
+    has a gap (a later branch applied without an earlier one) cannot be
+    expressed linearly and is refused with a hint.
+    """
+    if not inspect(conn).has_table("alembic_version"):
+        return
+    stamped = {str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    if not stamped & set(OLD_REVISIONS) and len(stamped) <= 1:
+        return
+    applied = {OLD_REVISIONS.get(r, r) for r in stamped} | {"0001"}
+    order = _linear_order()
+    known = [rev for rev in order if rev in applied]
+    prefix = order[: len(known)]
+    if set(prefix) != set(known):
+        from intake.errors import ConfigError
+
+        raise ConfigError(f"the database's schema revisions {sorted(stamped)} cannot be upgraded automatically",
+                          hint="Restore a backup taken with this Chartfile version, or ask for help.")
+    conn.execute(text("DELETE FROM alembic_version"))
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": prefix[-1]})
+    log.info("old migration heads %s re-stamped as %s", sorted(stamped), prefix[-1])
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema up to date (all migration branches)."""
+    """Bring the schema up to date (the one place migrations run)."""
     acfg = alembic_config(engine)
     with engine.begin() as conn:
+        collapse_old_heads(conn)
         acfg.attributes["connection"] = conn
-        command.upgrade(acfg, "heads")
+        command.upgrade(acfg, "head")
     log.debug("database schema up to date")
 
 
 def is_initialised(engine: Engine) -> bool:
     """True when the schema has been created."""
     return inspect(engine).has_table("intake_items")
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is stamped with (empty when it was never migrated)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return set()
+        return {str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+
+
+def schema_state(engine: Engine) -> str:
+    """``current``, ``outdated`` (a Chartfile database needing ``db upgrade``), ``empty`` or ``foreign``."""
+    revisions = current_revisions(engine)
+    if not revisions:
+        return "foreign" if inspect(engine).get_table_names() else "empty"
+    return "current" if revisions == {head_revision()} else "outdated"
 
 
 class Database:

@@ -125,7 +125,7 @@ class Document(Base):
         Index("ix_documents_item", "intake_item_id"),
         Index("ix_documents_patient", "patient_id"),
         Index("ix_documents_status", "status"),
-        Index("ix_documents_indexed_at", "indexed_at"),  # search: finding documents to index (migration 0005)
+        Index("ix_documents_indexed_at", "indexed_at"),  # search: finding documents to index (migration 0004_search)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,9 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from chartfile.service import users
-from indexer.db.engine import Database
+from chartfile.service.office import open_office
 from intake.config import load_config
 from tests.browser.live import LiveServer, free_port, make_home
+from tests.web.conftest import ADMIN
 
 EXAMPLES = 25
 
@@ -23,9 +24,9 @@ EXAMPLES = 25
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
     home, inbox = make_home(tmp_path_factory.mktemp("api"))
-    db = Database(load_config(home, environ={}))
-    token = users.issue_token(db, "clerk1", actor="test-setup")
-    db.dispose()
+    office = open_office(load_config(home, environ={}))
+    token = users.issue_token(office, ADMIN, "clerk1")
+    office.close()
     live = LiveServer(home, inbox, free_port(), watch=False).start()
     yield live, token
     live.stop()

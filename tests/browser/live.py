@@ -101,14 +101,14 @@ def make_home(root: Path, roster: Path | None = None, idle_minutes: float | None
 def add_users(home: Path) -> None:
     """One user per role, ``<role>1`` with password PASSWORD (through the service, in this process)."""
     from chartfile.service import users
-    from chartfile.service.auth_models import Role
-    from indexer.db.engine import Database
+    from chartfile.service.actor import Role
+    from chartfile.service.office import open_office
     from intake.config import load_config
+    from tests.web.conftest import ADMIN
 
-    cfg = load_config(home, environ={})
-    db = Database(cfg)
+    office = open_office(load_config(home, environ={}))
     try:
         for role in Role:
-            users.add_user(db, cfg, f"{role.value}1", role, PASSWORD, actor="test-setup")
+            users.add_user(office, ADMIN, f"{role.value}1", role, PASSWORD)
     finally:
-        db.dispose()
+        office.close()

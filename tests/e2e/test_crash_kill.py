@@ -22,10 +22,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from chartfile.service.checks import check
 from indexer.audit import verify_trail
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
-from indexer.intake_check import check
 from intake.config import load_config
 from tests.e2e.helpers import REPO, drop, fax_tiff_bytes, text_pdf_bytes, wait_for, write_settings
 
@@ -46,7 +46,7 @@ def _files() -> dict[str, bytes]:
 def _start(home: Path, inbox: Path, log: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with open(log, "ab") as fh:
-        return subprocess.Popen([sys.executable, "-m", "search.cli.main", "--home", str(home), "-v", "watch",
+        return subprocess.Popen([sys.executable, "-m", "chartfile.cli.main", "--home", str(home), "-v", "watch",
                                  "--inbox", str(inbox)], env=env, stdout=fh, stderr=fh, cwd=REPO)
 
 

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from chartfile.service.checks import check
+from chartfile.service.runner import ingest, intake_lock
 from indexer import failures, recovery
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem
-from indexer.intake_check import check
-from indexer.runner import ingest, intake_lock
 from intake.config import load_config
 from intake.errors import DependencyError, RefusedError
 from tests.e2e import faults
@@ -86,7 +86,7 @@ def test_sigterm_finishes_work_in_hand_and_the_rest_resumes(tmp_path: Path) -> N
     for i in range(10):
         drop(inbox, f"lab {i:02d}.pdf", text_pdf_bytes(100 + i))
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "search.cli.main", "--home", str(home), "watch", "--inbox", str(inbox)]
+    cmd = [sys.executable, "-m", "chartfile.cli.main", "--home", str(home), "watch", "--inbox", str(inbox)]
     db = Database(load_config(home, environ={}))
 
     def some_done() -> bool:

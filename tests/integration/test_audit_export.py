@@ -188,7 +188,7 @@ class _Stream:
 ])
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, stdout_tty: bool, stderr_tty: bool,
                                          to_file: bool, shown: bool) -> None:
-    from search.cli import audit as audit_cli
+    from chartfile.cli import audit as audit_cli
 
     monkeypatch.setattr(audit_cli.sys, "stdout", _Stream(stdout_tty))
     monkeypatch.setattr(audit_cli.sys, "stderr", _Stream(stderr_tty))

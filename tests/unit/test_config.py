@@ -54,7 +54,7 @@ def test_every_setting_in_the_init_template_exists(tmp_path: Path) -> None:
     """`chartfile init` writes a commented template; each commented setting, switched on, must load."""
     import re
 
-    from search.cli.core import CONFIG_TEMPLATE
+    from chartfile.cli.core import CONFIG_TEMPLATE
 
     lines = [re.sub(r"^# (\w+ = )", r"\1", line) for line in CONFIG_TEMPLATE.splitlines()]
     switched_on = [line for line in lines if re.match(r"\w+ = ", line)]

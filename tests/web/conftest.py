@@ -10,10 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chartfile.service import users
-from chartfile.service.auth_models import Role
+from chartfile.service.actor import Actor, Channel, Role
+from chartfile.service.office import Office, init_home
 from intake.config import Config, load_config
 
 PASSWORD = "correct horse battery staple"
+ADMIN = Actor(username="test-admin", role=Role.ADMIN, os_login="", channel=Channel.CLI)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -26,16 +28,25 @@ def web_cfg(tmp_path: Path) -> Config:
     return make_cfg(tmp_path / "home")
 
 
-@pytest.fixture
-def app(web_cfg: Config):  # type: ignore[no-untyped-def]
+def make_app(cfg: Config):  # type: ignore[no-untyped-def]
+    """A fresh data home (init) and the web app over it."""
     from chartfile.web.app import create_app
 
-    application = create_app(web_cfg)
-    db = application.state.chartfile.db
+    return create_app(init_home(cfg))
+
+
+def office_of(app) -> Office:  # type: ignore[no-untyped-def]
+    office: Office = app.state.chartfile.office
+    return office
+
+
+@pytest.fixture
+def app(web_cfg: Config):  # type: ignore[no-untyped-def]
+    application = make_app(web_cfg)
     for role in Role:
-        users.add_user(db, web_cfg, f"{role.value}1", role, PASSWORD, actor="test")
+        users.add_user(office_of(application), ADMIN, f"{role.value}1", role, PASSWORD)
     yield application
-    db.dispose()
+    office_of(application).close()
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD, otp: str = "") -> str:

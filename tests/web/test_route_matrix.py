@@ -12,8 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chartfile.service import users
-from chartfile.service.auth_models import Role
+from chartfile.service.actor import Role
 from chartfile.web.access import ROUTE_ROLES, Gate
+from tests.web.conftest import ADMIN, office_of
 
 DUMMY = {"username": "nobody-here", "document_id": "999999", "item_id": "999999", "patient_id": "999999",
          "intake_id": "999999", "n": "1", "request_id": "999999", "authorization_id": "999999",
@@ -56,7 +57,7 @@ def test_role_matrix_pages(app, client_for, role: Role) -> None:  # type: ignore
 
 @pytest.mark.parametrize("role", list(Role))
 def test_role_matrix_api(app, role: Role) -> None:  # type: ignore[no-untyped-def]
-    token = users.issue_token(app.state.chartfile.db, f"{role.value}1", actor="test")
+    token = users.issue_token(office_of(app), ADMIN, f"{role.value}1")
     auth = {"Authorization": f"Bearer {token}"}
     with TestClient(app) as client:
         for (method, path), rule in sorted(ROUTE_ROLES.items()):

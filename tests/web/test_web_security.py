@@ -10,14 +10,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from chartfile.service import users
-from chartfile.service.auth_models import Role
+from chartfile.service.actor import Role
 from chartfile.web.security import CSP
 from indexer.db.models import AuditEvent
-from tests.web.conftest import CSRF, PASSWORD, login, make_cfg
+from tests.web.conftest import ADMIN, CSRF, PASSWORD, login, make_app, make_cfg, office_of
 
 
 def _events(app, event_type: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
-    with app.state.chartfile.db.session() as s:
+    with office_of(app).db.session() as s:
         return list(s.scalars(select(AuditEvent).where(AuditEvent.event_type == event_type)
                               .order_by(AuditEvent.seq)))
 
@@ -95,15 +95,15 @@ def test_lockout_after_repeated_failures_is_audited(app, web_cfg) -> None:  # ty
     lock = _events(app, "auth.lockout")
     assert len(lock) == 1 and lock[0].actor == "roi1" and lock[0].outcome == "failure"
     assert _events(app, "auth.login")[-1].detail == "account locked"
-    status = {u.username: u.status for u in users.list_users(app.state.chartfile.db)}
+    status = {u.username: u.status for u in users.list_users(office_of(app), ADMIN)}
     assert status["roi1"] == "locked"
-    users.set_disabled(app.state.chartfile.db, "roi1", False, actor="admin1")  # enable lifts the lock
+    users.set_disabled(office_of(app), ADMIN, "roi1", False)  # enable lifts the lock
     with TestClient(app) as client:
         assert login(client, "roi1")
 
 
 def test_totp_second_factor(app) -> None:  # type: ignore[no-untyped-def]
-    uri = users.enroll_totp(app.state.chartfile.db, "provider1", actor="admin1")
+    uri = users.enroll_totp(office_of(app), ADMIN, "provider1")
     secret = pyotp.parse_uri(uri).secret
     with TestClient(app) as client:
         assert login(client, "provider1") == "", "password alone is not enough once TOTP is enrolled"
@@ -124,11 +124,9 @@ def test_logout_ends_the_session(app, client_for) -> None:  # type: ignore[no-un
 
 
 def test_idle_logoff(tmp_path: Path) -> None:
-    from chartfile.web.app import create_app
-
     cfg = make_cfg(tmp_path / "idle", idle_minutes=0.02)  # 1.2 seconds
-    application = create_app(cfg)
-    users.add_user(application.state.chartfile.db, cfg, "clerk2", Role.CLERK, PASSWORD, actor="test")
+    application = make_app(cfg)
+    users.add_user(office_of(application), ADMIN, "clerk2", Role.CLERK, PASSWORD)
     with TestClient(application) as client:
         assert login(client, "clerk2")
         assert client.get("/", follow_redirects=False).status_code in (200, 303)
@@ -139,17 +137,16 @@ def test_idle_logoff(tmp_path: Path) -> None:
         assert "logged off after 0.02 minutes without activity" in page.text
     ended = _events(application, "auth.logout")
     assert [e.detail for e in ended] == ["idle"] and ended[0].actor == "clerk2"
-    application.state.chartfile.db.dispose()
+    office_of(application).close()
 
 
 def test_disabling_a_user_ends_their_session_and_tokens(app, client_for) -> None:  # type: ignore[no-untyped-def]
-    db = app.state.chartfile.db
-    token = users.issue_token(db, "privacy1", actor="admin1")
+    token = users.issue_token(office_of(app), ADMIN, "privacy1")
     client, _ = client_for(Role.PRIVACY)
     with TestClient(app) as api:
         assert api.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json() == {
             "username": "privacy1", "role": "privacy"}
-        users.set_disabled(db, "privacy1", True, actor="admin1")
+        users.set_disabled(office_of(app), ADMIN, "privacy1", True)
         assert api.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
 

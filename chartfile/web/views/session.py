@@ -59,10 +59,10 @@ def login_submit(request: Request, username: Annotated[str, Form(max_length=200)
         return _login_form(request, error="The login form expired. Please try again.", status=403,
                            username=username)
     try:
-        principal = authenticate(state.db, state.cfg, username, password, otp, client_of(request))
+        principal = authenticate(state.office, username, password, otp, client_of(request))
     except AuthenticationError as exc:
         return _login_form(request, error=exc.message, status=401, username=username)
-    token, _login = start_session(state.db, principal)
+    token, _login = start_session(state.office, principal)
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, state.cfg, request, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -74,7 +74,7 @@ def logout(request: Request, login: Annotated[WebLogin, Depends(page_login)],
            reason: Annotated[str, Form(max_length=20)] = "") -> Response:
     state = web_state(request)
     why = EndReason.IDLE if reason == "idle" else EndReason.LOGOUT
-    end_session(state.db, login.session_id, why, login.principal.username, client_of(request))
+    end_session(state.office, login.session_id, why, login.principal.username, client_of(request))
     response = RedirectResponse(f"/login?m={'idle' if why == EndReason.IDLE else 'out'}", status_code=303)
     clear_session_cookie(response, state.cfg, request)
     return response

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from indexer import searchindex, searchstore
 from indexer.db.models import Document
-from indexer.searchindex import SearchIndex, index_pending, load_records, rebuild
-from indexer.searchmaint import check_index, rebuild_online, repair
 from intake.errors import IntegrityError
+from search import store as searchstore
+from search import writer as searchindex
+from search.maint import check_index, rebuild_online, repair
+from search.writer import SearchIndex, index_pending, load_records, rebuild
 
 from .conftest import Clinic
 

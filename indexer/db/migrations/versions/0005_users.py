@@ -1,7 +1,7 @@
 """users: people who log in, their API tokens and web sessions
 
 Revision ID: 0005_users
-Revises: 0001
+Revises: 0004_search
 Create Date: 2026-11-24
 
 Tables of ``chartfile.service.auth_models``: ``users`` (argon2 password hash,
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_users"
-down_revision = "0001"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 

@@ -1,1 +1,0 @@
-"""The ``chartfile`` command-line interface (click), one module per command group."""
