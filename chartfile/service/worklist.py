@@ -197,11 +197,12 @@ def _neighbours(s: Session, item: ReviewItem) -> tuple[int, int, int | None]:
     """(position in the queue, queue size, the next item's id) for an open item."""
     open_items = ReviewItem.state == ReviewState.OPEN
     total = s.scalar(select(func.count()).select_from(ReviewItem).where(open_items)) or 0
-    urgent = bool(item.urgent)
-    after = or_(ReviewItem.urgent < urgent,
-                and_(ReviewItem.urgent == urgent, or_(ReviewItem.created_at > item.created_at,
-                                                      and_(ReviewItem.created_at == item.created_at,
-                                                           ReviewItem.id > item.id))))
+    later = or_(ReviewItem.created_at > item.created_at,
+                and_(ReviewItem.created_at == item.created_at, ReviewItem.id > item.id))
+    if item.urgent:  # urgent items come first: after an urgent one are later urgent ones and all the others
+        after = or_(ReviewItem.urgent.is_(False), and_(ReviewItem.urgent.is_(True), later))
+    else:
+        after = and_(ReviewItem.urgent.is_(False), later)
     ahead = s.scalar(select(func.count()).select_from(ReviewItem).where(open_items, ~after,
                                                                        ReviewItem.id != item.id)) or 0
     nxt = s.scalar(select(ReviewItem.id).where(open_items, after).order_by(*_QUEUE_ORDER).limit(1))

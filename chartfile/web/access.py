@@ -44,6 +44,18 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/login"): Gate.PUBLIC,
     ("POST", "/logout"): Gate.ANY,
     ("GET", "/"): Gate.ANY,
+    # --- review (clerks) ------------------------------------------------------------
+    ("GET", "/review"): frozenset({C}),
+    ("GET", "/review/{item_id}"): frozenset({C}),
+    ("POST", "/review/patients"): frozenset({C}),
+    ("POST", "/review/{item_id}/file"): frozenset({C}),
+    ("POST", "/review/{item_id}/split"): frozenset({C}),
+    ("POST", "/review/{item_id}/reject"): frozenset({C}),
+    # --- documents and charts ------------------------------------------------------
+    ("GET", "/documents/{document_id}"): READERS,
+    ("GET", "/documents/{document_id}/pages/{n}.png"): READERS,
+    ("GET", "/documents/{document_id}/original"): READERS,
+    ("GET", "/patients/{patient_id}"): READERS,
     # --- administration ------------------------------------------------------------
     ("GET", "/users"): frozenset({A}),
     ("POST", "/users"): frozenset({A}),
