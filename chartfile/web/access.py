@@ -51,6 +51,9 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/review/{item_id}/file"): frozenset({C}),
     ("POST", "/review/{item_id}/split"): frozenset({C}),
     ("POST", "/review/{item_id}/reject"): frozenset({C}),
+    # --- search --------------------------------------------------------------------
+    ("GET", "/search"): READERS,
+    ("POST", "/search"): READERS,
     # --- documents and charts ------------------------------------------------------
     ("GET", "/documents/{document_id}"): READERS,
     ("GET", "/documents/{document_id}/pages/{n}.png"): READERS,
