@@ -68,6 +68,12 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     # --- JSON API (bearer token) ---------------------------------------------------
     ("GET", "/api/openapi.json"): Gate.PUBLIC,
     ("GET", "/api/me"): Gate.ANY,
+    ("GET", "/api/search"): READERS,
+    ("GET", "/api/documents/{document_id}"): READERS,
+    ("GET", "/api/documents/{document_id}/pages/{n}.png"): READERS,
+    ("GET", "/api/review"): frozenset({C}),
+    ("POST", "/api/review/{item_id}/file"): frozenset({C}),
+    ("GET", "/api/audit/export"): frozenset({P, A}),
 }
 
 PAGE_RULE_WHEN_MISSING: Rule = frozenset()  # fail closed

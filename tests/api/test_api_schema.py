@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from chartfile.service import users
 from chartfile.service.office import open_office
@@ -44,7 +45,9 @@ def test_every_operation_matches_its_schema(api_server: tuple[LiveServer, str]) 
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+            # a schema-valid query can still be meaningless ("q=0": nothing to search for): that 400 is documented
+            excluded = [positive_data_acceptance] if case.operation.path == "/api/search" else []
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=excluded)
 
         try:
             check()
