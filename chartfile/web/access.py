@@ -59,6 +59,14 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/documents/{document_id}/pages/{n}.png"): READERS,
     ("GET", "/documents/{document_id}/original"): READERS,
     ("GET", "/patients/{patient_id}"): READERS,
+    # --- intake --------------------------------------------------------------------
+    ("GET", "/intake"): frozenset({C, A}),
+    ("POST", "/intake/{intake_id}/retry"): frozenset({C, A}),
+    # --- audit (privacy officer) -----------------------------------------------------
+    ("GET", "/audit"): frozenset({P, A}),
+    ("POST", "/audit/verify"): frozenset({P, A}),
+    ("POST", "/audit/export"): frozenset({P, A}),
+    ("POST", "/audit/access-report"): frozenset({P, A}),
     # --- administration ------------------------------------------------------------
     ("GET", "/users"): frozenset({A}),
     ("POST", "/users"): frozenset({A}),
