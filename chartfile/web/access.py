@@ -62,6 +62,14 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     # --- intake --------------------------------------------------------------------
     ("GET", "/intake"): frozenset({C, A}),
     ("POST", "/intake/{intake_id}/retry"): frozenset({C, A}),
+    # --- release of information ------------------------------------------------------
+    ("GET", "/roi"): frozenset({R}),
+    ("POST", "/roi/accounting"): frozenset({R}),
+    ("GET", "/roi/authorizations/{authorization_id}"): frozenset({R}),
+    ("POST", "/roi/authorizations/{authorization_id}/confirm"): frozenset({R}),
+    ("GET", "/roi/release"): frozenset({R}),
+    ("POST", "/roi/release"): frozenset({R}),
+    ("GET", "/roi/releases/{release_id}/packet"): frozenset({R}),
     # --- audit (privacy officer) -----------------------------------------------------
     ("GET", "/audit"): frozenset({P, A}),
     ("POST", "/audit/verify"): frozenset({P, A}),

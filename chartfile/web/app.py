@@ -30,7 +30,7 @@ from intake.errors import ChartfileError
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-VIEW_MODULES = ("session", "review", "search", "documents", "intake", "audit", "users")
+VIEW_MODULES = ("session", "review", "search", "documents", "intake", "roi", "audit", "users")
 
 
 def is_api(request: Request) -> bool:
