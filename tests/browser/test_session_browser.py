@@ -38,7 +38,8 @@ def test_login_page_is_accessible_and_keyboard_operable(server: LiveServer, page
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/users$"))
+    expect(page).to_have_url(re.compile(r"/intake$"))
+    page.goto(f"{server.url}/users")
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
 
 
@@ -47,6 +48,7 @@ def test_wrong_password_then_users_page_then_logout(server: LiveServer, page: Pa
     expect(page.get_by_role("alert")).to_contain_text("Wrong username, password or code")
     assert serious_violations(page) == []
     log_in(page, server.url, "admin1")
+    page.goto(f"{server.url}/users")
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
     assert serious_violations(page) == []
     expect(page.get_by_role("row", name=re.compile("clerk1"))).to_be_visible()
@@ -58,6 +60,7 @@ def test_wrong_password_then_users_page_then_logout(server: LiveServer, page: Pa
 
 def test_admin_adds_a_user_who_can_log_in(server: LiveServer, page: Page) -> None:
     log_in(page, server.url, "admin1")
+    page.goto(f"{server.url}/users")
     page.get_by_label("Username").fill("newclerk")
     page.get_by_label("Role").select_option("clerk")
     page.get_by_label("Password", exact=True).fill("another long passphrase")
@@ -73,7 +76,7 @@ def test_idle_logoff(tmp_path: Path, page: Page) -> None:
     live = LiveServer(home, inbox, free_port(), watch=False).start()
     try:
         log_in(page, live.url, "admin1")
-        expect(page.get_by_role("heading", name="Users")).to_be_visible()
+        expect(page.get_by_role("heading", name="Intake")).to_be_visible()
         # no input: the page logs itself off and says why
         expect(page).to_have_url(re.compile(r"/login\?m=idle$"), timeout=15_000)
         expect(page.get_by_role("status").first).to_contain_text("logged off after 0.05 minutes")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from chartfile.service.actor import Role
 from chartfile.service.auth import AuthenticationError, authenticate
 from chartfile.service.auth_sessions import EndReason, WebLogin, end_session, start_session
 from chartfile.web.access import client_of, page_login
@@ -23,6 +24,8 @@ from chartfile.web.state import web_state
 
 router = APIRouter(dependencies=[Depends(page_login)], include_in_schema=False)
 
+HOMES = {Role.CLERK: "/review", Role.ROI: "/roi", Role.PRIVACY: "/audit", Role.PROVIDER: "/search",
+         Role.ADMIN: "/intake"}
 MESSAGES = {
     "idle": "You were logged off after {idle} minutes without activity. Please log in again.",
     "expired": "Your session reached its maximum length. Please log in again.",
@@ -83,7 +86,10 @@ def logout(request: Request, login: Annotated[WebLogin, Depends(page_login)],
 @router.get("/")
 def home(request: Request, login: Annotated[WebLogin, Depends(page_login)]) -> Response:
     """Each role starts at its own work: clerks at the review queue, ROI at requests, privacy at the audit."""
-    entries = menu_for(login.principal.role, web_state(request).pages)
+    entries = dict((path, label) for label, path in menu_for(login.principal.role, web_state(request).pages))
+    start = HOMES.get(login.principal.role)
+    if start in entries:
+        return RedirectResponse(start, status_code=303)
     if entries:
-        return RedirectResponse(entries[0][1], status_code=303)
+        return RedirectResponse(next(iter(entries)), status_code=303)
     return render(request, "home.html", {"title": "Chartfile"})
