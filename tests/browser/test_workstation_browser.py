@@ -259,12 +259,12 @@ def test_intake_and_users_pages_for_the_administrator(day: Day, page: Page) -> N
 
 
 def test_review_page_screenshot_for_the_readme(day: Day, page: Page) -> None:
-    """Keeps docs/images/review.png in step with the page (written only when CHARTFILE_SCREENSHOT is set)."""
+    """Keeps docs/images/review.png in step with the page (written only when REVIEW_SCREENSHOT is set)."""
     import os
 
-    target = os.environ.get("CHARTFILE_SCREENSHOT")
+    target = os.environ.get("REVIEW_SCREENSHOT")
     if not target:
-        pytest.skip("set CHARTFILE_SCREENSHOT=docs/images/review.png to refresh the README screenshot")
+        pytest.skip("set REVIEW_SCREENSHOT=docs/images/review.png to refresh the README screenshot")
     log_in(page, day.live.url, "clerk1")
     page.goto(f"{day.live.url}/review")
     page.get_by_role("row").nth(1).get_by_role("link").first.click()
