@@ -75,8 +75,9 @@ def digest(secret: str) -> str:
 
 def _password_ok(user: User | None, password: str) -> bool:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    ok: bool
     try:
-        ok = _hasher.verify(stored, password)
+        ok = bool(_hasher.verify(stored, password))
     except (VerificationError, InvalidHashError):
         ok = False
     return ok and user is not None and bool(user.password_hash)

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -102,15 +103,16 @@ def resolve_session(office: Office, token: str, client: str | None = None) -> We
 def end_session(office: Office, session_id: int, reason: EndReason, username: str, client: str | None = None) -> None:
     """Close one session (idempotent) and audit why."""
     with office.db.transaction() as s:
-        done = s.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
-                         .values(ended_at=utcnow(), end_reason=str(reason))).rowcount
+        result: Any = s.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+                                .values(ended_at=utcnow(), end_reason=str(reason)))
+        done = result.rowcount
         if done:
             audit(s, actor=username, action="E", event_type="auth.logout", client=client, detail=str(reason))
 
 
 def end_user_sessions(s: Session, user_id: int, reason: EndReason) -> int:
     """Close every open session of a user inside the caller's transaction (disable, new password)."""
-    result = s.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+    result: Any = s.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
                        .values(ended_at=utcnow(), end_reason=str(reason)))
     return int(result.rowcount or 0)
 

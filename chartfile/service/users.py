@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyotp
 from sqlalchemy import func, select, update
@@ -195,8 +196,9 @@ def revoke_tokens(office: Office, actor: Actor, username: str) -> int:
     require(actor, Action.USERS_MANAGE)
     with office.db.transaction() as s:
         user = _get(s, username)
-        n = s.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                      .values(revoked_at=utcnow())).rowcount
+        result: Any = s.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=utcnow()))
+        n = result.rowcount
         audit(s, actor=actor.audit_name, action="U", event_type="user.token.revoke",
               detail=f"user {user.username}: {n}")
     return int(n or 0)

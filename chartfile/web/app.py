@@ -66,7 +66,7 @@ def _include_views(app: FastAPI) -> list[tuple[str, str]]:
         app.include_router(router)
         for route in router.routes:
             if isinstance(route, APIRoute):
-                found.extend((method, route.path) for method in sorted(route.methods))
+                found.extend((method, route.path) for method in sorted(route.methods or ()))
     return found
 
 

@@ -17,6 +17,7 @@ from chartfile.service import users
 from chartfile.service.office import open_office
 from intake.config import load_config
 from tests.browser.live import LiveServer, free_port, make_home
+from tests.conftest import run_chartfile
 from tests.web.conftest import ADMIN
 
 EXAMPLES = 25
@@ -24,7 +25,17 @@ EXAMPLES = 25
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
-    home, inbox = make_home(tmp_path_factory.mktemp("api"))
+    from samples.faxes import make_fax
+    from samples.roster import build_roster, write_roster
+
+    root = tmp_path_factory.mktemp("api")
+    roster = build_roster(30, 11)
+    write_roster(roster, root / "patients.csv")
+    home, inbox = make_home(root / "office", roster=root / "patients.csv")
+    row = roster.rows[0]
+    make_fax(root / "lab.pdf", row, "lab_result", "pdf-text", seed=3, pages=2)  # text layer: no OCR needed
+    ingested = run_chartfile(home, "ingest", str(root / "lab.pdf"))
+    assert ingested.code == 0, ingested.err
     office = open_office(load_config(home, environ={}))
     token = users.issue_token(office, ADMIN, "clerk1")
     office.close()

@@ -104,6 +104,20 @@ def _queue_item(page: Page, base: str, reason: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Review #")
 
 
+def test_review_page_screenshot_for_the_readme(day: Day, page: Page) -> None:
+    """Keeps docs/images/review.png in step with the page (written only when REVIEW_SCREENSHOT is set)."""
+    import os
+
+    target = os.environ.get("REVIEW_SCREENSHOT")
+    if not target:
+        pytest.skip("set REVIEW_SCREENSHOT=docs/images/review.png to refresh the README screenshot")
+    log_in(page, day.live.url, "clerk1")
+    _queue_item(page, day.live.url, "twins")
+    page.keyboard.press("1")
+    page.wait_for_timeout(500)
+    page.screenshot(path=target)
+
+
 def test_clerk_files_a_twin_by_name_and_dob_with_the_keyboard(day: Day, page: Page) -> None:
     twin = next(d for r in day.truth for d in r["documents"] if d["doc_type"] == "referral")
     log_in(page, day.live.url, "clerk1")
@@ -256,17 +270,3 @@ def test_intake_and_users_pages_for_the_administrator(day: Day, page: Page) -> N
     _accessible(page)
     page.goto(f"{day.live.url}/review")
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
-
-
-def test_review_page_screenshot_for_the_readme(day: Day, page: Page) -> None:
-    """Keeps docs/images/review.png in step with the page (written only when REVIEW_SCREENSHOT is set)."""
-    import os
-
-    target = os.environ.get("REVIEW_SCREENSHOT")
-    if not target:
-        pytest.skip("set REVIEW_SCREENSHOT=docs/images/review.png to refresh the README screenshot")
-    log_in(page, day.live.url, "clerk1")
-    page.goto(f"{day.live.url}/review")
-    page.get_by_role("row").nth(1).get_by_role("link").first.click()
-    page.wait_for_timeout(500)
-    page.screenshot(path=target)
