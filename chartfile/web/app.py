@@ -23,7 +23,7 @@ from chartfile.service.auth import AuthenticationError
 from chartfile.service.auth_sessions import SessionEnded
 from chartfile.service.office import Office
 from chartfile.web.render import render
-from chartfile.web.security import InternalErrors, SecurityHeaders
+from chartfile.web.security import SecurityHeaders
 from chartfile.web.state import STATIC_DIR, TEMPLATES_DIR, WebState
 from intake.errors import ChartfileError
 
@@ -48,8 +48,7 @@ def create_app(office: Office) -> FastAPI:
     routes = _include_views(app)
     app.state.chartfile = WebState(office=office, templates=templates, routes=routes)
     _error_handlers(app)
-    app.add_middleware(InternalErrors)
-    app.add_middleware(SecurityHeaders)  # added last = outermost: headers on every response, errors too
+    app.add_middleware(SecurityHeaders)  # headers on every response, a bug's 500 too
     return app
 
 

@@ -48,8 +48,24 @@ Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
 
+INTERNAL_MESSAGE = "Something went wrong on the server. It was logged; please tell your administrator."
+INTERNAL_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Server error — Chartfile"
+                 "</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\">"
+                 f"<h1>Server error</h1><p>{INTERNAL_MESSAGE}</p><p><a href=\"/\">Back to Chartfile</a></p>"
+                 "</main></body></html>")
+
+
+async def _internal_error(scope: Scope, send: Callable[[Message], Awaitable[None]]) -> None:
+    api = str(scope.get("path", "")).startswith("/api/")
+    body = (json.dumps({"error": INTERNAL_MESSAGE, "hint": ""}) if api else INTERNAL_PAGE).encode()
+    ctype = b"application/json" if api else b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware: security headers on every HTTP response, plus the scrubbed access log."""
+    """Pure ASGI middleware: security headers on every HTTP response (a bug's 500 too), the scrubbed access log."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,9 +78,11 @@ class SecurityHeaders:
         started = time.perf_counter()
         static = str(scope.get("path", "")).startswith("/static/")
         status = [500]
+        sent = [False]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                sent[0] = True
                 status[0] = int(message["status"])
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [h for h in BASE_HEADERS if h[0] not in names]
@@ -75,51 +93,14 @@ class SecurityHeaders:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        finally:
-            _log_access(scope, status[0], time.perf_counter() - started)
-
-
-INTERNAL_MESSAGE = "Something went wrong on the server. It was logged; please tell your administrator."
-INTERNAL_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Server error — Chartfile"
-                 "</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\">"
-                 f"<h1>Server error</h1><p>{INTERNAL_MESSAGE}</p><p><a href=\"/\">Back to Chartfile</a></p>"
-                 "</main></body></html>")
-
-
-class InternalErrors:
-    """Pure ASGI middleware: an unexpected exception becomes a plain 500 (JSON under /api/), logged by id only.
-
-    Sits inside :class:`SecurityHeaders`, so even this response carries the headers.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = [False]
-
-        async def tracking_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                started[0] = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:  # noqa: BLE001 - the one place that turns a bug into a 500 page
+        except Exception:  # noqa: BLE001 - the one place a bug becomes a plain 500, with the headers above
             route = getattr(scope.get("route"), "path", "(unrouted)")
             logging.getLogger("chartfile.web").exception("internal error on %s %s", scope.get("method"), route)
-            if started[0]:
+            if status[0] != 500 or sent[0]:
                 raise
-            api = str(scope.get("path", "")).startswith("/api/")
-            body = (json.dumps({"error": INTERNAL_MESSAGE, "hint": ""}) if api else INTERNAL_PAGE).encode()
-            ctype = b"application/json" if api else b"text/html; charset=utf-8"
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await _internal_error(scope, send_with_headers)
+        finally:
+            _log_access(scope, status[0], time.perf_counter() - started)
 
 
 def _log_access(scope: Scope, status: int, seconds: float) -> None:

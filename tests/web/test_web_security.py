@@ -158,3 +158,23 @@ def test_api_rejects_cookies_and_bad_tokens(app, client_for) -> None:  # type: i
         for header in ("Bearer", "Bearer cf_forged", "Basic abc", "Bearer " + "x" * 500):
             resp = api.get("/api/me", headers={"Authorization": header})
             assert resp.status_code == 401 and resp.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_bug_is_a_plain_500_with_the_headers(app, client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from fastapi import APIRouter, Depends
+
+    from chartfile.web import access
+
+    broken = APIRouter(dependencies=[Depends(access.page_login)])
+
+    @broken.get("/broken-page")
+    def boom() -> None:
+        raise RuntimeError("a bug with a secret: CF123456")
+
+    app.include_router(broken)
+    monkeypatch.setitem(access.ROUTE_ROLES, ("GET", "/broken-page"), access.Gate.ANY)
+    client, _ = client_for(Role.CLERK)
+    resp = client.get("/broken-page")
+    assert resp.status_code == 500
+    assert "CF123456" not in resp.text and "Traceback" not in resp.text
+    assert resp.headers["content-security-policy"] == CSP and resp.headers["cache-control"] == "no-store"
