@@ -270,3 +270,4 @@ def test_intake_and_users_pages_for_the_administrator(day: Day, page: Page) -> N
     _accessible(page)
     page.goto(f"{day.live.url}/review")
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    _accessible(page)
