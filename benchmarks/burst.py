@@ -205,8 +205,10 @@ def run_burst(n: int, workers: int, base: Path, ocr_share: float = 0.05, bad_sha
     report = BurstReport(files=n, workers=workers, home=str(home))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTFILE_")}
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    subprocess.run([sys.executable, "-m", "chartfile", "--home", str(home), "init"], env=env, cwd=REPO,
+                   check=True, capture_output=True)
     with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "chartfile.cli.main", "--home", str(home), "-v", "watch",
+        proc = subprocess.Popen([sys.executable, "-m", "chartfile", "--home", str(home), "-v", "watch",
                                  "--inbox", str(inbox)], env=env, stdout=fh, stderr=fh, cwd=REPO)
     sampler = MemorySampler(proc.pid)
     sampler.start()

@@ -20,9 +20,9 @@ Rule = tuple[str, tuple[str, ...]]  # (label, substrings all in the stack, "!x":
 HELPERS = "helper processes (idle)"
 WRITER_RULES: tuple[Rule, ...] = (
     ("imports (one-time)", ("_find_and_load",)),
-    ("worker pool start/stop", ("_ensure_pool",)),
+    ("worker pool start/stop", ("ensure (indexer/intake_items",)),
     ("worker pool start/stop", ("close (indexer/service",)),
-    ("index: Whoosh write + commit", ("upsert (indexer/search",)),
+    ("index: Whoosh write + commit", ("upsert (search/",)),
     ("index: find pending, mark indexed", ("index_pending",)),
     ("audit events", ("indexer/audit/",)),
     ("matching", ("indexer/matching/",)),
@@ -34,7 +34,8 @@ WRITER_RULES: tuple[Rule, ...] = (
     ("filing: record_extracted (other SQL + Python)", ("record_extracted",)),
     ("filing: move to archive", ("place_file (indexer/ledger",)),
     ("claim: ledger row + copy into spool", ("claim (indexer/ledger",)),
-    ("start item: duplicate check, sniff", ("_start (indexer/service",)),
+    ("start item: duplicate check, sniff", ("_duplicate (indexer/service",)),
+    ("start item: duplicate check, sniff", ("_sniff (indexer/service",)),
     ("start item: duplicate check, sniff", ("submit (indexer/service",)),
     ("dispatch results", ("_handle (indexer/service",)),
     ("waiting for workers", ("pump (indexer/service",)),

@@ -135,12 +135,16 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
 
 
 def record_extracted(s: Session, cfg: Config, item: IntakeItem, extracted: ExtractedFile,
-                     roster: Roster) -> list[Document]:
-    """Store pages, split and match, create documents; mark the item processed (caller commits)."""
+                     roster: Roster, segments: list[Segment] | None = None) -> list[Document]:
+    """Store pages, create documents from the match (``segments``, else matched here); mark the item processed.
+
+    The caller commits.
+    """
     for page in extracted.pages:
         s.add(Page(intake_item_id=item.id, number=page.number, text=page.text, source=page.source,
                    confidence=page.confidence, rotation=page.rotation, seconds=page.seconds, note=page.note))
-    segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
+    if segments is None:
+        segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
     docs = [_add_document(s, item, seg) for seg in segments]
     transition(item, IntakeState.PROCESSED)
     item.page_count = len(extracted.pages)

@@ -31,15 +31,15 @@ from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem, utcnow
 from indexer.states import IntakeState
+from intake.claim import Other, SameContent, fingerprint, take
+from intake.claim import same_content as decide_same_content
 from intake.config import Config
 from intake.errors import IntegrityError
 from intake.spool import (
-    copy_durably,
     display_name,
     item_file_name,
     move_atomic,
     reason_sidecar,
-    sha256_file,
     write_text_atomic,
 )
 
@@ -190,10 +190,7 @@ def claim(db: Database, cfg: Config, src: Path, origin: str = "watch") -> Claime
         item.stored_path = _rel_spool(dest)
         item_id = item.id
     try:
-        if origin == "watch":
-            move_atomic(src, dest)
-        else:
-            copy_durably(src, dest)
+        take(src, dest, origin)
     except Exception:  # a kill at this point is finished by recovery instead
         _forget_claim(db, item_id)
         raise
@@ -218,11 +215,11 @@ def _forget_claim(db: Database, item_id: int) -> None:
 
 def finish_claim(db: Database, cfg: Config, item_id: int, dest: Path) -> None:
     """The file is in the spool: hash it and mark the item received."""
-    digest = sha256_file(dest)
+    print_ = fingerprint(dest)
     with db.transaction() as s:
         item = s.get_one(IntakeItem, item_id)
-        item.sha256 = digest
-        item.size = dest.stat().st_size
+        item.sha256 = print_.sha256
+        item.size = print_.size
         transition(item, S.RECEIVED)
         audit(s, actor="system", action="C", event_type="intake.received", detail=f"item {item_id}")
 
@@ -236,17 +233,13 @@ def same_content(s: Session, item: IntakeItem) -> IntakeItem | None:
     """
     if not item.sha256:
         return None
-    others = list(s.scalars(
+    others = {o.id: o for o in s.scalars(
         select(IntakeItem)
         .where(IntakeItem.sha256 == item.sha256, IntakeItem.id != item.id,
                IntakeItem.state.in_((S.PROCESSED, *UNFINISHED_STATES)))
-        .order_by(IntakeItem.id)
-    ))
-    processed = [o for o in others if o.state == S.PROCESSED]
-    if processed:
-        return processed[0]
-    earlier = [o for o in others if o.id < item.id]
-    return earlier[0] if earlier else None
+    )}
+    verdict, other_id = decide_same_content(item.id, [Other(o.id, o.state == S.PROCESSED) for o in others.values()])
+    return others[other_id] if verdict != SameContent.NONE and other_id is not None else None
 
 
 def mark_quarantined(s: Session, item: IntakeItem, reason: str) -> None:

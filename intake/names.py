@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from intake.text import strip_accents
 
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "md", "do", "np", "pa", "rn", "phd", "dds"}
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "mx"}
@@ -31,9 +32,7 @@ _ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|healt
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and fold OCR digit/letter confusions."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.lower().translate(_OCR_FOLD).replace("rn", "m").replace("’", "'")
+    text = strip_accents(text).lower().translate(_OCR_FOLD).replace("rn", "m").replace("’", "'")
     return text
 
 

@@ -45,7 +45,7 @@ def is_indexed(status: str) -> bool:
     return status in INDEXED_STATUSES
 
 
-SCHEMA_VERSION = 3  # 2 was an early draft of this schema; bumped so such indexes are rebuilt
+SCHEMA_VERSION = 4  # 4: names folded as the matcher folds them (intake.text); older indexes are rebuilt
 PAGE_BREAK = "\n\f\n"
 
 

@@ -5,14 +5,13 @@ index terms — exact tokens and phonetic codes (double metaphone); character
 trigrams for near-spelling matches — how content words become terms (the
 content analyzer) and word pairs (for fast quoted phrases), and how dates
 become year/month/day terms, so the indexing side and the query side can
-never drift apart.  Pure functions, no
-I/O.
+never drift apart.  Folding is :mod:`intake.text`'s, the same the patient
+matcher uses.  Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -20,16 +19,12 @@ from whoosh.analysis import Analyzer, StemmingAnalyzer
 from whoosh.lang.dmetaphone import double_metaphone
 from whoosh.lang.porter import stem
 
+from intake.text import fold
+
 _APOSTROPHES = re.compile(r"['’`´]")
 _NAME_SPLIT = re.compile(r"[^\w-]+")
 _CONTENT_TOKEN = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # whoosh's default RegexTokenizer pattern
 _MIN_CONTENT_TOKEN = 2  # StemmingAnalyzer's StopFilter minsize
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip diacritics (Muñoz → munoz, Zoë → zoe)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def name_tokens(text: str) -> list[str]:
@@ -50,7 +45,12 @@ def name_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def phonetic_codes(token: str) -> tuple[str, ...]:
-    """Double-metaphone codes of one name token (primary first); none for initials and numbers."""
+    """Double-metaphone codes of one name token (primary first); none for initials and numbers.
+
+    Search keeps both codes (``smiht`` and ``smith`` share only the secondary
+    one); the matcher scores with the primary Metaphone code of
+    :func:`intake.text.phonetic`.
+    """
     if len(token) < 2 or not token.isalpha():
         return ()
     primary, secondary = double_metaphone(token)

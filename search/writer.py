@@ -121,8 +121,18 @@ def drain(db: Database, index: SearchIndex, wait: bool = True) -> int | None:
         if not held:
             log.debug("index writer busy; pending documents are left to it")
             return None
+        if not _work_possible(db, index):
+            return 0  # (checked in a read: no write transaction when there is nothing to do)
         with db.transaction() as s:
             return index_pending(s, index)
+
+
+def _work_possible(db: Database, index: SearchIndex) -> bool:
+    """Documents never indexed exist, the periodic sweep is due, or the index must be (re)filled."""
+    if index.last_sweep is None or time.monotonic() - index.last_sweep >= SWEEP_SECONDS or not index.exists():
+        return True
+    with db.session() as s:
+        return s.scalar(select(Document.id).where(Document.indexed_at.is_(None)).limit(1)) is not None
 
 
 # ----- reading documents from the database ---------------------------------
@@ -230,6 +240,14 @@ def remove_ids(index: SearchIndex, doc_ids: Iterable[int]) -> int:
     """Remove index entries (orphans of documents no longer in the database, or no longer indexed)."""
     with writer_lock(index):
         return index.delete(doc_ids)
+
+
+def optimize(index: SearchIndex) -> tuple[int, int]:
+    """Merge the index into one segment under the writer lock; returns (segments before, after)."""
+    with writer_lock(index):
+        before = index.segment_count()
+        index.optimize()
+        return before, index.segment_count()
 
 
 def reindex_ids(session: Session, index: SearchIndex, doc_ids: Iterable[int]) -> int:

@@ -19,7 +19,7 @@ def intake() -> None:
 
 
 @intake.command("list")
-@click.option("--state", "states", multiple=True, type=click.Choice(service.STATES),
+@click.option("--state", "states", multiple=True, type=click.Choice([str(s) for s in service.STATES]),
               help="Only items in this state (repeat for several).")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Newest first, at most this many.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per item (same fields as export).")

@@ -17,9 +17,7 @@ import click
 
 from chartfile.cli.context import AppContext, pass_app
 from chartfile.service import roi as service
-from chartfile.service.roi import AuthorizationFields, RequestFields
-from indexer.roi import views
-from indexer.roi.scope import plural
+from chartfile.service.roi import AuthorizationFields, RequestFields, plural, views
 
 
 class IsoDate(click.ParamType):

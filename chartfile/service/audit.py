@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from chartfile.service import disclosure
@@ -108,7 +109,7 @@ def anchor(office: Office, actor: Actor) -> tuple[bool, int, str]:
     require(actor, Action.AUDIT_ANCHOR)
     with office.db.session() as s:
         seq, digest = head(s)
-    return write_anchor(office.home, seq, digest, "scheduled"), seq, digest
+    return write_anchor(office.home, seq, digest, "scheduled") is not None, seq, digest
 
 
 @dataclass
@@ -142,7 +143,7 @@ def export(office: Office, actor: Actor, flt: EventFilter, fmt: str, sort: str, 
 
 
 def _write(target: disclosure.Target, fmt: str, write: Callable[[TextIO], int]) -> int:
-    if not isinstance(target, disclosure.Path):
+    if not isinstance(target, Path):
         return write(target)
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"  # the BOM makes spreadsheets read UTF-8
     with disclosure.atomic_file(target, encoding=encoding, newline="") as fh:

@@ -23,7 +23,7 @@ from intake.errors import ChartfileError
 from search.maint import CheckReport, check_index, rebuild_online, repair
 
 __all__ = ["CheckReport", "IndexCheck", "after_commit", "check_and_repair", "optimize_index", "rebuild_index"]
-from search.writer import drain, writer_lock
+from search.writer import drain, optimize, writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,4 @@ def check_and_repair(office: Office, actor: Actor, do_repair: bool = False) -> I
 def optimize_index(office: Office, actor: Actor) -> tuple[int, int]:
     """Merge the index into one segment; returns (segments before, after)."""
     require(actor, Action.INDEX_OPTIMIZE)
-    index = office.search_index()
-    with writer_lock(index):
-        before = index.segment_count()
-        index.optimize()
-        return before, index.segment_count()
+    return optimize(office.search_index())

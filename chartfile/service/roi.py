@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from chartfile.service import disclosure
@@ -25,13 +26,14 @@ from indexer.roi import lookup, releases, requests, views
 from indexer.roi.authorizations import AuthorizationFields
 from indexer.roi.models import CHANNELS, METHODS
 from indexer.roi.requests import CLOSING_STATUSES, REQUEST_BASES, RequestFields
+from indexer.roi.scope import plural
 from intake.errors import RefusedError
 
 __all__ = ["CHANNELS", "CLOSING_STATUSES", "METHODS", "RELEASE_BASES", "REQUEST_BASES", "AuthorizationFields",
            "RequestFields", "accounting", "authorization_add", "authorization_confirm", "authorization_event",
            "authorization_flag_false", "authorization_list", "authorization_revoke", "authorization_show",
            "correct_release", "release", "release_list", "request_add", "request_close", "request_extend",
-           "request_list"]
+           "plural", "request_list", "views"]  # (views, plural: the text renderings both front ends share)
 
 RELEASE_BASES = releases.BASES
 ReleaseInput = releases.ReleaseInput
@@ -192,7 +194,7 @@ class AccountingReport:
 
 
 def accounting(office: Office, actor: Actor, mrn: str, start: date | None, end: date | None, include_all: bool,
-               fmt: str, output: disclosure.Path | None = None) -> AccountingReport:
+               fmt: str, output: Path | None = None) -> AccountingReport:
     """Accounting of disclosures (45 CFR 164.528), audited before it is returned or written to ``output``."""
     require(actor, Action.ROI_ACCOUNTING)
     today = date.today()

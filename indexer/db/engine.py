@@ -85,15 +85,16 @@ def _linear_order() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def collapse_old_heads(conn: Connection) -> None:
+def collapse_old_heads(conn: Connection, acfg: AlembicConfig) -> None:
     """Re-stamp a database stamped with the old multi-head history at its linear equivalent.
 
-    The old history had three heads off 0001 (0002 ROI, 0003 audit, 0005
-    search index).  A database stamped with some of them has every revision up
-    to the last one of the linear order whose whole prefix is applied; the
-    rest are applied by the upgrade that follows.  A stamp whose applied set
-    has a gap (a later branch applied without an earlier one) cannot be
-    expressed linearly and is refused with a hint.
+    The old history had three independent branches off 0001 (0002 ROI, 0003
+    audit, 0005 search index).  A database stamped with some of them is
+    re-stamped at the last of those in the linear order; a branch it never
+    had that comes earlier in the linear order (e.g. a home created before
+    the ROI tables existed) is applied on its own first — the old branches
+    did not depend on each other, so applying one out of order is what the
+    old ``upgrade heads`` did.  The upgrade that follows applies the rest.
     """
     if not inspect(conn).has_table("alembic_version"):
         return
@@ -102,31 +103,26 @@ def collapse_old_heads(conn: Connection) -> None:
         return
     applied = {OLD_REVISIONS.get(r, r) for r in stamped} | {"0001"}
     order = _linear_order()
-    known = [rev for rev in order if rev in applied]
-    prefix = order[: len(known)]
-    if set(prefix) != set(known):
-        from intake.errors import ConfigError
-
-        raise ConfigError(f"the database's schema revisions {sorted(stamped)} cannot be upgraded automatically",
-                          hint="Restore a backup taken with this Chartfile version, or ask for help.")
-    conn.execute(text("DELETE FROM alembic_version"))
-    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": prefix[-1]})
-    log.info("old migration heads %s re-stamped as %s", sorted(stamped), prefix[-1])
+    last = max(order.index(rev) for rev in applied if rev in order)
+    current = order[0]
+    for rev in order[1:last + 1]:
+        if rev not in applied:
+            command.stamp(acfg, current, purge=True)
+            command.upgrade(acfg, rev)  # only this revision: stamped at the one before it
+            log.info("old migration branch %s applied on its own", rev)
+        current = rev
+    command.stamp(acfg, current, purge=True)
+    log.info("old migration heads %s re-stamped as %s", sorted(stamped), current)
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema up to date (the one place migrations run)."""
     acfg = alembic_config(engine)
     with engine.begin() as conn:
-        collapse_old_heads(conn)
         acfg.attributes["connection"] = conn
+        collapse_old_heads(conn, acfg)
         command.upgrade(acfg, "head")
     log.debug("database schema up to date")
-
-
-def is_initialised(engine: Engine) -> bool:
-    """True when the schema has been created."""
-    return inspect(engine).has_table("intake_items")
 
 
 def current_revisions(engine: Engine) -> set[str]:

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-import jellyfish
 from nicknames import NickNamer
+
+from intake.text import fold, phonetic  # noqa: F401 - the one fold and phonetic code (re-exported)
 
 SUFFIXES: frozenset[str] = frozenset({"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"})
 TITLES: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr"})  # not "do": a family name
 PARTICLES: frozenset[str] = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "das", "st", "y"}
 )
-_SPECIAL = str.maketrans({"ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
-_APOSTROPHES = re.compile(r"[’‘'`´ʼ]")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 # Characters OCR commonly confuses, as seen in identifiers and dates.
@@ -51,15 +49,6 @@ _NICKNAMER = NickNamer()
 def confusable(a: str, b: str) -> bool:
     """True when OCR plausibly read character ``a`` as ``b`` (or vice versa)."""
     return b in CONFUSABLE.get(a, frozenset())
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Lower-case, strip diacritics and apostrophes: ``"O’Brien-Núñez"`` → ``"obrien-nunez"``."""
-    low = text.casefold().translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", low)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _APOSTROPHES.sub("", plain)
 
 
 @dataclass(frozen=True)
@@ -128,12 +117,6 @@ def name_parts(family: str, given: str, middle: str | None = None) -> NameParts:
         family_raw=(family or "").casefold().strip(),
         given_raw=(given or "").casefold().strip(),
     )
-
-
-@lru_cache(maxsize=65536)
-def phonetic(token: str) -> str:
-    """Metaphone code of one token ('' for empty)."""
-    return jellyfish.metaphone(token) if token else ""
 
 
 @lru_cache(maxsize=65536)

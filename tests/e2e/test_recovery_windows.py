@@ -116,7 +116,7 @@ def test_crash_between_claim_row_and_move_drops_the_row(home: tuple[Config, Data
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "fax.pdf").write_bytes(text_pdf_bytes(1))
-    monkeypatch.setattr("indexer.ledger.move_atomic", crash_before)
+    monkeypatch.setattr("intake.claim.move_atomic", crash_before)  # the claim step's move
     with pytest.raises(Crash):
         ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     monkeypatch.undo()
@@ -161,7 +161,7 @@ def test_cross_device_move_interrupted_before_unlink(home: tuple[Config, Databas
         shutil.copyfile(src, dest)
         raise Crash
 
-    monkeypatch.setattr("indexer.ledger.move_atomic", copy_then_die)
+    monkeypatch.setattr("intake.claim.move_atomic", copy_then_die)  # the claim step's move
     with pytest.raises(Crash):
         ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     monkeypatch.undo()
@@ -201,7 +201,7 @@ def test_crash_after_commit_before_index(home: tuple[Config, Database], tmp_path
             raise Crash
         return n
 
-    monkeypatch.setattr("indexer.service.index_pending", index_then_die)
+    monkeypatch.setattr("search.writer.index_pending", index_then_die)  # (the index writer's drain)
     with pytest.raises(Crash):
         ingest(cfg, db, files)
     monkeypatch.undo()

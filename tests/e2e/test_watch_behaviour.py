@@ -163,9 +163,9 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, db = make_home(tmp_path)
     monkeypatch.setattr(failures, "BACKOFF_BASE_SECONDS", 0.2)
-    from indexer import ledger
+    from intake import claim  # the claim step's file move
 
-    real = ledger.move_atomic
+    real = claim.move_atomic
     calls = {"n": 0}
 
     def full_twice(src: Path, dest: Path) -> None:
@@ -176,7 +176,7 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(src, dest)
 
-    monkeypatch.setattr(ledger, "move_atomic", full_twice)
+    monkeypatch.setattr(claim, "move_atomic", full_twice)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     with ThreadedWatch(cfg, db, inbox):

@@ -135,11 +135,17 @@ def test_cli_bad_date_is_usage_error(home: Home, capsys: Any) -> None:
 
 
 def test_cli_migrates_roi_tables_into_an_older_home(home: Home, capsys: Any) -> None:
-    """A data home created before the ROI migration gets its tables on the first roi command."""
+    """A data home created before the ROI migration (old multi-head history, no 0002) is refused with a
+    fix-it hint until 'chartfile db upgrade' adds the ROI tables."""
     with home.db.engine.begin() as conn:
         for table in ("roi_release_documents", "roi_releases", "roi_requests", "roi_authorizations"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
-        conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0002'")
+        conn.exec_driver_sql("DELETE FROM alembic_version")
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0003'), ('0005_search')")
+    code, _, err = run_cli(home, capsys, "roi", "authorization", "list")
+    assert code == 5 and "chartfile db upgrade" in err
+    code, _, err = run_cli(home, capsys, "db", "upgrade")
+    assert code == 0, err
     code, out, err = run_cli(home, capsys, "roi", "authorization", "list")
     assert code == 0, err
     assert out.strip() == "(no authorizations)"
