@@ -37,7 +37,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("chartfile.cli.roi", "roi"),
     ("chartfile.cli.audit", "audit"),
     ("chartfile.cli.users", "users"),
-    ("chartfile.cli.serve", "serve_cmd"),
+    ("chartfile.web.serve", "serve_cmd"),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from chartfile.service import disclosure
@@ -15,8 +16,6 @@ from intake.errors import IntegrityError, NotFoundError
 
 def packet(office: Office, actor: Actor, release_id: int) -> Download:
     """The packet of release ``release_id`` (its SHA-256 checked against the one recorded), audited first."""
-    import hashlib
-
     require(actor, Action.ROI_RELEASE_VIEW)
     with office.db.session() as s:
         rel = s.get(Release, release_id)

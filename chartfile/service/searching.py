@@ -12,6 +12,7 @@ import threading
 from chartfile.service import search as search_query
 from chartfile.service.actor import Actor
 from chartfile.service.office import Office
+from chartfile.service.permissions import Action, require
 from search.engine import Results, SearchEngine
 
 _engines: dict[int, tuple[Office, SearchEngine]] = {}
@@ -30,6 +31,7 @@ def _engine(office: Office) -> SearchEngine:
 def search(office: Office, actor: Actor, query: str, page: int = 1, page_size: int = 20,
            sort: str = "auto") -> Results:
     """One page of results through the office's long-lived engine (audited by the search query)."""
+    require(actor, Action.SEARCH)
     return search_query.search(office, actor, query, page=page, page_size=page_size, sort=sort,
                                engine=_engine(office))
 

@@ -1,5 +1,9 @@
 """``chartfile serve``: the web workstation and JSON API, with the hot-folder service alongside.
 
+The command lives with the web app (the CLI registers it by name, so neither
+entrypoint imports the other); it gets the CLI's context object through
+click (``cfg``, ``office``).
+
 The web app runs in this process (uvicorn); unless ``--no-watch`` the intake
 service runs as a child process (``chartfile watch``), so both share the data
 home and stop together on Ctrl-C/SIGTERM.  uvicorn's own access log is off: the
@@ -14,10 +18,10 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from chartfile.cli.context import AppContext, pass_app
 from intake.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -60,12 +64,12 @@ def _stop_watcher(proc: subprocess.Popen[bytes]) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (web.port, default 8080).")
 @click.option("--no-watch", is_flag=True, help="Only the web app; run 'chartfile watch' elsewhere.")
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), help="Folder the intake service watches.")
-@pass_app
-def serve_cmd(app: AppContext, host: str | None, port: int | None, no_watch: bool, inbox: Path | None) -> None:
+@click.pass_obj
+def serve_cmd(app: Any, host: str | None, port: int | None, no_watch: bool, inbox: Path | None) -> None:
     """The clerk's web workstation and the JSON API (with the intake service unless --no-watch)."""
     import uvicorn
 
-    from chartfile.web.app import create_app
+    from chartfile.web.app import create_app  # FastAPI only when serving (keeps other commands quick)
 
     cfg = app.cfg
     host = host or cfg.web.host
