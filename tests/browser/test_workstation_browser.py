@@ -130,6 +130,10 @@ def test_clerk_files_a_twin_by_name_and_dob_with_the_keyboard(day: Day, page: Pa
     texts = [candidates.nth(i).inner_text() for i in range(candidates.count())]
     assert all(f"DOB {twin['dob']}" in t for t in texts[:2]), texts  # twins: same DOB, told apart by name and sex
     right = next(i for i, t in enumerate(texts) if twin["given"] in t and twin["family"] in t)
+    page.keyboard.press("/")  # the typeahead finds patients by name (POST: the name is never in a URL)
+    page.keyboard.type(twin["family"])
+    expect(page.get_by_role("group", name="Patients found for your search")).to_contain_text(twin["mrn"])
+    page.locator("#patient-q").evaluate("el => el.blur()")
     page.keyboard.press(str(right + 1))
     expect(candidates.nth(right).locator("input")).to_be_checked()
     page.keyboard.press("n")  # the viewer follows the keyboard too
