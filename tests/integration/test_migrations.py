@@ -32,9 +32,21 @@ def test_history_is_linear_with_one_head() -> None:
     from indexer.db.engine import MIGRATIONS_DIR, head_revision
 
     script = ScriptDirectory(str(MIGRATIONS_DIR))
-    assert script.get_heads() == [head_revision()] == ["0004_search"]
+    assert script.get_heads() == [head_revision()] == ["0005_users"]
     assert [r.revision for r in reversed(list(script.walk_revisions()))] == \
-        ["0001", "0002_roi", "0003_audit", "0004_search"]
+        ["0001", "0002_roi", "0003_audit", "0004_search", "0005_users"]
+
+
+def _migrate_to(db: Database, revision: str) -> None:
+    """The schema as it was at ``revision`` (later migrations not applied)."""
+    from alembic import command
+
+    from indexer.db.engine import alembic_config
+
+    acfg = alembic_config(db.engine)
+    with db.engine.begin() as conn:
+        acfg.attributes["connection"] = conn
+        command.upgrade(acfg, revision)
 
 
 def _stamp(db: Database, *revisions: str) -> None:
@@ -49,11 +61,11 @@ def test_a_database_stamped_at_the_three_old_heads_upgrades_cleanly(tmp_path: Pa
 
     load_all()
     db = Database(load_config(tmp_path, environ={}))
-    db.migrate()
+    _migrate_to(db, "0004_search")  # the schema the old history ended with
     _stamp(db, "0002", "0003", "0005_search")  # what 'upgrade heads' left with the old history
     assert schema_state(db.engine) == "outdated"
-    db.migrate()  # nothing is re-run (it would fail: the tables and triggers exist)
-    assert current_revisions(db.engine) == {"0004_search"} and schema_state(db.engine) == "current"
+    db.migrate()  # nothing old is re-run (it would fail: the tables and triggers exist); newer ones are
+    assert current_revisions(db.engine) == {"0005_users"} and schema_state(db.engine) == "current"
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
@@ -63,11 +75,11 @@ def test_old_stamps_missing_a_branch_get_that_branch_applied(tmp_path: Path) -> 
 
     load_all()
     db = Database(load_config(tmp_path, environ={}))
-    db.migrate()
+    _migrate_to(db, "0004_search")
     with db.engine.begin() as conn:
         conn.exec_driver_sql("DROP INDEX ix_documents_indexed_at")
     _stamp(db, "0002", "0003")  # a home from before the search-pending index
     db.migrate()
-    assert current_revisions(db.engine) == {"0004_search"}
+    assert current_revisions(db.engine) == {"0005_users"}
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
