@@ -5,7 +5,8 @@ the extracted fields: PDFs through pypdfium2 (``intake._exec.pdftext``),
 TIFF/PNG/JPEG through Pillow (``intake.pages.decode_page``, which also honours
 EXIF orientation), fax pages with non-square pixels (204x98 dpi) squared, the
 page turned upright when OCR found it upside down or sideways, and scaled to
-the requested width.  A small in-memory cache keeps the last pages rendered
+the requested width.  PDFium is not thread-safe, so PDF pages are rendered one
+at a time (the web server renders in a thread pool).  A small in-memory cache keeps the last pages rendered
 (the review page shows the same pages again after every action); it lives only
 in the server process and never on disk.
 """
@@ -48,6 +49,7 @@ class PageSource:
 
 _cache: OrderedDict[tuple[PageSource, int, float], bytes] = OrderedDict()
 _lock = threading.Lock()
+_pdfium = threading.Lock()  # PDFium is not thread-safe: one PDF render at a time in this process
 
 
 def _dpi_for(width: Width) -> float:
@@ -56,7 +58,11 @@ def _dpi_for(width: Width) -> float:
 
 def _decoded(src: PageSource, width: Width, cfg: Config) -> Image.Image:
     job = PageJob(str(src.path), src.kind, src.number, None, render_dpi=_dpi_for(width))
-    image, dpi = decode_page(job, cfg)
+    if src.kind == "pdf":
+        with _pdfium:
+            image, dpi = decode_page(job, cfg)
+    else:
+        image, dpi = decode_page(job, cfg)
     if dpi is not None and dpi[0] > 0 and dpi[1] > 0 and abs(dpi[0] - dpi[1]) > 1:  # fax 204x98: square it
         image = image.resize((image.width, round(image.height * dpi[0] / dpi[1])), Image.Resampling.BILINEAR)
     if src.rotation % 360:
