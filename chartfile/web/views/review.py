@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -66,10 +67,10 @@ def _after(request: Request, login: WebLogin, item_id: int, done: str) -> Respon
     return RedirectResponse(target, status_code=303)
 
 
-def _decide(request: Request, login: WebLogin, item_id: int, done: str, action: object) -> Response:
+def _decide(request: Request, login: WebLogin, item_id: int, done: str, action: Callable[[], object]) -> Response:
+    """Run a decision; a refusal re-shows the item with the reason, success goes to the next item."""
     try:
-        action_call = action  # a zero-argument callable doing the decision
-        action_call()  # type: ignore[operator]
+        action()
     except ChartfileError as exc:
         if exc.http_status in (403, 404):
             raise
