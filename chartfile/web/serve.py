@@ -13,7 +13,10 @@ app logs route templates only (no query strings, so no PHI), see
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +29,7 @@ from intake.errors import ConfigError
 
 log = logging.getLogger(__name__)
 WATCHER_STOP_SECONDS = 120
+PR_SET_PDEATHSIG = 1
 
 
 def _check_port(host: str, port: int) -> None:
@@ -44,7 +48,16 @@ def _start_watcher(ctx: click.Context, home: Path, inbox: Path | None) -> subpro
     cmd = [sys.executable, "-m", module, "--home", str(home), "watch"]
     if inbox is not None:
         cmd += ["--inbox", str(inbox)]
-    return subprocess.Popen(cmd)  # noqa: S603 - our own interpreter and module
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent)  # noqa: S603,PLW1509 - our own interpreter
+
+
+def _die_with_parent() -> None:
+    """In the watcher child: get SIGTERM if this server dies without stopping it (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the server's own shutdown still stops it
+        pass
 
 
 def _stop_watcher(proc: subprocess.Popen[bytes]) -> None:

@@ -70,14 +70,20 @@ class LiveServer:
         raise AssertionError("chartfile serve did not answer in time")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """SIGTERM the server (it stops its watcher); then nothing of its process group may be left."""
+        if self.proc is None:
             return
-        self.proc.send_signal(signal.SIGTERM)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
         try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # leftovers (a watcher whose server crashed)
+        except ProcessLookupError:
+            pass
 
 
 def make_home(root: Path, roster: Path | None = None, idle_minutes: float | None = None) -> tuple[Path, Path]:
