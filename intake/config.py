@@ -113,7 +113,12 @@ class WebConfig:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    session_hours: float = 8.0
+    session_hours: float = 8.0  # a login lasts at most this long, however active
+    idle_minutes: float = 15.0  # automatic logoff after this long without a request (HIPAA 164.312(a)(2)(iii))
+    lockout_attempts: int = 5  # failed logins in a row before the account is locked
+    lockout_minutes: float = 15.0  # how long a locked account stays locked (an admin can unlock sooner)
+    password_min_length: int = 12
+    secure_cookies: str = "auto"  # auto = Secure when the request came over https | always | never
 
 
 @dataclass
@@ -264,6 +269,7 @@ def load_config(
 
 RESAMPLE_CHOICES = ("bilinear", "bicubic", "lanczos")
 ENGINE_CHOICES = ("library", "cli")
+SECURE_COOKIE_CHOICES = ("auto", "always", "never")
 
 
 def _check(cfg: Config) -> None:
@@ -274,6 +280,11 @@ def _check(cfg: Config) -> None:
                           f"not {cfg.ocr.resample!r}")
     if cfg.ocr.engine not in ENGINE_CHOICES:
         raise ConfigError(f"ocr.engine must be one of {', '.join(ENGINE_CHOICES)}, not {cfg.ocr.engine!r}")
+    if cfg.web.secure_cookies not in SECURE_COOKIE_CHOICES:
+        raise ConfigError(f"web.secure_cookies must be one of {', '.join(SECURE_COOKIE_CHOICES)}, "
+                          f"not {cfg.web.secure_cookies!r}")
+    if cfg.web.idle_minutes <= 0 or cfg.web.session_hours <= 0 or cfg.web.lockout_attempts < 1:
+        raise ConfigError("web.idle_minutes and web.session_hours must be positive, web.lockout_attempts at least 1")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")
 

@@ -41,6 +41,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("chartfile.cli.review", "review"),
     ("chartfile.cli.roi", "roi"),
     ("chartfile.cli.audit", "audit"),
+    ("chartfile.cli.users", "users"),
+    ("chartfile.web.serve", "serve_cmd"),
 )
 
 

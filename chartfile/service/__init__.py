@@ -1,1 +1,1 @@
-"""x"""
+"""The service layer: commands and queries every entrypoint (CLI, web, API) calls."""

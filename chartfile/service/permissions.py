@@ -62,6 +62,12 @@ class Action(StrEnum):
     AUDIT_EXPORT = "audit.export"
     AUDIT_ACCESS_REPORT = "audit.access_report"
     AUDIT_SWITCH = "audit.switch"
+    # people (chartfile.service.users): administrators only
+    USERS_MANAGE = "users.manage"
+    # the web workstation (chartfile.service.workstation)
+    DOCUMENT_VIEW = "documents.view"
+    DOCUMENT_DOWNLOAD = "documents.download"
+    PATIENT_LOOKUP = "patients.lookup"
 
 
 _CLERK = frozenset({
@@ -69,20 +75,21 @@ _CLERK = frozenset({
     Action.INTAKE_CHECK, Action.CHART_VIEW, Action.DOCUMENTS_EXPORT, Action.DOCUMENT_REFILE,
     Action.DOCUMENT_CORRECT, Action.PATIENT_ALIASES, Action.PATIENT_ALIAS_REMOVE,
     Action.REVIEW_LIST, Action.REVIEW_SHOW, Action.REVIEW_FILE, Action.REVIEW_SPLIT, Action.REVIEW_REJECT,
-    Action.SEARCH,
+    Action.SEARCH, Action.DOCUMENT_VIEW, Action.DOCUMENT_DOWNLOAD, Action.PATIENT_LOOKUP,
 })
 _ROI = frozenset({
     Action.SEARCH, Action.CHART_VIEW, Action.REVIEW_SHOW, Action.STATUS,
     Action.ROI_AUTHORIZATION_VIEW, Action.ROI_AUTHORIZATION_EDIT, Action.ROI_REQUEST_VIEW,
     Action.ROI_REQUEST_EDIT, Action.ROI_RELEASE, Action.ROI_RELEASE_VIEW, Action.ROI_RELEASE_CORRECT,
-    Action.ROI_ACCOUNTING,
+    Action.ROI_ACCOUNTING, Action.DOCUMENT_VIEW, Action.DOCUMENT_DOWNLOAD, Action.PATIENT_LOOKUP,
 })
 _PRIVACY = frozenset({
     Action.STATUS, Action.PATIENT_ALIASES, Action.PATIENT_ALIAS_REMOVE,
     Action.AUDIT_STATUS, Action.AUDIT_VERIFY, Action.AUDIT_ANCHOR, Action.AUDIT_EXPORT,
     Action.AUDIT_ACCESS_REPORT, Action.ROI_ACCOUNTING, Action.ROI_RELEASE_VIEW,
 })
-_PROVIDER = frozenset({Action.SEARCH, Action.CHART_VIEW, Action.REVIEW_SHOW, Action.STATUS})
+_PROVIDER = frozenset({Action.SEARCH, Action.CHART_VIEW, Action.REVIEW_SHOW, Action.STATUS, Action.DOCUMENT_VIEW,
+                       Action.DOCUMENT_DOWNLOAD, Action.PATIENT_LOOKUP})
 
 #: Action -> roles allowed to perform it (admin: everything)
 RULES: dict[Action, frozenset[Role]] = {

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_audit_keyed"
-down_revision = "0004_search"
+down_revision = "0005_users"
 branch_labels = None
 depends_on = None
 
