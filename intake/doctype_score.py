@@ -1,0 +1,144 @@
+"""Scoring document types by where their words stand, and fax covers by their structure.
+
+Owns :func:`score_layouts`: every phrase of ``doctypes.toml`` found on a
+line counts its weight times the factor of the line's position — a heading
+in the top zone of the document's first page (its title) counts most, a
+field label or heading elsewhere less, running text less again, a checklist
+item ("[ ] Lab results") not at all.  A phrase counts once per document, at
+the best place it was found.  Regex patterns count once on the whole text.
+
+Owns :func:`cover_evidence` / :func:`cover_page`: a fax cover sheet is
+recognised by its structure — the TO/FROM/FAX/DATE/PAGES/RE field block as
+the page's main content, a fax/transmittal title, a page count — not by a
+letter that happens to carry a TO or FAX line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from intake.doctype import DoctypeRules
+from intake.layout import Line, PageLayout, Role
+
+COVER_FIELDS = re.compile(
+    r"(?i)(?:^|\s|\|)(?P<f>to|from|attn|attention|cc|fax\s*(?:#|no\.?|number)?|phone\s*(?:#|no\.?)?"
+    r"|tel|date|pages?|#\s*of\s*pages|no\.?\s*of\s*pages|number of pages|re|subject|regarding"
+    r"|message|comments?|notes?)\s*[:#]")
+_COVER_TITLE = re.compile(r"(?i)\b(fax|facsimile|transmittal|telecopy|cover\s*sheet|transmission)\b")
+_PAGE_COUNT = re.compile(r"(?i)\b(pages?|#\s*of\s*pages)\s*(?:\(?incl[a-z.]*\s*cover\)?)?\s*[:#]?\s*\d"
+                         r"|\bincluding (?:this|cover)|\bincl\.? cover")
+_FAX_NOTICE = re.compile(r"(?i)(received|receive) this (fax|facsimile|transmission|communication) in error"
+                         r"|intended (only )?for the (use of the )?(individual|recipient|person)")
+COVER_MIN_EVIDENCE = 7.0
+COVER_SURE_EVIDENCE = 11.0  # fields, a fax title and a page count: a cover whatever its letterhead
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _field(name: str) -> str:
+    name = name.lower()
+    for key in ("fax", "phone", "pages", "page", "comment", "note", "attn", "attention", "#", "no", "number"):
+        if name.startswith(key):
+            return {"page": "pages", "comment": "message", "note": "message", "attention": "attn",
+                    "#": "pages", "no": "pages", "number": "pages"}.get(key, key)
+    return {"subject": "re", "regarding": "re", "tel": "phone", "comments": "message"}.get(name, name)
+
+
+def cover_evidence(layout: PageLayout) -> float:
+    """How much the page looks like a fax cover sheet (0 = not at all)."""
+    content = layout.content()
+    block = content[:18]
+    fields: set[str] = set()
+    for ln in block:
+        fields.update(_field(m.group("f")) for m in COVER_FIELDS.finditer(ln.text))
+    score = float(min(len(fields), 7))
+    if any(_COVER_TITLE.search(ln.text) for ln in block[:6] if ln.role in (Role.HEADING, Role.OTHER)
+           and len(ln.text) < 60):
+        score += 3.0
+    if any(_PAGE_COUNT.search(ln.text) for ln in block):
+        score += 2.0
+    if _FAX_NOTICE.search(" ".join(ln.text for ln in content)):
+        score += 1.0
+    return score
+
+
+def _body_sentences(layout: PageLayout) -> int:
+    """Lines of running text outside the confidentiality notice."""
+    count = 0
+    for ln in layout.content():
+        if re.search(r"(?i)confidential|privileged", ln.text):
+            break
+        count += ln.role is Role.SENTENCE
+    return count
+
+
+def cover_page(layout: PageLayout, rules: DoctypeRules) -> bool:
+    """The page's main content is a fax cover's field block."""
+    evidence = cover_evidence(layout)
+    if evidence < COVER_MIN_EVIDENCE or _body_sentences(layout) > 6:
+        return False
+    if evidence >= COVER_SURE_EVIDENCE:
+        return True
+    scores = score_layouts([layout], rules)
+    return scores.get("fax_cover", 0.0) >= max(scores.values())
+
+
+def _where(line: Line, first_page: bool) -> str:
+    if line.role is Role.HEADING and line.top:
+        return "title" if first_page else "heading"
+    return line.role.value
+
+
+def _parts(line: Line) -> list[tuple[str, str]]:
+    """(text, position) pieces of a line: a label's name and its value weigh differently."""
+    where = line.role.value
+    if line.role is Role.LABEL and ":" in line.text:
+        name, value = line.text.split(":", 1)
+        return [(name, "label"), (value, "sentence")]
+    return [(line.text, where)]
+
+
+# Types recognised by a form's fields; a letter (salutation and closing) that
+# mentions their words ("your member ID", "group number") is not such a form.
+FORM_TYPES = ("insurance_card", "intake_form", "fax_cover", "lab_result", "imaging_report")
+LETTER_DAMPING = 0.5
+
+
+def score_layouts(layouts: Sequence[PageLayout], rules: DoctypeRules) -> dict[str, float]:
+    """Score of every type for a document's pages."""
+    best: dict[tuple[str, int], float] = {}
+    for number, layout in enumerate(layouts):
+        for line in layout.lines:
+            where = _where(line, number == 0)
+            pieces = [(line.text, where)] if where in ("title", "heading") else _parts(line)
+            for piece, position in pieces:
+                factor = rules.factor(position)
+                if factor > 0:
+                    _score_piece(piece, factor, rules, best)
+    out = {rule.name: 0.0 for rule in rules.types}
+    for (name, _), value in best.items():
+        out[name] += value
+    if "fax_cover" in out and layouts:
+        out["fax_cover"] += cover_evidence(layouts[0])
+    if layouts and layouts[0].letter:
+        for name in FORM_TYPES:
+            if name in out:
+                out[name] *= LETTER_DAMPING
+    return out
+
+
+def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tuple[str, int], float]) -> None:
+    """Credit every phrase and pattern found in ``piece`` at ``factor`` (keeping the best place)."""
+    norm = _normalise(piece)
+    for rule in rules.types:
+        for i, (phrase, regex, weight) in enumerate(rule.phrases):
+            if phrase in norm and regex.search(norm):
+                key = (rule.name, i)
+                best[key] = max(best.get(key, 0.0), weight * factor)
+        for j, (pattern, weight) in enumerate(rule.patterns):
+            if pattern.search(piece):
+                key = (rule.name, -1 - j)
+                best[key] = max(best.get(key, 0.0), weight * factor)
