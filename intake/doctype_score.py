@@ -142,3 +142,20 @@ def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tupl
             if pattern.search(piece):
                 key = (rule.name, -1 - j)
                 best[key] = max(best.get(key, 0.0), weight * factor)
+
+
+TITLE_MIN_WEIGHT = 4.0  # a phrase this strong standing as a heading at the top names the document
+TITLE_LINES = 6  # content lines at the top where a title stands
+
+
+def title_type(layout: PageLayout, rules: DoctypeRules) -> str | None:
+    """The type a title at the top of the page names ("DISCHARGE SUMMARY"), if any."""
+    for line in layout.content()[:TITLE_LINES]:
+        if line.role is not Role.HEADING:
+            continue
+        norm = _normalise(line.text)
+        for rule in rules.types:
+            for phrase, regex, weight in rule.phrases:
+                if weight >= TITLE_MIN_WEIGHT and phrase in norm and regex.search(norm):
+                    return rule.name
+    return None

@@ -22,10 +22,12 @@ from typing import Any
 
 import phonenumbers
 
-from intake import dates, doctype, names
+from intake import dates, docdate, doctype, names, segment
 from intake._exec.nlp import Hit, RuleMatcher
 from intake.config import Config
 from intake.doctype import urgency
+from intake.doctype_score import cover_page, score_layouts, title_type
+from intake.layout import PageLayout, analyse
 from intake.model import Entities, NameMention, PageEntities, PageText, ValueMention
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,6 @@ LABEL_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
 COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "provider", "sex",
                   "physician", "attending", "reported", "collected", "dos", "mi",
                   "gender", "born", "sender", "effective", "received", "printed", "sent"}
-DOC_DATE_RANK = {"DATE1": 1, "DATE2": 2, "DATE3": 3}
 _SEP = " \t:;#.,-_…"
 _LINE_STOP = re.compile(r"\s{3,}|\t|\|")
 _CONTACT_CONTEXT = re.compile(r"(?i)emergency contact|guarantor|responsible party|relationship"
@@ -89,7 +90,7 @@ class _Page:
     """Intermediate per-page findings."""
 
     entities: PageEntities
-    dates: list[tuple[int, ValueMention]] = field(default_factory=list)  # (rank, date)
+    dates: list[ValueMention] = field(default_factory=list)  # every date, with its role
     sex: str | None = None
     provider: str | None = None
     sender: str | None = None
@@ -118,47 +119,30 @@ class EntityExtractor:
 
     # ------------------------------------------------------------------ document level
     def extract(self, pages: Sequence[PageText]) -> Entities:
-        """All entities of one document (a page range of a source file)."""
+        """All entities of a source file (or a page range of one), its documents and their types."""
         found = [self._page(p) for p in pages]
         ent = Entities(pages=[f.entities for f in found])
-        ent.doc_type, ent.doc_type_confidence, ent.loinc = self._classify(pages, found)
         for f in found:
             ent.patient_names.extend(f.entities.names)
             ent.dobs.extend(f.entities.dobs)
             ent.mrns.extend(f.entities.mrns)
             ent.phones.extend(f.phones)
             ent.faxes.extend(f.faxes)
-            ent.dates.extend(d for _, d in f.dates)
+            ent.dates.extend(f.dates)
         ent.patient_names = _dedupe_names(ent.patient_names)
         for key in ("dobs", "mrns", "phones", "faxes"):
             setattr(ent, key, _dedupe_values(getattr(ent, key)))
         ent.sex = next((f.sex for f in found if f.sex), None)
-        body = [f for f in found if not f.entities.is_cover] or found
-        ent.provider = next((f.provider for f in body if f.provider), None)
-        ent.sender_org = next((f.sender for f in found if f.entities.is_cover and f.sender), None) \
-            or next((f.sender for f in body if f.sender), None)
-        ent.doc_date = self._doc_date(found if ent.doc_type == "fax_cover" else body, ent)
+        ent.parts = segment.segment(ent.pages)
+        content = [p for p in ent.parts if not p.cover]
+        first, last = (content[0].first, content[0].last) if len(content) > 1 else (
+            min(p.page for p in ent.pages), max(p.page for p in ent.pages))
+        info = segment.describe(ent, first, last, self._doctypes)
+        ent.doc_type, ent.doc_type_confidence, ent.loinc = info.doc_type, info.confidence, info.loinc
+        ent.doc_date, ent.sender_org, ent.provider = info.doc_date, info.sender, info.provider
+        ent.misdirected = info.misdirected
         ent.urgent, ent.urgency_reasons = urgency("\n".join(p.text for p in pages))
         return ent
-
-    def _classify(self, pages: Sequence[PageText], found: list[_Page]) -> tuple[str, float, str | None]:
-        """Type of the content pages; a cover sheet only decides when nothing else does."""
-        content = "\n\n".join(p.text for p, f in zip(pages, found, strict=True)
-                              if not f.entities.is_blank and not f.entities.is_cover)
-        has_cover = any(f.entities.is_cover for f in found)
-        if content.strip():
-            if not has_cover or doctype.best_score(content, self._doctypes) >= self._doctypes.min_score:
-                return doctype.classify(content, self._doctypes)
-        return doctype.classify("\n\n".join(p.text for p in pages), self._doctypes)
-
-    def _doc_date(self, body: list[_Page], ent: Entities) -> str | None:
-        dob_values = {d.value for d in ent.dobs}
-        for rank in (1, 2, 3):
-            for f in body:
-                for r, d in f.dates:
-                    if r == rank and d.value not in dob_values:
-                        return d.value
-        return None
 
     # ------------------------------------------------------------------ page level
     def _page(self, page: PageText) -> _Page:
@@ -166,19 +150,36 @@ class EntityExtractor:
         if page.source == "blank" or not text.strip():
             return _Page(PageEntities(page.number, is_blank=True))
         out = _Page(PageEntities(page.number))
-        out.entities.is_cover = doctype.is_cover(text, self._doctypes)
+        layout = analyse(text)
+        self._layout(layout, text, out.entities)
         skip = dates.header_footer_spans(text)
         view = _label_view(text)
         hits = [h for h in self._rules.find(view) if _label_ok(view, h)]
         self._labelled(page.number, text, hits, out)
-        self._dates(page.number, text, hits, skip, out)
+        out.dates = [ValueMention(d.iso, d.raw, page.number, d.label, role=d.role.value,
+                                  confidence=0.8 if d.repaired else 0.95)
+                     for d in docdate.page_dates(layout, page.number, self._today)]
         self._own_mrns(page.number, text, out)
         self._gazetteer_names(page.number, text, out)
         _reconcile_names(out.entities.names)
         self._phones(page.number, text, skip, out)
         if out.sender is None:
             out.sender = names.letterhead_org(text, skip)
+        out.entities.sender, out.entities.provider = out.sender, out.provider
         return out
+
+    def _layout(self, layout: PageLayout, text: str, pe: PageEntities) -> None:
+        """Layout evidence of the page, for segmenting the file and typing its documents."""
+        rules = self._doctypes
+        pe.is_cover = cover_page(layout, rules)
+        pe.type_scores = {k: round(v, 2) for k, v in score_layouts([layout], rules).items() if v}
+        pe.page_of = list(layout.page_of) if layout.page_of else None
+        pe.continued = layout.continued
+        pe.letterhead = layout.letterhead
+        pe.content_words = layout.content_words
+        pe.starts = bool(layout.letterhead_block or title_type(layout, rules)
+                         or (layout.date_line_top and layout.salutation))
+        pe.urgency = urgency(text)[1]
 
     def _labelled(self, number: int, text: str, hits: list[Hit], out: _Page) -> None:
         parts: dict[str, str] = {}
@@ -244,23 +245,6 @@ class EntityExtractor:
             out.entities.mrns.append(ValueMention(value, m.group(0), number,
                                                   "MRN" if labelled else None, scheme="own",
                                                   confidence=conf))
-
-    def _dates(self, number: int, text: str, hits: list[Hit], skip: list[tuple[int, int]],
-               out: _Page) -> None:
-        for d in dates.find_dates(text, "any", self._today):
-            if any(a <= d.start < b for a, b in skip):
-                continue
-            label = _label_before(text, d.start, hits)
-            if label is None:
-                rank, label_text = (1, None) if _alone_near_top(text, d) else (0, None)
-            elif label.kind in DOC_DATE_RANK:
-                rank, label_text = DOC_DATE_RANK[label.kind], label.text
-            else:
-                rank, label_text = 0, label.text
-            if rank and _prior_context(text, d.start):
-                rank = 0
-            out.dates.append((rank, ValueMention(d.iso, d.raw, number, label_text,
-                                                 confidence=0.8 if d.repaired else 0.95)))
 
     def _gazetteer_names(self, number: int, text: str, out: _Page) -> None:
         if not len(self._gazetteer):
@@ -337,40 +321,6 @@ def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
     raw = raw.lstrip(_SEP)
     cut = _LINE_STOP.search(raw)
     return (raw[:cut.start()] if cut else raw).strip()
-
-
-def _label_before(text: str, pos: int, hits: list[Hit]) -> Hit | None:
-    """The label governing a value at ``pos``: the nearest label before it on its line."""
-    line_start, _ = _line_bounds(text, pos)
-    best = None
-    for h in hits:
-        if line_start <= h.start and h.end <= pos:
-            best = h
-    if best is None:
-        return None
-    gap = text[best.end:pos]
-    if len(gap.strip(_SEP + "()")) > 40:
-        return None
-    return best
-
-
-_STAMP_WORDS = re.compile(r"(?i)\b(received|rec'?d|filed|scanned|entered)\b")
-
-
-def _alone_near_top(text: str, d: dates.DateHit) -> bool:
-    """A date standing (almost) alone on a line among the first lines (a letter's date),
-    not the date of a RECEIVED stamp."""
-    start, end = _line_bounds(text, d.start)
-    rest = (text[start:d.start] + text[d.end:end]).strip(" ,.;:'‘’`|_-—~°*")
-    prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1
-    stamped = _STAMP_WORDS.search(text[prev_start:end])
-    return len(rest) <= 2 and not stamped and text[:start].count("\n") < 12
-
-
-def _prior_context(text: str, pos: int) -> bool:
-    start, end = _line_bounds(text, pos)
-    return bool(re.search(r"(?i)\b(prior|previous|last fill|comparison|to present)\b",
-                          text[start:end]))
 
 
 def _contact_context(text: str, pos: int) -> bool:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from intake.dates import find_dates, header_footer_spans
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """What a line is, judged from its shape."""
 
     HEADER = "header"  # fax transmission header at the top: not content

@@ -55,6 +55,7 @@ class ValueMention:
     label: str | None = None  # the label it followed, e.g. "DOB", "Date of service"
     scheme: IdScheme | None = None  # for identifiers: our MRN format or another facility's
     confidence: float = 1.0
+    role: str | None = None  # for dates: what it dates (intake.docdate.DateRole value)
 
 
 @dataclass
@@ -67,6 +68,29 @@ class PageEntities:
     mrns: list[ValueMention] = field(default_factory=list)
     is_cover: bool = False
     is_blank: bool = False
+    # layout evidence (intake/layout.py) used to segment a file into documents and describe them
+    type_scores: dict[str, float] = field(default_factory=dict)  # doc-type scores as a first page
+    page_of: list[int] | None = None  # the document's own "page k of n" as [k, n]
+    continued: bool = False  # "(continued)" at the top: a running header of an earlier page
+    letterhead: str | None = None  # key of the first content line (who issued the page)
+    starts: bool = False  # a letterhead block, title or letter opening at the top
+    content_words: int = 0  # words outside fax header and print footer
+    sender: str | None = None
+    provider: str | None = None
+    urgency: list[str] = field(default_factory=list)
+    recipient: str | None = None  # the TO / addressee block, as written
+    misdirected: str | None = None  # why the page looks addressed to another practice
+
+
+@dataclass
+class DocPart:
+    """A document the worker found inside a source file (a page range)."""
+
+    first: int
+    last: int
+    cover: bool = False  # only fax cover pages
+    unproven: list[int] = field(default_factory=list)  # pages joined without continuity evidence
+    starts_with: str = ""  # evidence that the part starts a new document
 
 
 @dataclass
@@ -90,6 +114,8 @@ class Entities:
     urgent: bool = False
     urgency_reasons: list[str] = field(default_factory=list)
     pages: list[PageEntities] = field(default_factory=list)
+    parts: list[DocPart] = field(default_factory=list)  # documents found in the file (intake/segment.py)
+    misdirected: str | None = None  # why the document looks addressed to another practice
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -108,8 +134,10 @@ class Entities:
             pd["names"] = [NameMention(**n) for n in pd.get("names", [])]
             pd["dobs"] = [ValueMention(**v) for v in pd.get("dobs", [])]
             pd["mrns"] = [ValueMention(**v) for v in pd.get("mrns", [])]
-            pages.append(PageEntities(**pd))
+            known_page = set(PageEntities.__dataclass_fields__)
+            pages.append(PageEntities(**{k: v for k, v in pd.items() if k in known_page}))
         d["pages"] = pages
+        d["parts"] = [DocPart(**p) for p in d.get("parts", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
 
