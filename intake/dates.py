@@ -149,6 +149,28 @@ def parse_date(raw: str, purpose: str = "any", today: date | None = None) -> str
     return hits[0].iso if hits else None
 
 
+# What a fax machine prints on its header line, as OCR of a tiny dense line may render it.
+_FAX_SIGNS = (
+    re.compile(r"(?i)\b(?:fax|fak|tax|from|f?rom|prom|to)\b"),
+    re.compile(r"\b\d{1,2}\s?[:.]\s?\d{2}\b|\b\d{1,2}\s\d{2}\s?[AaPp][Mm]\b"),  # a time
+    re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"),
+    re.compile(r"(?i)\b(?:mon|tue|wed|thu|fri|sat|sun)\b"),
+    re.compile(r"\d{7,}|\b\d{3}\s\d{3}\s\d{4}\b|\(\d{3}\)"),  # a phone number
+    re.compile(r"(?i)\bp\W?\s?\d{1,3}\s?/\s?\d{1,3}\b|@\s?\d{3}|\b\d{3}/\d{3}\b|\bpa\w{1,2}\s*\S{1,3}\s*o[ft]\s*\S{1,3}"),
+)
+# Letterhead contact lines and patient lines carry phone numbers and dates too.
+_NOT_FAX_HEADER = re.compile(r"\b[A-Z]{2},?\s+\d{5}\b|(?i:\b(?:suite|p\.?o\.? box|phone|tel|dob|birth|patient|pt"
+                             r"|mrn|mr#|name|acct|verified|continued|signed)\b)")
+
+
+def fax_header_line(line: str) -> bool:
+    """A line that looks like a fax machine's transmission header (even garbled by OCR)."""
+    found = [bool(sign.search(line)) for sign in _FAX_SIGNS]
+    digits = sum(c.isdigit() for c in line)
+    machine = found[1] or found[5]  # a time or a page counter
+    return (sum(found) >= 3 or (sum(found) >= 2 and digits >= 8 and machine)) and not _NOT_FAX_HEADER.search(line)
+
+
 def header_footer_spans(text: str) -> list[tuple[int, int]]:
     """Fax transmission header lines (top of page) and print footers."""
     spans = []
@@ -157,7 +179,8 @@ def header_footer_spans(text: str) -> list[tuple[int, int]]:
     for i, line in enumerate(lines):
         end = pos + len(line)
         head = i < 3 and ((_TIME.search(line) and _HEADER_HINT.search(line))
-                          or (DATE_RE.search(line) and _MACHINE_HINT.search(line)))
+                          or (DATE_RE.search(line) and _MACHINE_HINT.search(line))
+                          or fax_header_line(line))
         if head or _FOOTER.match(line) or (i >= len(lines) - 3 and _TIME.search(line)
                                            and "page" in line.lower()):
             spans.append((pos, end))

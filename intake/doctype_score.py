@@ -145,7 +145,7 @@ def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tupl
 
 
 TITLE_MIN_WEIGHT = 4.0  # a phrase this strong standing as a heading at the top names the document
-TITLE_LINES = 6  # content lines at the top where a title stands
+TITLE_LINES = 7  # content lines at the top where a title stands
 
 
 def title_type(layout: PageLayout, rules: DoctypeRules) -> str | None:
@@ -155,7 +155,7 @@ def title_type(layout: PageLayout, rules: DoctypeRules) -> str | None:
             continue
         norm = _normalise(line.text)
         for rule in rules.types:
-            for phrase, regex, weight in rule.phrases:
-                if weight >= TITLE_MIN_WEIGHT and phrase in norm and regex.search(norm):
-                    return rule.name
+            weight = sum(w for phrase, regex, w in rule.phrases if phrase in norm and regex.search(norm))
+            if weight >= TITLE_MIN_WEIGHT:
+                return rule.name
     return None

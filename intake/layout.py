@@ -75,9 +75,11 @@ class PageLayout:
 
 
 TOP_LINES = 9  # content lines counted as the top zone
-LEAD_LINES = 2  # lines after a salutation that state a letter's purpose
+LEAD_LINES = 2
+LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines  # lines after a salutation that state a letter's purpose
 _PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:of|/)\s*"
                       r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
+_COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:of|/)\s*\S{1,3}\W*$")  # "Page 1 of 2" alone
 _CONTINUED = re.compile(r"(?i)\bcon(?:t|l)\w{0,5}ued\b|\bcont'?d\b|\(cont\.?\)")
 _CHECKBOX = re.compile(r"\[\s?[xX✓✔]?\s?\]|[☐☑☒□■]|\(\s?[xX]?\s?\)\s+[A-Z]")
 _CHECK_INTRO = re.compile(r"(?i)\bcheck (?:all|any|one|each|the)\b|\(check\b|\bselect (?:all|one)\b"
@@ -203,13 +205,15 @@ def _page_facts(out: PageLayout) -> None:
     content = out.content()
     out.content_words = sum(len(_WORD.findall(ln.text)) for ln in content)
     footer = [ln.text for ln in out.lines if ln.role is Role.FOOTER] + [ln.text for ln in content[-3:]]
-    out.page_of = page_counter("\n".join(footer)) or page_counter("\n".join(ln.text for ln in content[:3]))
+    alone = [ln.text for ln in content[:3] if _COUNTER_LINE.match(ln.text)]
+    out.page_of = page_counter("\n".join(footer)) or page_counter("\n".join(alone))
     top = [ln for ln in content if ln.top]
     out.continued = any(_CONTINUED.search(ln.text) for ln in top[:4])
     if top:
         out.letterhead = _letterhead_key(top[0].text) or None
-    first_contact = next((i for i, ln in enumerate(top) if ln.role is Role.CONTACT), None)
-    out.letterhead_block = first_contact is not None and first_contact <= 3
+    out.letterhead_block = any(
+        ln.role is Role.CONTACT and i > 0 and top[i - 1].role in (Role.HEADING, Role.OTHER, Role.CONTACT)
+        for i, ln in enumerate(top[:LETTERHEAD_LINES]))
     for ln in top:
         hits = find_dates(ln.text)
         if len(hits) == 1 and len(ln.text) - len(hits[0].raw) <= 4:

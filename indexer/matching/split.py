@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from indexer.matching.context import lend_file_identity
 from indexer.matching.normalize import NameParts, date_relation, mrn_relation
 from indexer.matching.policy import document_reasons, match_entities, rank, same_person
 from indexer.matching.roster import Roster
@@ -244,9 +245,9 @@ def split_and_match(entities: Entities, roster: Roster, cfg: MatchConfig) -> tup
         merged = replace(entities, doc_type=first.doc_type, doc_type_confidence=first.doc_type_confidence,
                          loinc=first.loinc, doc_date=first.doc_date)
         return [Segment(whole, False, merged, _misdirected(result, entities))], False
-    out = [Segment(rng, False, sub, _misdirected(match_entities(sub, roster, cfg), sub))
-           for rng, sub in zip(docs, subs, strict=True)]
-    return out, True
+    out = [Segment(rng, False, sub, match_entities(sub, roster, cfg)) for rng, sub in zip(docs, subs, strict=True)]
+    out = lend_file_identity(out, entities, roster)
+    return [replace(s, result=_misdirected(s.result, s.entities)) for s in out], True
 
 
 def _split_by_patient(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[Segment], bool]:
