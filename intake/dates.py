@@ -38,7 +38,7 @@ DATE_RE = re.compile(
     rf"(?P<iy>(?:1[89]|20){_D}{{2}})-(?P<im>{_D}{{1,2}})-(?P<id>{_D}{{1,2}})"
     rf"|(?P<na>{_D}{{1,2}}){_SEP}(?P<nb>{_D}{{1,2}}){_SEP}(?P<ny>{_D}{{4}}|{_D}{{2}})"
     rf"|(?P<sa>\d{{1,2}})(?:{_SEP}| )(?P<sb>\d{{1,2}})(?:{_SEP}| )(?P<sy>(?:19|20)\d{{2}})"  # a lost slash
-    rf"|(?P<mm>{_MONTH})\.?\s?(?P<md>{_D}{{1,2}})(?:st|nd|rd|th)?,?\s?(?P<my>{_D}{{4}})"
+    rf"|(?P<mm>{_MONTH})\.?\s?(?P<md>{_D}{{1,2}})(?:st|nd|rd|th)?[,.]?\s?(?P<my>{_D}{{4}})"
     rf"|(?P<dd>{_D}{{1,2}})(?:st|nd|rd|th)?[\s\-]?(?P<dm>{_MONTH})\.?[\s\-,]?\s?(?P<dy>{_D}{{4}}|{_D}{{2}})"
     rf")(?![\w/\-]|\.\d)",
     re.IGNORECASE,

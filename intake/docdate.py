@@ -206,6 +206,7 @@ _BEFORE_SENDING = {DateRole.SERVICE, DateRole.COLLECTED, DateRole.REPORTED, Date
                    DateRole.GENERIC, DateRole.UNLABELLED, DateRole.DECISION}
 _NOT_FROM_UNLABELLED = {"insurance_card"}  # a card's printed dates are coverage dates, not its date
 SENT_WINDOW_DAYS = 400
+FALLBACK_YEARS = 5  # an unlabelled date this much older than the newest date on the page is no document date
 
 
 def sending_date(dates: Sequence[PageDate]) -> str | None:
@@ -260,6 +261,9 @@ def choose(dates: Sequence[PageDate], doc_type: str, dobs: Iterable[str] = (),
             return min(found, key=lambda d: (d.page, d.line)).iso
     if doc_type in _NOT_FROM_UNLABELLED:
         return None
-    loose = sorted((d for d in candidates if d.role is DateRole.UNLABELLED), key=lambda d: (d.page, d.line))
+    newest = max((d.iso for d in dates if d.role is not DateRole.BIRTH), default="")
+    horizon = f"{int(newest[:4]) - FALLBACK_YEARS:04d}{newest[4:]}" if newest else ""
+    loose = sorted((d for d in candidates if d.role is DateRole.UNLABELLED and d.iso >= horizon),
+                   key=lambda d: (d.page, d.line))
     other_days = [d for d in loose if d.iso != sent]
     return (other_days or loose)[0].iso if loose else None

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 from intake.doctype import DoctypeRules
 from intake.layout import Line, PageLayout, Role
 
@@ -117,7 +119,7 @@ def score_layouts(layouts: Sequence[PageLayout], rules: DoctypeRules) -> dict[st
             for piece, position in pieces:
                 factor = rules.factor(position)
                 if factor > 0:
-                    _score_piece(piece, factor, rules, best)
+                    _score_piece(piece, factor, rules, best, fuzzy=position in FUZZY_POSITIONS)
     out = {rule.name: 0.0 for rule in rules.types}
     for (name, _), value in best.items():
         out[name] += value
@@ -130,18 +132,50 @@ def score_layouts(layouts: Sequence[PageLayout], rules: DoctypeRules) -> dict[st
     return out
 
 
-def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tuple[str, int], float]) -> None:
-    """Credit every phrase and pattern found in ``piece`` at ``factor`` (keeping the best place)."""
+def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tuple[str, int], float],
+                 fuzzy: bool = False) -> None:
+    """Credit every phrase and pattern found in ``piece`` at ``factor`` (keeping the best place).
+
+    With ``fuzzy`` (titles, headings, a letter's opening) a phrase also counts when
+    OCR garbled its words a little ("Thank sou for referring").
+    """
     norm = _normalise(piece)
+    tokens = _TOKEN.findall(norm) if fuzzy else []
     for rule in rules.types:
         for i, (phrase, regex, weight) in enumerate(rule.phrases):
-            if phrase in norm and regex.search(norm):
+            found = phrase in norm and regex.search(norm)
+            if not found and tokens and weight >= FUZZY_MIN_WEIGHT:
+                found = fuzzy_contains(tuple(_TOKEN.findall(phrase)), tokens)
+            if found:
                 key = (rule.name, i)
                 best[key] = max(best.get(key, 0.0), weight * factor)
         for j, (pattern, weight) in enumerate(rule.patterns):
             if pattern.search(piece):
                 key = (rule.name, -1 - j)
                 best[key] = max(best.get(key, 0.0), weight * factor)
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+FUZZY_MIN_WEIGHT = 2.0  # only phrases at least this telling are looked for with OCR slips
+FUZZY_POSITIONS = ("title", "heading", "lead", "subject")
+FUZZY_MIN_CHARS = 7  # short phrases ("hpi", "sig") are matched exactly only
+
+
+def _close(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) < 3 or len(b) < 3:
+        return False
+    return Levenshtein.distance(a, b, score_cutoff=max(1, len(a) // 4)) <= max(1, len(a) // 4)
+
+
+def fuzzy_contains(phrase: tuple[str, ...], tokens: list[str]) -> bool:
+    """The phrase's words appear in a row in ``tokens``, each within a small OCR edit distance."""
+    if not phrase or sum(len(t) for t in phrase) < FUZZY_MIN_CHARS:
+        return False
+    n = len(phrase)
+    return any(all(_close(p, t) for p, t in zip(phrase, tokens[i:i + n], strict=True))
+               for i in range(len(tokens) - n + 1))
 
 
 TITLE_MIN_WEIGHT = 4.0  # a phrase this strong standing as a heading at the top names the document
