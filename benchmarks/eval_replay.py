@@ -20,7 +20,7 @@ from typing import Any
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem, utcnow
 from indexer.filing import load_roster, record_extracted
-from indexer.patients import gazetteer
+from indexer.patients import roster_lexicon
 from intake import workers
 from intake.config import load_config
 from intake.model import ExtractedFile, PageText
@@ -63,7 +63,7 @@ def replay(source: Path, target: Path, names: set[str], env: dict[str, str]) -> 
     cfg = load_config(target, environ=env)
     db = Database(cfg)
     try:
-        workers.init_worker(cfg, gazetteer(db), eager=False)
+        workers.init_worker(cfg, roster_lexicon(cfg, db), eager=False)
         with db.session() as s:
             roster = load_roster(s)
         new_ids: dict[int, int] = {}

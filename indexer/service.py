@@ -38,7 +38,7 @@ from indexer.ledger import (
     unfinished,
 )
 from indexer.matching import Roster
-from indexer.patients import gazetteer, roster_version
+from indexer.patients import roster_lexicon, roster_version
 from indexer.searchindex import SearchIndex, index_pending
 from intake import workers
 from intake.config import Config
@@ -120,12 +120,12 @@ class IntakeService:
         if self._pool is None:
             self._roster_version = version
             self._pool = WorkerPool(self.cfg.worker_count, workers.init_worker,
-                                    (self.cfg, gazetteer(self.db)), hook=self.worker_hook)
+                                    (self.cfg, roster_lexicon(self.cfg, self.db)), hook=self.worker_hook)
         elif version != self._roster_version:
             log.info("roster changed; workers restart with the new names")
             self._roster_version = version
             self._roster = None
-            self._pool.reinit((self.cfg, gazetteer(self.db)))
+            self._pool.reinit((self.cfg, roster_lexicon(self.cfg, self.db)))
         return self._pool
 
     def start(self) -> None:

@@ -58,7 +58,7 @@ class OcrConfig:
 class ExtractConfig:
     """Entity extraction."""
 
-    mrn_pattern: str = r"CF\d{6}"  # this office's MRN format
+    mrn_pattern: str = ""  # this office's MRN format as a regex; empty = learned from the roster at import
     spacy_model: str = ""  # optional installed model; blank 'en' when empty
     doctypes_file: str = ""  # optional override of the bundled doctypes.toml
 

@@ -188,8 +188,11 @@ def title_type(layout: PageLayout, rules: DoctypeRules) -> str | None:
         if line.role is not Role.HEADING:
             continue
         norm = _normalise(line.text)
+        tokens = _TOKEN.findall(norm)
         for rule in rules.types:
-            weight = sum(w for phrase, regex, w in rule.phrases if phrase in norm and regex.search(norm))
+            weight = sum(w for phrase, regex, w in rule.phrases
+                         if (phrase in norm and regex.search(norm))
+                         or (w >= FUZZY_MIN_WEIGHT and fuzzy_contains(tuple(_TOKEN.findall(phrase)), tokens)))
             if weight >= TITLE_MIN_WEIGHT:
                 return rule.name
     return None

@@ -27,8 +27,10 @@ from intake._exec.nlp import Hit, RuleMatcher
 from intake.config import Config
 from intake.doctype import urgency
 from intake.doctype_score import cover_page, score_layouts, title_type
+from intake.identifiers import OrgName
+from intake.idread import IdentifierReader, LabelName, dedupe_names
 from intake.layout import PageLayout, analyse
-from intake.model import Entities, NameMention, PageEntities, PageText, ValueMention
+from intake.model import Entities, NameMention, PageEntities, PageText, RosterLexicon, ValueMention
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,10 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 # OCR'd "DOB" labels the phrase list cannot foresee: "-D.0,B.", "D.0.B", "DO.B", "-DOB"
 LABEL_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
-    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*d[.,]?[o0][.,]?[b8][.,]?$"}}]],
+    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*[do0][.,]?[o0][.,]?[b8][.,]?$"}}],
+            # "Date of Birth" with one OCR slip in "Birth" ("Blrth", "B1rth", "Birtn")
+            [{"LOWER": "date"}, {"LOWER": {"IN": ["of", "0f", "ot"]}},
+             {"LOWER": {"REGEX": r"^b[il1!|][rn][tl][hn]$"}}]],
 }
 COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "provider", "sex",
                   "physician", "attending", "reported", "collected", "dos", "mi",
@@ -79,9 +84,8 @@ _CONTACT_CONTEXT = re.compile(r"(?i)emergency contact|guarantor|responsible part
                               r"|spouse|insured|subscriber|next of kin")
 _SEX_VALUE = re.compile(r"(?i)^(female|male|f|m|x|nonbinary|non-binary|other|unknown|u)\b")
 _SEX_BOX = re.compile(r"(?i)[\[(|]\s*[x✓✔]\s*[\])|]\s*(female|male|f|m)\b")
-_ID_VALUE = re.compile(r"^\(?[A-Za-z0-9][A-Za-z0-9\-]{2,19}")
-_EMPTY_FIELD = re.compile(r"^[\s:#.]*_{3,}")
-_PAREN = re.compile(r"^\s*\([^)]{0,40}\)")
+_EMPTY_FIELD = re.compile(r"[\s:#.]*_{3,}")  # used with .match(text, pos)
+_PAREN = re.compile(r"\s*\([^)]{0,40}\)")  # used with .match(text, pos)
 _PHONE_FAX_LABEL = re.compile(r"(?i)\b(fax|fx|f)\s*(#|no\.?|number)?\s*[:.]?\s*$")
 
 
@@ -90,6 +94,7 @@ class _Page:
     """Intermediate per-page findings."""
 
     entities: PageEntities
+    label_names: list[LabelName] = field(default_factory=list)
     dates: list[ValueMention] = field(default_factory=list)  # every date, with its role
     sex: str | None = None
     provider: str | None = None
@@ -107,13 +112,12 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 class EntityExtractor:
     """Built once per worker process (rules, gazetteer); :meth:`extract` per document."""
 
-    def __init__(self, cfg: Config, gazetteer: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexicon = ()) -> None:
         self._cfg = cfg
         self._today = date.today()
         self._rules = RuleMatcher(LABELS, LABEL_PATTERNS, model=cfg.extract.spacy_model)
-        self._gazetteer = names.Gazetteer(gazetteer)
-        self._own = re.compile(cfg.extract.mrn_pattern)
-        self._own_tolerant = _tolerant_mrn_regex(cfg.extract.mrn_pattern)
+        lexicon = gazetteer if isinstance(gazetteer, RosterLexicon) else RosterLexicon(names=list(gazetteer))
+        self._ids = IdentifierReader(cfg, lexicon, self._today)
         path = cfg.extract.doctypes_file
         self._doctypes = doctype.load_rules(Path(path) if path else None)
 
@@ -129,7 +133,7 @@ class EntityExtractor:
             ent.phones.extend(f.phones)
             ent.faxes.extend(f.faxes)
             ent.dates.extend(f.dates)
-        ent.patient_names = _dedupe_names(ent.patient_names)
+        ent.patient_names = dedupe_names(ent.patient_names)
         for key in ("dobs", "mrns", "phones", "faxes"):
             setattr(ent, key, _dedupe_values(getattr(ent, key)))
         ent.sex = next((f.sex for f in found if f.sex), None)
@@ -155,13 +159,13 @@ class EntityExtractor:
         skip = dates.header_footer_spans(text)
         view = _label_view(text)
         hits = [h for h in self._rules.find(view) if _label_ok(view, h)]
-        self._labelled(page.number, text, hits, out)
+        senders = _senders(text, hits, skip)
+        taken = self._labelled(page.number, text, hits, senders, out)
         out.dates = [ValueMention(d.iso, d.raw, page.number, d.label, role=d.role.value,
                                   confidence=0.8 if d.repaired else 0.95)
                      for d in docdate.page_dates(layout, page.number, self._today)]
-        self._own_mrns(page.number, text, out)
-        self._gazetteer_names(page.number, text, out)
-        _reconcile_names(out.entities.names)
+        out.entities.mrns += self._ids.own_mrns(page.number, text, taken)
+        out.entities.names += self._ids.names(page.number, text, out.label_names)
         self._phones(page.number, text, skip, out)
         if out.sender is None:
             out.sender = names.letterhead_org(text, skip)
@@ -181,28 +185,30 @@ class EntityExtractor:
                          or (layout.date_line_top and layout.salutation))
         pe.urgency = urgency(text)[1]
 
-    def _labelled(self, number: int, text: str, hits: list[Hit], out: _Page) -> None:
+    def _labelled(self, number: int, text: str, hits: list[Hit], senders: list[OrgName],
+                  out: _Page) -> list[tuple[int, int]]:
+        """Values after labels; returns the spans of ID labels and their values (read already)."""
         parts: dict[str, str] = {}
+        taken: list[tuple[int, int]] = []
         for i, hit in enumerate(hits):
             value = _value_after(text, hit, hits[i + 1] if i + 1 < len(hits) else None)
+            if hit.kind in ("MRN", "OTHER_ID"):
+                _, line_end = _line_bounds(text, hit.start)
+                nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start > hit.end else line_end
+                taken.append((hit.start, min(line_end, nxt)))
             if not value:
                 continue
             if hit.kind == "NAME" and not _contact_context(text, hit.start):
-                parsed = names.parse_name(value)
-                if parsed:
-                    out.entities.names.append(NameMention(
-                        parsed.family, parsed.given, parsed.middle, raw=value, page=number,
-                        source="label", confidence=0.9))
+                span = _value_span(text, hit, hits[i + 1] if i + 1 < len(hits) else None)
+                name = self._ids.label_name(text, hit, span)
+                if name is not None:
+                    out.label_names.append(name)
             elif hit.kind in ("LAST", "FIRST", "MI") and not _contact_context(text, hit.start):
                 parts.setdefault(hit.kind, value.split()[0].strip(",."))
-            elif hit.kind == "DOB":
-                found = dates.find_dates(value[:40], "birth", self._today)
-                if found and found[0].start <= 2:
-                    d = found[0]
-                    out.entities.dobs.append(ValueMention(
-                        d.iso, d.raw, number, hit.text, confidence=0.8 if d.repaired else 0.95))
-            elif hit.kind == "MRN":
-                self._labelled_id(number, hit, value, out)
+            elif hit.kind == "DOB" and (dob := self._ids.dob(number, hit.text, value)) is not None:
+                out.entities.dobs.append(dob)
+            elif hit.kind == "MRN" and (mrn := self._ids.labelled_id(number, text, hit, value, senders)):
+                out.entities.mrns.append(mrn)
             elif hit.kind == "SEX" and out.sex is None:
                 out.sex = _sex(value)
             elif hit.kind == "PROVIDER" and out.provider is None:
@@ -213,46 +219,8 @@ class EntityExtractor:
             out.entities.names.append(NameMention(parts["LAST"], parts["FIRST"], parts.get("MI"),
                                                   raw=f"{parts['LAST']}, {parts['FIRST']}",
                                                   page=number, source="label", confidence=0.9))
+        return taken
 
-    def _labelled_id(self, number: int, hit: Hit, value: str, out: _Page) -> None:
-        m = _ID_VALUE.match(value.strip())
-        if not m or not any(c.isdigit() for c in m.group(0)):
-            return
-        raw = m.group(0).strip("()")
-        own = self._repair_own(raw)
-        if own:
-            return  # found again (with its label) by _own_mrns
-        out.entities.mrns.append(ValueMention(raw.upper(), raw, number, hit.text,
-                                              scheme="foreign", confidence=0.8))
-
-    def _repair_own(self, raw: str) -> str | None:
-        m = self._own_tolerant.fullmatch(raw.strip()) if self._own_tolerant else None
-        if m is None:
-            return raw.upper() if self._own.fullmatch(raw.upper()) else None
-        value = m.group("prefix").upper() + m.group("body").translate(dates.DIGIT_FIX)
-        return value if self._own.fullmatch(value) else None
-
-    def _own_mrns(self, number: int, text: str, out: _Page) -> None:
-        regex = self._own_tolerant or self._own
-        for m in regex.finditer(text):
-            value = self._repair_own(m.group(0))
-            if value is None:
-                continue
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            before = text[max(line_start, m.start() - 30):m.start()]
-            labelled = bool(re.search(r"(?i)(mrn|chart|record|patient id|#)\W*$", before))
-            conf = 0.99 if value == m.group(0) else 0.9
-            out.entities.mrns.append(ValueMention(value, m.group(0), number,
-                                                  "MRN" if labelled else None, scheme="own",
-                                                  confidence=conf))
-
-    def _gazetteer_names(self, number: int, text: str, out: _Page) -> None:
-        if not len(self._gazetteer):
-            return
-        for hit in self._gazetteer.find(text):
-            out.entities.names.append(NameMention(
-                hit.family, hit.given, None, raw=text[hit.start:hit.end], page=number,
-                source="gazetteer", confidence=0.85 if hit.exact else 0.7))
 
     def _phones(self, number: int, text: str, skip: list[tuple[int, int]], out: _Page) -> None:
         matcher = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)
@@ -268,16 +236,11 @@ class EntityExtractor:
 
 
 # ---------------------------------------------------------------------- helpers
-def _tolerant_mrn_regex(pattern: str) -> re.Pattern[str] | None:
-    """``CF\\d{6}`` -> a regex that also accepts OCR-confused prefix letters and digits."""
-    m = re.fullmatch(r"([A-Za-z]+)\\d\{(\d+)\}", pattern)
-    if m is None:
-        return None
-    confusable = {"C": "CcG(", "F": "FfEP", "O": "O0o", "I": "I1l", "S": "S5s", "B": "B8"}
-    prefix = "".join("[" + re.escape(confusable.get(c.upper(), c.upper() + c.lower())) + "]"
-                     for c in m.group(1))
-    return re.compile(rf"(?<![A-Za-z0-9])(?P<prefix>{prefix})[\s\-]?"
-                      rf"(?P<body>[0-9OoQDIl|SsBZzG]{{{m.group(2)}}})(?![A-Za-z0-9])")
+def _senders(text: str, hits: list[Hit], skip: list[tuple[int, int]]) -> list[OrgName]:
+    """Who sent the page: its letterhead and any 'From:' value (an ID label naming them is theirs)."""
+    found = [names.letterhead_org(text, skip)]
+    found += [_clean_sender(_value_after(text, h, None)) for h in hits if h.kind == "FROM"]
+    return [o for o in (OrgName.of(f) for f in found) if o is not None]
 
 
 _OCR_ABBREV_COMMA = re.compile(r"(?<=\b[A-Za-z])[,;](?=[A-Za-z][.,;])")
@@ -290,12 +253,18 @@ def _label_view(text: str) -> str:
     return _OCR_COLON.sub(lambda m: m.group(0).replace(";", ":"), text)
 
 
+_FAMILY_COMMA_GIVEN = re.compile(r"[ \t]+[A-Z][A-Za-z'’\-]+(?:[ \t][A-Z][A-Za-z'’\-]+)?,[ \t]?[A-Z][A-Za-z]")
+
+
 def _label_ok(text: str, hit: Hit) -> bool:
-    """Generic one-word labels count only when followed by ':' (or leader dots / '#')."""
+    """Generic one-word labels count only when followed by ':' (or leader dots / '#'); a name label
+    also when a ``FAMILY, Given`` name follows it ("Patient RAMOS, SARAH")."""
     if hit.text.lower().rstrip(".") not in COLON_REQUIRED:
         return True
     rest = text[hit.end:hit.end + 4].lstrip(" ")
-    return rest[:1] in (":", "#") or rest.startswith("..")
+    if rest[:1] in (":", "#") or rest.startswith(".."):
+        return True
+    return hit.kind == "NAME" and bool(_FAMILY_COMMA_GIVEN.match(text, hit.end))
 
 
 _SENDER_STOP = re.compile(r"\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}|\bTO\s*:|\bP\.\s*\d|\bPAGE\b|\d{7,}", re.I)
@@ -308,19 +277,29 @@ def _clean_sender(value: str) -> str | None:
     return cleaned[:120] or None
 
 
-def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
-    """The value following a label, up to the next label or the end of its column/line."""
+def _value_span(text: str, hit: Hit, nxt: Hit | None) -> tuple[int, int]:
+    """Where the value following a label lies: up to the next label or the end of its column/line."""
     _, line_end = _line_bounds(text, hit.start)
     stop = min(line_end, nxt.start) if nxt and nxt.start > hit.end else line_end
-    raw = text[hit.end:stop]
-    paren = _PAREN.match(raw)  # "MRN (Valley General): 1234567"
+    start = hit.end
+    paren = _PAREN.match(text, start, stop)  # "MRN (Valley General): 1234567"
     if paren:
-        raw = raw[paren.end():]
-    if _EMPTY_FIELD.match(raw):  # "Name: ________  Vaccine requested: ____"
-        return ""
-    raw = raw.lstrip(_SEP)
-    cut = _LINE_STOP.search(raw)
-    return (raw[:cut.start()] if cut else raw).strip()
+        start = paren.end()
+    if _EMPTY_FIELD.match(text, start, stop):  # "Name: ________  Vaccine requested: ____"
+        return start, start
+    while start < stop and text[start] in _SEP:
+        start += 1
+    cut = _LINE_STOP.search(text, start, stop)
+    end = cut.start() if cut else stop
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
+    """The value following a label, up to the next label or the end of its column/line."""
+    start, end = _value_span(text, hit, nxt)
+    return text[start:end]
 
 
 def _contact_context(text: str, pos: int) -> bool:
@@ -341,30 +320,6 @@ def _sex(value: str) -> str | None:
     t = token.lower()
     return "F" if t.startswith("f") else "M" if t.startswith("m") else "X" if t in (
         "x", "nonbinary", "non-binary", "other") else None
-
-
-def _reconcile_names(mentions: list[NameMention]) -> None:
-    """A labelled name that is a roster name with an OCR slip takes the roster spelling."""
-    roster = [m for m in mentions if m.source == "gazetteer"]
-    for m in [m for m in mentions if m.source == "label"]:
-        fam, giv = names.fold(m.family), names.fold(m.given)
-        for r in roster:
-            r_fam, r_giv = names.fold(r.family), names.fold(r.given)
-            if (fam, giv) == (r_fam, r_giv):
-                r.confidence = max(r.confidence, 0.95)
-            elif giv == r_giv and (fam.endswith(r_fam) or names.within_one(fam, r_fam)):
-                r.confidence = max(r.confidence, 0.95)
-                mentions.remove(m)
-                break
-
-
-def _dedupe_names(mentions: list[NameMention]) -> list[NameMention]:
-    best: dict[tuple[str, str], NameMention] = {}
-    for m in mentions:
-        key = (names.fold(m.family), names.fold(m.given))
-        if key not in best or m.confidence > best[key].confidence:
-            best[key] = m
-    return sorted(best.values(), key=lambda m: (-m.confidence, m.page))
 
 
 def _dedupe_values(values: list[ValueMention]) -> list[ValueMention]:

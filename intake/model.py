@@ -14,7 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 TextSource = Literal["text_layer", "ocr", "blank", "error"]
-IdScheme = Literal["own", "foreign"]
+# own: this office's MRN by its label (or the office's format where no label says whose it is);
+# plain: a number of the office's MRN shape after an unqualified "MRN:"-style label (ours only if the
+# roster agrees); foreign: another facility's or payer's number (never trusted for matching).
+IdScheme = Literal["own", "plain", "foreign"]
 
 
 @dataclass
@@ -140,6 +143,23 @@ class Entities:
         d["parts"] = [DocPart(**p) for p in d.get("parts", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class RosterLexicon:
+    """What entity extraction may know about the roster (built by the writer, sent to workers).
+
+    ``names`` are (family, given) pairs of patients and clerk-confirmed aliases;
+    ``dobs`` and ``mrns`` the roster's birth dates (ISO) and MRNs, used to read
+    OCR-confusable characters the way the roster has them; ``mrn_format`` the
+    office MRN format as :meth:`intake.mrnformat.MrnFormat.to_json` (learned
+    at ``patients import``; None until a roster exists).
+    """
+
+    names: list[tuple[str, str]] = field(default_factory=list)
+    dobs: list[str] = field(default_factory=list)
+    mrns: list[str] = field(default_factory=list)
+    mrn_format: str | None = None
 
 
 @dataclass

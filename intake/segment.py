@@ -25,6 +25,8 @@ from intake.model import DocPart, Entities, PageEntities, ValueMention
 
 BLANK_WORDS = 4  # fewer content words than this: a blank back or a page with only a stamp
 LATER_PAGE_WEIGHT = 0.5  # a continuation page's words count half as much as the first page's
+SHIFT_MIN_SCORE = 20.0  # a page's type evidence this strong on its own...
+SHIFT_MARGIN = 2.0  # ...and this many times its rival's: a new kind of document begins
 
 
 @dataclass
@@ -83,6 +85,24 @@ def _names_overlap(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
     return any(fa == fb and ga[:1] == gb[:1] for fa, ga in a for fb, gb in b)
 
 
+def _top(scores: dict[str, float]) -> tuple[str, float]:
+    return max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
+
+
+def _type_shift(part: list[PageEntities], page: PageEntities) -> bool:
+    """The page is plainly another kind of document than the one it follows (a lab report after a
+    discharge summary), each by a wide margin on its own page."""
+    first = next((p for p in part if not p.is_cover and not _blank(p)), None)
+    if first is None:
+        return False
+    was, was_score = _top(first.type_scores)
+    now, now_score = _top(page.type_scores)
+    if not was or not now or was == now or min(was_score, now_score) < SHIFT_MIN_SCORE:
+        return False
+    return (now_score >= SHIFT_MARGIN * page.type_scores.get(was, 0.0)
+            and was_score >= SHIFT_MARGIN * first.type_scores.get(now, 0.0))
+
+
 def _boundary(part: list[PageEntities], page: PageEntities) -> tuple[bool, str]:
     """(starts a new document?, the evidence) for ``page`` after the pages of ``part``."""
     prev = part[-1]
@@ -106,6 +126,8 @@ def _boundary(part: list[PageEntities], page: PageEntities) -> tuple[bool, str]:
         return True, "another patient's identifiers"
     if page.starts:
         return True, "letterhead or title"
+    if _type_shift(part, page):
+        return True, "a different kind of document"
     if same:
         return False, "same patient's identifiers"
     if page.letterhead and page.letterhead == part[0].letterhead:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from indexer.patients import import_csv
+from indexer.patients import describe_format, import_csv
 from intake.errors import ExitCode
 from search.chart import format_chart, load_chart, record_chart_view
 from search.cli.context import AppContext, pass_app
@@ -28,6 +28,7 @@ def import_cmd(app: AppContext, csv_file: Path) -> None:
         click.echo(f"line {line}: {message}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.errors)} rejected")
+    click.echo(describe_format(report.mrn_format, app.cfg.extract.mrn_pattern))
     if report.errors:
         click.get_current_context().exit(ExitCode.INPUT)
 
