@@ -22,7 +22,7 @@ from typing import Any
 
 import phonenumbers
 
-from intake import dates, docdate, doctype, names, segment
+from intake import dates, docdate, doctype, names, recipient, segment
 from intake._exec.nlp import Hit, RuleMatcher
 from intake.config import Config
 from intake.doctype import urgency
@@ -184,6 +184,9 @@ class EntityExtractor:
         pe.starts = bool(layout.letterhead_block or title_type(layout, rules)
                          or (layout.date_line_top and layout.salutation))
         pe.urgency = urgency(text)[1]
+        rec = recipient.addressees(layout)
+        pe.recipient = "; ".join(m.text for m in rec.mentions if m.text)[:200] or None
+        pe.misdirected = recipient.misdirected(rec, self._cfg.office)
 
     def _labelled(self, number: int, text: str, hits: list[Hit], senders: list[OrgName],
                   out: _Page) -> list[tuple[int, int]]:

@@ -75,8 +75,8 @@ class PageLayout:
 
 
 TOP_LINES = 9  # content lines counted as the top zone
-LEAD_LINES = 2
-LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines  # lines after a salutation that state a letter's purpose
+LEAD_LINES = 2  # lines after a salutation that state a letter's purpose
+LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines
 _PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:of|/)\s*"
                       r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
 _COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:of|/)\s*\S{1,3}\W*$")  # "Page 1 of 2" alone

@@ -221,10 +221,13 @@ def _unproven_doubts(entities: Entities, subs: list[Entities], roster: Roster, c
             for page, part in unproven]
 
 
-def _misdirected(result: MatchResult, sub: Entities) -> MatchResult:
-    if not sub.misdirected:
+def _misdirected(result: MatchResult, sub: Entities, whole: Entities | None = None) -> MatchResult:
+    """A document addressed to another practice — or carried by a cover addressed to one — goes to review."""
+    cover = next((p.misdirected for p in (whole or sub).pages if p.is_cover and p.misdirected), None)
+    why = sub.misdirected or cover
+    if not why:
         return result
-    return _to_review(result, [f"possibly misdirected: {sub.misdirected}"])
+    return _to_review(result, [f"possibly misdirected: {why}"])
 
 
 def split_and_match(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[Segment], bool]:
@@ -247,7 +250,7 @@ def split_and_match(entities: Entities, roster: Roster, cfg: MatchConfig) -> tup
         return [Segment(whole, False, merged, _misdirected(result, entities))], False
     out = [Segment(rng, False, sub, match_entities(sub, roster, cfg)) for rng, sub in zip(docs, subs, strict=True)]
     out = lend_file_identity(out, entities, roster)
-    return [replace(s, result=_misdirected(s.result, s.entities)) for s in out], True
+    return [replace(s, result=_misdirected(s.result, s.entities, entities)) for s in out], True
 
 
 def _split_by_patient(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[Segment], bool]:
