@@ -94,13 +94,23 @@ def _where(line: Line, first_page: bool) -> str:
     return line.role.value
 
 
+_FIELD_LABEL = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z/#&'().\-]*(?:\s[A-Za-z][A-Za-z/#&'().\-]*){0,4})\s?:")
+
+
 def _parts(line: Line) -> list[tuple[str, str]]:
-    """(text, position) pieces of a line: a label's name and its value weigh differently."""
-    where = line.role.value
-    if line.role is Role.LABEL and ":" in line.text:
-        name, value = line.text.split(":", 1)
-        return [(name, "label"), (value, "sentence")]
-    return [(line.text, where)]
+    """(text, position) pieces of a line: each field label's name and its value weigh differently
+    ("Admitted: 02/20/26   Discharged: 02/24/26" holds two labels)."""
+    if line.role is not Role.LABEL or ":" not in line.text:
+        return [(line.text, line.role.value)]
+    pieces: list[tuple[str, str]] = []
+    last = 0
+    for m in _FIELD_LABEL.finditer(line.text):
+        if m.start() > last:
+            pieces.append((line.text[last:m.start()], "sentence"))
+        pieces.append((m.group(1), "label"))
+        last = m.end()
+    pieces.append((line.text[last:], "sentence"))
+    return pieces
 
 
 # Types recognised by a form's fields; a letter (salutation and closing) that
