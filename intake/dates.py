@@ -167,8 +167,16 @@ def fax_header_line(line: str) -> bool:
     """A line that looks like a fax machine's transmission header (even garbled by OCR)."""
     found = [bool(sign.search(line)) for sign in _FAX_SIGNS]
     digits = sum(c.isdigit() for c in line)
-    machine = found[1] or found[5]  # a time or a page counter
-    return (sum(found) >= 3 or (sum(found) >= 2 and digits >= 8 and machine)) and not _NOT_FAX_HEADER.search(line)
+    machine = found[0] or found[4] or found[5]  # FROM/TO/FAX, a phone number, a page counter
+    stamp = found[1] or found[2] or found[3]  # a time, a date, a weekday
+    bare_stamp = found[1] and found[2] and not re.search(r"[A-Za-z]\s*:", line)  # "Mar 5 2026 10:47" alone
+    return bool((machine and stamp and (sum(found) >= 3 or digits >= 8)) or bare_stamp) \
+        and not _NOT_FAX_HEADER.search(line)
+
+
+def is_footer(line: str) -> bool:
+    """A print footer ("Printed 03/02/2026 10:15", "Page 1 of 2")."""
+    return bool(_FOOTER.match(line))
 
 
 def header_footer_spans(text: str) -> list[tuple[int, int]]:

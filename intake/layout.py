@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from intake.dates import find_dates, header_footer_spans
+from intake.dates import find_dates, header_footer_spans, is_footer
 
 
 class Role(StrEnum):
@@ -75,11 +75,12 @@ class PageLayout:
 
 
 TOP_LINES = 9  # content lines counted as the top zone
+CONTINUED_LINES = 6  # a running "(continued)" header stands within these top lines
 LEAD_LINES = 2  # lines after a salutation that state a letter's purpose
 LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines
-_PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:of|/)\s*"
+_PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:[oa0][ft]|/)\s*"
                       r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
-_COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:of|/)\s*\S{1,3}\W*$")  # "Page 1 of 2" alone
+_COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:[oa0][ft]|/)\s*\S{1,3}\W*$")  # "Page 1 of 2" alone
 _CONTINUED = re.compile(r"(?i)\bcon(?:t|l)\w{0,5}ued\b|\bcont'?d\b|\(cont\.?\)")
 _CHECKBOX = re.compile(r"\[\s?[xX✓✔]?\s?\]|[☐☑☒□■]|\(\s?[xX]?\s?\)\s+[A-Z]")
 _CHECK_INTRO = re.compile(r"(?i)\bcheck (?:all|any|one|each|the)\b|\(check\b|\bselect (?:all|one)\b"
@@ -183,7 +184,7 @@ def analyse(text: str) -> PageLayout:
     for start, number, line in raw:
         skipped = any(a <= start < b for a, b in skip)
         if skipped:
-            role = Role.HEADER if number < 3 else Role.FOOTER
+            role = Role.HEADER if number < 3 and not is_footer(line) else Role.FOOTER
         elif signed and len(line.split()) <= 8:
             role = Role.SIGNATURE
         else:
@@ -208,7 +209,7 @@ def _page_facts(out: PageLayout) -> None:
     alone = [ln.text for ln in content[:3] if _COUNTER_LINE.match(ln.text)]
     out.page_of = page_counter("\n".join(footer)) or page_counter("\n".join(alone))
     top = [ln for ln in content if ln.top]
-    out.continued = any(_CONTINUED.search(ln.text) for ln in top[:4])
+    out.continued = any(_CONTINUED.search(ln.text) for ln in top[:CONTINUED_LINES])
     if top:
         out.letterhead = _letterhead_key(top[0].text) or None
     out.letterhead_block = any(
