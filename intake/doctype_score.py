@@ -153,7 +153,7 @@ def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tupl
     tokens = _TOKEN.findall(norm) if fuzzy else []
     for rule in rules.types:
         for i, (phrase, regex, weight) in enumerate(rule.phrases):
-            found = phrase in norm and regex.search(norm)
+            found = phrase in norm and regex.search(norm) is not None
             if not found and tokens and weight >= FUZZY_MIN_WEIGHT:
                 found = fuzzy_contains(tuple(_TOKEN.findall(phrase)), tokens)
             if found:

@@ -80,7 +80,8 @@ LEAD_LINES = 2  # lines after a salutation that state a letter's purpose
 LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines
 _PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:[oa0][ft]|/)\s*"
                       r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
-_COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:[oa0][ft]|/)\s*\S{1,3}\W*$")  # "Page 1 of 2" alone
+# "Page 1 of 2" alone on its line
+_COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:[oa0][ft]|/)\s*\S{1,3}\W*$")
 _CONTINUED = re.compile(r"(?i)\bcon(?:t|l)\w{0,5}ued\b|\bcont'?d\b|\(cont\.?\)")
 _CHECKBOX = re.compile(r"\[\s?[xX✓✔]?\s?\]|[☐☑☒□■]|\(\s?[xX]?\s?\)\s+[A-Z]")
 _CHECK_INTRO = re.compile(r"(?i)\bcheck (?:all|any|one|each|the)\b|\(check\b|\bselect (?:all|one)\b"
@@ -98,8 +99,11 @@ _CLOSING = re.compile(r"(?im)^\s*(sincerely|regards|best regards|kind regards|re
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
 
+_ONE = str.maketrans("Il|!", "1111")
+
+
 def _num(s: str) -> int | None:
-    fixed = s.translate(str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1"}))
+    fixed = s.translate(_ONE)
     return int(fixed) if fixed.isdigit() else None
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from intake.config import OfficeConfig
-from intake.layout import PageLayout, Role
+from intake.layout import Line, PageLayout, Role
 
 _TO_FIELD = re.compile(r"(?i)(?:^|\s{2,}|\|)\s*(?P<label>to|attn|attention|cc|recipient|deliver to|send to"
                        r"|facility|practice name)\s*[:#]\s*(?P<value>.*)"
@@ -89,12 +89,12 @@ def addressees(layout: PageLayout) -> Recipients:
     return out
 
 
-def _inside_address(content: list) -> str | None:  # type: ignore[type-arg]
+def _inside_address(content: list[Line]) -> str | None:
     """A letter's inside address: the lines after its date line, before the RE: line or salutation."""
     start = next((i for i, ln in enumerate(content[:12]) if ln.top and _date_only(ln.text)), None)
     if start is None:
         return None
-    block = []
+    block: list[str] = []
     for ln in content[start + 1:start + 8]:
         if ln.role is Role.SUBJECT or re.match(r"(?i)\s*(dear|to whom)\b", ln.text):
             return " ".join(block[:INSIDE_ADDRESS_LINES]) if block else None

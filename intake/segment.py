@@ -168,7 +168,7 @@ def _dates(ent: Entities, first: int, last: int) -> list[docdate.PageDate]:
 
 def _page_date(v: ValueMention, line: int) -> docdate.PageDate:
     try:
-        role = docdate.DateRole(v.role)
+        role = docdate.DateRole(v.role or docdate.DateRole.UNLABELLED)
     except ValueError:
         role = docdate.DateRole.UNLABELLED
     return docdate.PageDate(v.value, v.raw, v.page, role, v.label, line)

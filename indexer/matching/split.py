@@ -171,11 +171,13 @@ def restrict(entities: Entities, first: int, last: int, covers: set[int]) -> Ent
         address=None,
         pages=[p for p in entities.pages if first <= p.page <= last],
         parts=[p for p in entities.parts if first <= p.first and p.last <= last],
+        misdirected=next((p.misdirected for p in entities.pages if first <= p.page <= last and p.misdirected),
+                         None),
     )
     if info is not None:
         sub = replace(sub, doc_type=info.doc_type, doc_type_confidence=info.confidence, loinc=info.loinc,
                       doc_date=info.doc_date, sender_org=info.sender, provider=info.provider,
-                      urgent=info.urgent, urgency_reasons=info.urgency_reasons, misdirected=info.misdirected)
+                      urgent=info.urgent, urgency_reasons=info.urgency_reasons)
     return sub
 
 
