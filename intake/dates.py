@@ -16,6 +16,7 @@ footers, whose dates are never a document date.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -35,7 +36,7 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 # Order matters: ISO before numeric so that 1957-03-04 is not read as 57-03-04.
 DATE_RE = re.compile(
     rf"(?<![\w/.\-])(?:"
-    rf"(?P<iy>(?:1[89]|20){_D}{{2}})-(?P<im>{_D}{{1,2}})-(?P<id>{_D}{{1,2}})"
+    rf"(?P<iy>{_D}{{4}})-(?P<im>{_D}{{1,2}})-(?P<id>{_D}{{1,2}})"
     rf"|(?P<na>{_D}{{1,2}}){_SEP}(?P<nb>{_D}{{1,2}}){_SEP}(?P<ny>{_D}{{4}}|{_D}{{2}})"
     rf"|(?P<sa>\d{{1,2}})(?:{_SEP}| )(?P<sb>\d{{1,2}})(?:{_SEP}| )(?P<sy>(?:19|20)\d{{2}})"  # a lost slash
     rf"|(?P<mm>{_MONTH})\.?\s?(?P<md>{_D}{{1,2}})(?:st|nd|rd|th)?[,.]?\s?(?P<my>{_D}{{4}})"
@@ -125,8 +126,14 @@ def plausible(d: date, purpose: str, today: date) -> bool:
     return date(1950, 1, 1) <= d <= date(today.year + 1, 12, 31)
 
 
-def find_dates(text: str, purpose: str = "any", today: date | None = None) -> list[DateHit]:
-    """Every plausible date in ``text`` in order of appearance."""
+def find_dates(text: str, purpose: str = "any", today: date | None = None,
+               years: Sequence[int] = ()) -> list[DateHit]:
+    """Every plausible date in ``text`` in order of appearance.
+
+    With ``years`` (the years the page's other dates are in), a four-digit year
+    that is implausible ("2926", "7076") is read as the one of them it is a
+    single OCR slip away from.
+    """
     today = today or date.today()
     hits: list[DateHit] = []
     for m in DATE_RE.finditer(text):
@@ -134,13 +141,30 @@ def find_dates(text: str, purpose: str = "any", today: date | None = None) -> li
         if parsed is None:
             continue
         d, two = parsed
-        if not plausible(d, "birth" if purpose == "birth" else "any", today):
-            continue
+        kind = "birth" if purpose == "birth" else "any"
+        repaired_year = False
+        if not plausible(d, kind, today):
+            fixed = None if two else repair_year(d, years)
+            if fixed is None or not plausible(fixed, kind, today):
+                continue
+            d, repaired_year = fixed, True
         raw = m.group(0)
         digits_only = re.sub(rf"(?i){_MONTH}|st|nd|rd|th", "", raw)
-        repaired = any(c in digits_only for c in "OoQDlI|i!SsBZzGbgqT")
+        repaired = repaired_year or any(c in digits_only for c in "OoQDlI|i!SsBZzGbgqT")
         hits.append(DateHit(d.isoformat(), raw, m.start(), m.end(), two, repaired))
     return hits
+
+
+def repair_year(d: date, years: Sequence[int]) -> date | None:
+    """``d`` with its year replaced by the one of ``years`` it differs from in exactly one digit."""
+    written = f"{d.year:04d}"
+    close = {y for y in years if sum(a != b for a, b in zip(written, f"{y:04d}", strict=True)) == 1}
+    if len(close) != 1:
+        return None
+    try:
+        return d.replace(year=close.pop())
+    except ValueError:
+        return None
 
 
 def parse_date(raw: str, purpose: str = "any", today: date | None = None) -> str | None:

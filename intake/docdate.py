@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from intake.dates import DateHit, find_dates, in_context
+from intake.dates import DateHit, find_dates, in_context, repair_year
 from intake.layout import PageLayout, Role
 
 
@@ -82,6 +82,9 @@ _ROLE_LABELS: tuple[tuple[DateRole, str], ...] = (
     (DateRole.GENERIC, r"date|dt"),
 )
 _LABEL_RES = tuple((role, re.compile(rf"(?i)(?:^|[^a-z])(?:{rx})[\s:#.\-,;|'’‘\"”“_]*$")) for role, rx in _ROLE_LABELS)
+_ANCHORED = tuple((role, re.compile(rf"(?i)(?:{rx})\b")) for role, rx in _ROLE_LABELS
+                  if role in (DateRole.BIRTH, DateRole.SERVICE, DateRole.COLLECTED, DateRole.ADMITTED,
+                              DateRole.DISCHARGED, DateRole.EFFECTIVE, DateRole.EXPIRES))
 # OCR slips in label words folded before matching: "COL!" = "COLL", "Rec0rd" = "Record"
 _LABEL_FOLD = str.maketrans({"!": "l", "|": "l", "1": "l", "0": "o", "5": "s", "$": "s"})
 _CAPTION = re.compile(r"(?i)\bdate\b")
@@ -117,6 +120,16 @@ def _label_role(before: str) -> tuple[DateRole, str] | None:
 _STAMP_WORDS = re.compile(r"(?i)\b(copy|received|rec'?d|scanned|faxed|filed|entered|original)\b")
 
 
+def _column_label(line: str) -> tuple[DateRole, str] | None:
+    """The date label heading the first column of a form grid's header line."""
+    head = line.strip()
+    for role, regex in _ANCHORED:
+        m = regex.match(head)
+        if m:
+            return role, m.group(0).strip()
+    return None
+
+
 def _alone(text: str, hit: DateHit) -> bool:
     """Nothing else on the line but punctuation or a rubber stamp's word."""
     rest = _STAMP_WORDS.sub("", text[:hit.start] + text[hit.end:])
@@ -136,6 +149,10 @@ def _role_of(line: str, hit: DateHit, prev_line: str, next_line: str, top: bool)
         return DateRole.RANGE, None
     if line[hit.end:].strip(" .,;:_|") == "" and _SIGN_CAPTION.search(next_line) and _CAPTION.search(next_line):
         return DateRole.SIGNED, next_line.strip()[:40]  # a date written beside a signature, captioned below
+    if not line[:hit.start].strip():
+        heading = _column_label(prev_line)  # a form grid: "DATE OF BIRTH (MM/DD/YYYY)  SEX" over "12/08/1996  F"
+        if heading:
+            return heading
     if _alone(line, hit):
         if _STAMP.match(prev_line) or _STAMP.match(line):
             return DateRole.RECEIVED, None
@@ -154,13 +171,13 @@ def _role_of(line: str, hit: DateHit, prev_line: str, next_line: str, top: bool)
 def page_dates(layout: PageLayout, page: int, today: date | None = None) -> list[PageDate]:
     """Every date on the page with its role (fax header dates as TRANSMITTED)."""
     lines = layout.lines
+    today = today or date.today()
     out: list[PageDate] = []
-    hits_by_line: list[tuple[int, list[DateHit]]] = []
     years: list[int] = []
-    for i, ln in enumerate(lines):
-        hits = find_dates(ln.text, "any", today)
-        hits_by_line.append((i, hits))
-        years += [int(h.iso[:4]) for h in hits if not h.two_digit_year]
+    for ln in lines:
+        years += [int(h.iso[:4]) for h in find_dates(ln.text, "any", today) if not h.two_digit_year]
+    recent = sorted({y for y in years if today.year - RECENT_YEARS <= y <= today.year + 1} | {today.year})
+    hits_by_line = [(i, find_dates(ln.text, "any", today, recent)) for i, ln in enumerate(lines)]
     for i, hits in hits_by_line:
         ln = lines[i]
         prev_line = lines[i - 1].text if i > 0 else ""
@@ -174,8 +191,25 @@ def page_dates(layout: PageLayout, page: int, today: date | None = None) -> list
                 role, label = _role_of(ln.text, hit, prev_line, next_line, ln.top)
             if role is not DateRole.BIRTH:
                 hit = in_context(hit, years)
+            if role in _RECENT_ROLES:
+                hit = _recent(hit, recent)
             out.append(PageDate(hit.iso, hit.raw, page, role, label, i, hit.repaired))
     return out
+
+
+RECENT_YEARS = 3  # years before this year that count as "recent" for repairing an OCR'd year
+STALE_YEARS = 5  # a letter dated this much before the page's recent years is an OCR slip in its year
+# (a letter is written to be sent; old reports and visits keep their years)
+_RECENT_ROLES = {DateRole.LETTER}
+
+
+def _recent(hit: DateHit, recent: list[int]) -> DateHit:
+    """A letter dated 20 years ago on a page of this year's dates, one digit from this year, is this year's."""
+    current = date.fromisoformat(hit.iso)
+    if all(abs(current.year - y) <= STALE_YEARS for y in recent):
+        return hit
+    fixed = repair_year(current, recent)
+    return replace(hit, iso=fixed.isoformat(), repaired=True) if fixed else hit
 
 
 # Which roles date a document of each type, best first.

@@ -114,3 +114,24 @@ def test_unlabelled_fallback_skips_old_dates() -> None:
 ])
 def test_label_roles(label: str, role: DateRole) -> None:
     assert roles(f"HEADER\n{label} 10/02/2026\n")["2026-10-02"] is role
+
+
+def test_an_impossible_year_is_read_as_the_page_year_one_digit_away() -> None:
+    text = "DISCHARGE SUMMARY\nAdmitted: 2026-02-10\nDischarged: 7026-02-16\n"
+    assert dated(text, "discharge_summary") == "2026-02-16"
+    assert find_dates("Signed 3/08/2926", years=[2026])[0].iso == "2026-03-08"
+    assert find_dates("Signed 3/08/2926", years=[2026, 2936]) == []  # two candidates: no guess
+
+
+def test_a_letter_dated_decades_ago_among_this_years_dates_is_an_ocr_slip() -> None:
+    text = ("03/02/2026 MON 09:34 FAX 312 555 0144 NORTHSIDE CLINIC @001/001\nNorthside Clinic\n"
+            "February 28, 2006\nDr. Ana Ruiz\nRE: Jane Doe\nDear Dr. Ruiz,\nThank you.\n")
+    assert dated(text, "correspondence") == "2026-02-28"
+    old_visit = "PROGRESS NOTE\nDate of Service: 03/15/2016\n"  # old records keep their year
+    assert dated(old_visit, "clinical_note") == "2016-03-15"
+
+
+def test_a_form_grids_column_heading_labels_the_date_under_it() -> None:
+    text = "NEW PATIENT REGISTRATION\nDATE OF BIRTH (MM/DD/YYYY)  SEX  SSN\n12/08/1996  F  7576\nSigned 03/08/2026\n"
+    assert roles(text)["1996-12-08"] is DateRole.BIRTH
+    assert dated(text, "intake_form") == "2026-03-08"
