@@ -25,6 +25,7 @@ from indexer.matching.roster import Roster
 from indexer.matching.scoring import Query, grade, query_for_values
 from indexer.matching.types import CERTAIN, PROBABLE, REVIEW, MatchResult, Segment
 from intake.config import MatchConfig
+from intake.idread import dedupe_names, dedupe_values
 from intake.model import Entities, PageEntities
 
 T = TypeVar("T")
@@ -145,11 +146,13 @@ def restrict(entities: Entities, first: int, last: int, covers: set[int]) -> Ent
     def keep(page: int) -> bool:
         return first <= page <= last and page not in covers
 
+    # from the pages, not the file-level lists: those keep one mention per value, maybe from another page
+    kept = [p for p in entities.pages if keep(p.page)]
     return replace(
         entities,
-        patient_names=[m for m in entities.patient_names if keep(m.page)],
-        dobs=[v for v in entities.dobs if keep(v.page)],
-        mrns=[v for v in entities.mrns if keep(v.page)],
+        patient_names=dedupe_names([m for p in kept for m in p.names]),
+        dobs=dedupe_values([v for p in kept for v in p.dobs]),
+        mrns=dedupe_values([v for p in kept for v in p.mrns]),
         phones=[v for v in entities.phones if keep(v.page)],
         faxes=[v for v in entities.faxes if first <= v.page <= last],
         dates=[v for v in entities.dates if first <= v.page <= last],
