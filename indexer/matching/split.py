@@ -25,7 +25,6 @@ from indexer.matching.roster import Roster
 from indexer.matching.scoring import Query, grade, query_for_values
 from indexer.matching.types import CERTAIN, PROBABLE, REVIEW, MatchResult, Segment
 from intake.config import MatchConfig
-from intake.idread import dedupe_names, dedupe_values
 from intake.model import Entities, PageEntities
 
 T = TypeVar("T")
@@ -150,9 +149,9 @@ def restrict(entities: Entities, first: int, last: int, covers: set[int]) -> Ent
     kept = [p for p in entities.pages if keep(p.page)]
     return replace(
         entities,
-        patient_names=dedupe_names([m for p in kept for m in p.names]),
-        dobs=dedupe_values([v for p in kept for v in p.dobs]),
-        mrns=dedupe_values([v for p in kept for v in p.mrns]),
+        patient_names=[m for p in kept for m in p.names],
+        dobs=[v for p in kept for v in p.dobs],
+        mrns=[v for p in kept for v in p.mrns],
         phones=[v for v in entities.phones if keep(v.page)],
         faxes=[v for v in entities.faxes if first <= v.page <= last],
         dates=[v for v in entities.dates if first <= v.page <= last],
