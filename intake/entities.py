@@ -28,7 +28,7 @@ from intake.config import Config
 from intake.doctype import urgency
 from intake.doctype_score import cover_page, score_layouts, title_type
 from intake.identifiers import OrgName
-from intake.idread import IdentifierReader, LabelName, dedupe_names
+from intake.idread import IdentifierReader, LabelName, dedupe_names, dedupe_values
 from intake.layout import PageLayout, analyse
 from intake.model import Entities, NameMention, PageEntities, PageText, RosterLexicon, ValueMention
 
@@ -70,10 +70,11 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 # OCR'd "DOB" labels the phrase list cannot foresee: "-D.0,B.", "D.0.B", "DO.B", "-DOB"
 LABEL_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
-    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*[do0][.,]?[o0][.,]?[b8][.,]?$"}}],
-            # "Date of Birth" with one OCR slip in "Birth" ("Blrth", "B1rth", "Birtn")
-            [{"LOWER": "date"}, {"LOWER": {"IN": ["of", "0f", "ot"]}},
-             {"LOWER": {"REGEX": r"^b[il1!|][rn][tl][hn]$"}}]],
+    # "D0B", "OOB", "DPOB" (one stray mark inside), "D.0,B."
+    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*[do0][.,]?[^\s\w]?[a-z]?[o0][.,]?[b8][.,]?$"}}],
+            # "Date of Birth" with an OCR slip in "Date" or "Birth" ("Oate of Blrth", "Date of Birtn")
+            [{"LOWER": {"REGEX": r"^[do0]ate$"}}, {"LOWER": {"IN": ["of", "0f", "ot"]}},
+             {"LOWER": {"REGEX": r"^b[il1!|]?[rn][tl]?[hn][:.]?$"}}]],
 }
 COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "provider", "sex",
                   "physician", "attending", "reported", "collected", "dos", "mi",
@@ -135,7 +136,7 @@ class EntityExtractor:
             ent.dates.extend(f.dates)
         ent.patient_names = dedupe_names(ent.patient_names)
         for key in ("dobs", "mrns", "phones", "faxes"):
-            setattr(ent, key, _dedupe_values(getattr(ent, key)))
+            setattr(ent, key, dedupe_values(getattr(ent, key)))
         ent.sex = next((f.sex for f in found if f.sex), None)
         ent.parts = segment.segment(ent.pages)
         content = [p for p in ent.parts if not p.cover]
@@ -193,12 +194,15 @@ class EntityExtractor:
         """Values after labels; returns the spans of ID labels and their values (read already)."""
         parts: dict[str, str] = {}
         taken: list[tuple[int, int]] = []
+        headers = _header_rows(text, hits)
         for i, hit in enumerate(hits):
             value = _value_after(text, hit, hits[i + 1] if i + 1 < len(hits) else None)
             if hit.kind in ("MRN", "OTHER_ID"):
                 _, line_end = _line_bounds(text, hit.start)
                 nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start > hit.end else line_end
                 taken.append((hit.start, min(line_end, nxt)))
+            if hit.start in headers:
+                value = headers[hit.start]  # a column header: its value is on the line below
             if not value:
                 continue
             if hit.kind == "NAME" and not _contact_context(text, hit.start):
@@ -280,6 +284,34 @@ def _clean_sender(value: str) -> str | None:
     return cleaned[:120] or None
 
 
+_NAME_PARTS = ("LAST", "FIRST", "MI")
+
+
+def _header_rows(text: str, hits: list[Hit]) -> dict[int, str]:
+    """Labels that head columns (``LAST NAME  FIRST NAME`` / ``DATE OF BIRTH (MM/DD/YYYY)``) with their values
+    read from the line below, by position: label start -> value."""
+    lines: dict[int, list[Hit]] = {}
+    for h in hits:
+        lines.setdefault(_line_bounds(text, h.start)[0], []).append(h)
+    out: dict[int, str] = {}
+    for line_start, row in lines.items():
+        _, line_end = _line_bounds(text, line_start)
+        below = text[line_end + 1:].lstrip("\n").split("\n", 1)[0] if line_end < len(text) else ""
+        if not below.strip():
+            continue
+        parts = [h for h in row if h.kind in _NAME_PARTS]
+        if {h.kind for h in parts} >= {"LAST", "FIRST"} and not _value_after(text, parts[0], parts[1]):
+            words = below.split()
+            for k, h in enumerate(parts):
+                if k < len(words):
+                    out[h.start] = words[k]
+        first = row[0]
+        if first.kind == "DOB" and not text[line_start:first.start].strip() and \
+                not dates.find_dates(text[first.end:line_end][:30], "birth"):
+            out[first.start] = below.strip()
+    return out
+
+
 def _value_span(text: str, hit: Hit, nxt: Hit | None) -> tuple[int, int]:
     """Where the value following a label lies: up to the next label or the end of its column/line."""
     _, line_end = _line_bounds(text, hit.start)
@@ -323,12 +355,3 @@ def _sex(value: str) -> str | None:
     t = token.lower()
     return "F" if t.startswith("f") else "M" if t.startswith("m") else "X" if t in (
         "x", "nonbinary", "non-binary", "other") else None
-
-
-def _dedupe_values(values: list[ValueMention]) -> list[ValueMention]:
-    best: dict[tuple[str, str | None], ValueMention] = {}
-    for v in values:
-        key = (v.value, v.scheme)
-        if key not in best or v.confidence > best[key].confidence:
-            best[key] = v
-    return list(best.values())

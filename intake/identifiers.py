@@ -38,6 +38,7 @@ THEIRS_WORDS = frozenset({"lab", "laboratory", "hospital", "outside", "external"
                           "sender", "sending", "insurance", "payer", "plan", "member", "pharmacy", "rx", "imaging",
                           "radiology", "accession", "specimen"})
 _FIELD_BREAK = re.compile(r":|\||\s{3,}|\t")
+_TRAILING_WORDS = re.compile(r"(?:[A-Za-z][A-Za-z'’&.]*[ \-]+){1,4}$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’&.\-]*")
 _NOT_QUALIFIER = frozenset({"male", "female", "m", "f", "x", "u", "unknown", "other", "sex", "gender", "and",
                             "the", "of", "for", "-", "no", "number", "id", "mrn", "mr", "chart", "patient", "pt",
@@ -76,9 +77,9 @@ def qualifier_words(text: str, label_start: int, label_end: int) -> list[str]:
     """Words that qualify an ID label: up to three just before it in the same field, and a
     parenthesis right after it (``Ref MRN (Maple Grove):``)."""
     line_start = text.rfind("\n", 0, label_start) + 1
-    before = text[line_start:label_start]
-    parts = _FIELD_BREAK.split(before)
-    words = _WORD.findall(parts[-1])[-3:] if parts else []
+    before = _FIELD_BREAK.split(text[line_start:label_start])[-1]
+    run = _TRAILING_WORDS.search(before)  # only words right before the label: "(Age 56) MR#" has none
+    words = _WORD.findall(run.group(0))[-3:] if run else []
     after = re.match(r"\s*\(([^)]{1,40})\)", text[label_end:label_end + 45])
     if after:
         words += _WORD.findall(after.group(1))

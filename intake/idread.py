@@ -19,7 +19,7 @@ Nothing here logs text or values.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from intake import names
@@ -174,10 +174,24 @@ def reconcile_names(mentions: list[NameMention]) -> None:
 
 
 def dedupe_names(mentions: list[NameMention]) -> list[NameMention]:
-    """One mention per (folded) name, the most confident, most confident first."""
+    """One mention per (folded) name, the most confident (labelled if any of them was), most confident first."""
     best: dict[tuple[str, str], NameMention] = {}
+    labelled: set[tuple[str, str]] = set()
     for m in mentions:
         key = (names.fold(m.family), names.fold(m.given))
+        if m.source == "label":
+            labelled.add(key)
         if key not in best or m.confidence > best[key].confidence:
             best[key] = m
-    return sorted(best.values(), key=lambda m: (-m.confidence, m.page))
+    out = [replace(m, source="label") if k in labelled and m.source != "label" else m for k, m in best.items()]
+    return sorted(out, key=lambda m: (-m.confidence, m.page))
+
+
+def dedupe_values(values: list[ValueMention]) -> list[ValueMention]:
+    """One mention per (value, scheme), the most confident."""
+    best: dict[tuple[str, str | None], ValueMention] = {}
+    for v in values:
+        key = (v.value, v.scheme)
+        if key not in best or v.confidence > best[key].confidence:
+            best[key] = v
+    return list(best.values())

@@ -22,6 +22,7 @@ NAME_TOKEN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*\.?")
 _OCR_FOLD = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b", "|": "l", "$": "s",
                            "€": "e", "@": "a", "!": "l"})
 MIN_FUZZY_LEN = 4
+_COMMA_READ_AS_DOT = re.compile(r"([A-Za-zÀ-ÿ'’\-]{3,})\.\s+[A-Za-zÀ-ÿ]")
 _GLUED_INITIAL = re.compile(r"^([A-Z])([A-Z][a-z]{2,}.*)$")
 _ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
                         r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
@@ -33,7 +34,7 @@ def fold(text: str) -> str:
     """Lower-case, strip accents and fold OCR digit/letter confusions."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.lower().translate(_OCR_FOLD).replace("rn", "m").replace("’", "'")
+    text = text.lower().translate(_OCR_FOLD).replace("rn", "m").replace("li", "h").replace("’", "'")
     return text
 
 
@@ -67,6 +68,9 @@ def _split_name(value: str) -> ParsedName | None:
     value = value.strip().strip(":;-").strip()
     if not value or any(ch.isdigit() for ch in value):
         return None
+    dotted = _COMMA_READ_AS_DOT.match(value)  # "SMITH. JOHN A": OCR read the comma as a full stop
+    if "," not in value and dotted and dotted.group(1).lower() not in TITLES:
+        value = dotted.group(1) + "," + value[dotted.end(1) + 1:]
     if "," in value:
         family_part, _, rest = value.partition(",")
         fam = [t for t in _clean_tokens(family_part) if t.lower() not in TITLES]
@@ -108,6 +112,7 @@ class GazetteerHit:
     exact: bool
 
 
+_FAMILY_FIRST_GAP = re.compile(r"[^\w\s]{0,2}[,.;]\s*")  # "Smith, John" (OCR: "Smith. John", "Marque?. John")
 _TOKEN = re.compile(r"[\w'’\-|$@!]+")
 
 
@@ -169,7 +174,7 @@ class Gazetteer:
                 for j in (i - 1, i - 2, i + 1, i + 2):  # given before, or after "Family,"
                     if j < 0 or j >= len(tokens) or abs(i - j) == 2 and not _is_middle(tokens, i, j):
                         continue
-                    if j > i and not text[end:tokens[j][1]].strip().startswith(","):
+                    if j > i and not _FAMILY_FIRST_GAP.fullmatch(text[end:tokens[j][1]]):
                         continue
                     gtok = fold(tokens[j][0])
                     for giv in givens:

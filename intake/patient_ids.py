@@ -19,7 +19,7 @@ Pure functions; nothing here logs text or values.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -33,8 +33,10 @@ _FIELD_BREAK = re.compile(r":|\||\s{3,}|\t")
 PATIENT_WORDS = frozenset({"patient", "patient's", "pt", "member", "client", "full", "legal", "resident",
                            "child's", "enrollee", "beneficiary", "claimant"})
 _CUT = re.compile(r"(\s+[A-Za-z][\w.]*)?\s*[#:]|\d|\s[-–—|]\s|\s?\(|\s{3,}")
-_DOB_DIGITS = re.compile(r"[0-9OoQDIl|!SsBZzGT]+")
-_LETTERS = re.compile(r"[A-Za-z]{3,}")
+_DAY_DOT = re.compile(r"(?i)(\b[a-z]{3,9}\.?\s?\d{1,2})\.(?=\s?\d{4})")
+# a date whose separators were lost or garbled (digits only, after repairing OCR letters)
+_DAMAGED = re.compile(r"[\W_]{0,3}?(\d{1,4})[\s/\-.()—–]{1,3}(\d{1,2})[\s/\-.()—–]{1,3}(\d{2,4})(?!\d)"
+                      r"|[\W_]{0,3}?(\d{8})(?!\d)")
 
 
 class NameLabel(Enum):
@@ -84,45 +86,50 @@ def looks_like_person(family: str, given: str, known_given: Collection[str], kno
 
 # ---------------------------------------------------------------------- birth dates
 def read_dob(value: str, today: date, roster_dobs: Collection[str]) -> DobRead | None:
-    """The birth date at the start of a DOB label's value, tolerating lost separators and one
-    OCR-confusable digit (repaired only to a roster birth date)."""
-    head = value[:40]
+    """The birth date at the start of a DOB label's value, tolerating lost separators; a read that is
+    no valid birth date is repaired by one digit only when that makes it exactly one roster birth date
+    (an OCR-confusable digit first, any digit second)."""
+    head = _DAY_DOT.sub(r"\1,", value[:40])  # "Jun 29. 1976": a comma read as a full stop
     found = dates.find_dates(head, "birth", today)
     if found and found[0].start <= 2:
         d = found[0]
         return DobRead(d.iso, d.raw, 0.8 if d.repaired else 0.95)
-    stop = _LETTERS.search(head)
-    chunk = head[: stop.start() if stop else 16][:16]
-    groups = [g.translate(dates.DIGIT_FIX) for g in _DOB_DIGITS.findall(chunk)]
-    groups = [g for g in groups if g.isdigit()]
-    if not groups:
+    m = _DAMAGED.match(head.translate(dates.DIGIT_FIX))
+    if m is None:
         return None
-    raw = chunk.strip()
-    for iso in _group_dates(groups, today):
-        return DobRead(iso, raw, 0.75)
+    raw = head[:m.end()].strip()
+    groups = [g for g in m.groups() if g]
+    valid = _group_dates(groups, today)
+    if valid:
+        return DobRead(valid[0], raw, 0.75)
     digits = "".join(groups)
     if len(digits) != 8:
         return None
-    fixes = {iso for variant, _ in digit_variants(digits) for iso in _eight_digit_dates(variant, today)}
-    fixes &= set(roster_dobs)
-    if len(fixes) == 1:
-        return DobRead(fixes.pop(), raw, 0.6)
+    for variants in (digit_variants(digits), _any_digit(digits)):
+        fixes = {iso for variant, _ in variants for iso in _eight_digit_dates(variant, today)} & set(roster_dobs)
+        if len(fixes) == 1:
+            return DobRead(fixes.pop(), raw, 0.6)
+        if fixes:
+            return None
     return None
 
 
+def _any_digit(digits: str) -> Iterator[tuple[str, str]]:
+    for i, ch in enumerate(digits):
+        for alt in "0123456789":
+            if alt != ch:
+                yield digits[:i] + alt + digits[i + 1:], f"{ch}/{alt}"
+
+
 def _group_dates(groups: list[str], today: date) -> list[str]:
-    """Dates from digit groups whose separators were lost: M D Y / Y M D, or one 8-digit run."""
+    """Dates from digit groups whose separators were lost or garbled: M D YYYY, YYYY M D, MMDDYYYY."""
     out: list[str] = []
     if len(groups) == 3:
         a, b, c = groups
-        if len(c) in (2, 4) and len(a) <= 2 and len(b) <= 2:
-            year = int(c) if len(c) == 4 else dates.resolve_year(int(c), "birth", today)
-            out += _valid(year, int(a), int(b), today)
+        if len(c) == 4 and len(a) <= 2 and len(b) <= 2:
+            out += _valid(int(c), int(a), int(b), today)
         if len(a) == 4 and len(b) <= 2 and len(c) <= 2:
             out += _valid(int(a), int(b), int(c), today)
-    elif len(groups) == 2 and len(groups[1]) == 4 and len(groups[0]) in (3, 4):
-        m, d = (groups[0][:1], groups[0][1:]) if len(groups[0]) == 3 else (groups[0][:2], groups[0][2:])
-        out += _valid(int(groups[1]), int(m), int(d), today)
     elif len(groups) == 1 and len(groups[0]) == 8:
         out += _eight_digit_dates(groups[0], today)
     return out[:1] if len(set(out)) == 1 else []

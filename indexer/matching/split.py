@@ -157,6 +157,7 @@ def restrict(entities: Entities, first: int, last: int, covers: set[int]) -> Ent
 
     info = describe(entities, first, last) if entities.pages and any(
         p.type_scores or p.is_cover for p in entities.pages) else None
+    # from the pages, not the file-level lists: those keep one mention per value, maybe from another page
     kept = [p for p in entities.pages if keep(p.page)]
     sub = replace(
         entities,

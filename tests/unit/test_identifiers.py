@@ -154,3 +154,21 @@ def test_mangled_dob_labels() -> None:
     for label in ("OOB:", "0OB:", "D0B:", "Date of Blrth:"):
         ent = extract(f"Patient: HICKMAN, ERIN {label} 05/16/1995\n")
         assert [d.value for d in ent.dobs] == ["1995-05-16"], label
+
+
+def test_column_headers_take_their_values_from_the_line_below() -> None:
+    ent = extract("PATIENT INFORMATION\nLAST NAME FIRST NAME MIDDLE\nRamos Sarah T\n"
+                  "DATE OF BIRTH (MM/DD/YYYY) SEX SSN (last 4 only)\n09/23/1990 F 7576\n")
+    assert ("Ramos", "Sarah", "label") in {(n.family, n.given, n.source) for n in ent.patient_names}
+    assert [d.value for d in ent.dobs] == ["1990-09-23"]
+
+
+@pytest.mark.parametrize("line", [
+    "Patient: HICKMAN. ERIN DPOB 05/16/1995",  # comma read as a full stop, a stray mark in DOB
+    "Pt Name: Hickman. Erin DOB: May 16. 1995 (Age 30)",
+    "Name: ERIN HICKMAN Oate of Birth: 05/16/1995",
+])
+def test_ocr_slips_around_identifiers(line: str) -> None:
+    ent = extract(line + "\n")
+    assert [(n.family, n.given, n.source) for n in ent.patient_names][:1] == [("Hickman", "Erin", "label")], line
+    assert [d.value for d in ent.dobs] == ["1995-05-16"], line
