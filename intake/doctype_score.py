@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -150,15 +151,20 @@ def _score_piece(piece: str, factor: float, rules: DoctypeRules, best: dict[tupl
     OCR garbled its words a little ("Thank sou for referring").
     """
     norm = _normalise(piece)
-    tokens = _TOKEN.findall(norm) if fuzzy else []
-    for rule in rules.types:
-        for i, (phrase, regex, weight) in enumerate(rule.phrases):
+    tokens = _TOKEN.findall(norm)
+    exact = set(tokens)
+    lookup = _lookup(rules)
+    near = lookup.near(tokens) if fuzzy else frozenset()
+    for word in exact | near:
+        for name, i, phrase, regex, weight in lookup.index.get(word, ()):
             found = phrase in norm and regex.search(norm) is not None
-            if not found and tokens and weight >= FUZZY_MIN_WEIGHT:
-                found = fuzzy_contains(tuple(_TOKEN.findall(phrase)), tokens)
+            if not found and near and weight >= FUZZY_MIN_WEIGHT:
+                words = _phrase_tokens(phrase)
+                found = all(w in near for w in words) and fuzzy_contains(words, tokens)
             if found:
-                key = (rule.name, i)
+                key = (name, i)
                 best[key] = max(best.get(key, 0.0), weight * factor)
+    for rule in rules.types:
         for j, (pattern, weight) in enumerate(rule.patterns):
             if pattern.search(piece):
                 key = (rule.name, -1 - j)
@@ -169,6 +175,57 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 FUZZY_MIN_WEIGHT = 2.0  # only phrases at least this telling are looked for with OCR slips
 FUZZY_POSITIONS = ("title", "heading", "lead", "subject")
 FUZZY_MIN_CHARS = 7  # short phrases ("hpi", "sig") are matched exactly only
+
+
+@lru_cache(maxsize=4096)
+def _phrase_tokens(phrase: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(phrase))
+
+
+_Indexed = tuple[str, int, str, re.Pattern[str], float]
+
+
+class _Lookup:
+    """Per rule set: every phrase under its first word (a line is checked only for the phrases whose
+    first word it holds, or nearly holds with OCR slips), and the words looked for with OCR slips."""
+
+    def __init__(self, rules: DoctypeRules) -> None:
+        index: dict[str, list[_Indexed]] = {}
+        vocabulary: set[str] = set()
+        for rule in rules.types:
+            for i, (phrase, regex, weight) in enumerate(rule.phrases):
+                words = _phrase_tokens(phrase)
+                if words:
+                    index.setdefault(words[0], []).append((rule.name, i, phrase, regex, weight))
+                if weight >= FUZZY_MIN_WEIGHT:
+                    vocabulary.update(words)
+        self.index = {k: tuple(v) for k, v in index.items()}
+        self.vocabulary = tuple(sorted(vocabulary))
+        self._near: dict[str, frozenset[str]] = {}
+
+    def near(self, tokens: list[str]) -> frozenset[str]:
+        """The vocabulary words the tokens of a line could be, given OCR slips."""
+        out: set[str] = set()
+        for t in tokens:
+            found = self._near.get(t)
+            if found is None:
+                found = frozenset(w for w in self.vocabulary if abs(len(w) - len(t)) <= 3 and _close(w, t))
+                if len(self._near) < NEAR_CACHE:
+                    self._near[t] = found
+            out |= found
+        return frozenset(out)
+
+
+NEAR_CACHE = 100_000
+_LOOKUPS: dict[int, tuple[DoctypeRules, _Lookup]] = {}
+
+
+def _lookup(rules: DoctypeRules) -> _Lookup:
+    held = _LOOKUPS.get(id(rules))
+    if held is None or held[0] is not rules:
+        held = (rules, _Lookup(rules))
+        _LOOKUPS[id(rules)] = held
+    return held[1]
 
 
 def _close(a: str, b: str) -> bool:
