@@ -94,6 +94,7 @@ class DocPart:
     cover: bool = False  # only fax cover pages
     unproven: list[int] = field(default_factory=list)  # pages joined without continuity evidence
     starts_with: str = ""  # evidence that the part starts a new document
+    continued: list[int] = field(default_factory=list)  # pages joined by a page counter or "(continued)"
 
 
 @dataclass

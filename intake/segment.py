@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from intake import docdate, doctype
 from intake.model import DocPart, Entities, PageEntities, ValueMention
 
+STRONG_CONTINUITY = ("continued header",)  # with "page k of n": the page says it continues the document
 BLANK_WORDS = 4  # fewer content words than this: a blank back or a page with only a stamp
 LATER_PAGE_WEIGHT = 0.5  # a continuation page's words count half as much as the first page's
 SHIFT_MIN_SCORE = 20.0  # a page's type evidence this strong on its own...
@@ -155,6 +156,8 @@ def segment(pages: Sequence[PageEntities]) -> list[DocPart]:
         part.cover = part.cover and (page.is_cover or _blank(page))
         if not why:
             part.unproven.append(page.page)
+        elif why in STRONG_CONTINUITY or why.startswith("page "):
+            part.continued.append(page.page)
     return parts
 
 

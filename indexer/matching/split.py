@@ -112,8 +112,13 @@ def _multi(q: Query) -> bool:
     return any(r.startswith("document names more than one patient") for r in document_reasons(q))
 
 
-def propose(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[_Proposed], list[str]]:
-    """Propose page ranges per patient; return them with the doubts found (empty = certain)."""
+def propose(entities: Entities, roster: Roster, cfg: MatchConfig,
+            continued: frozenset[int] = frozenset()) -> tuple[list[_Proposed], list[str]]:
+    """Propose page ranges per patient; return them with the doubts found (empty = certain).
+
+    A page in ``continued`` says it continues the page before ("page 2 of 3", "(continued)"):
+    unclear identifiers on it do not make it another patient's.
+    """
     pages = sorted(entities.pages, key=lambda p: p.page)
     doubts: list[str] = []
     segs: list[_Proposed] = []
@@ -128,6 +133,8 @@ def propose(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[
             doubts.append(f"page {p.page} names more than one patient")
         ident = _page_identity(q, roster, cfg)
         rel = relation(segs[-1].identity, ident) if segs else DIFFERENT
+        if rel == AMBIGUOUS and p.page in continued:
+            rel = SAME
         if rel == AMBIGUOUS:
             prev = segs[-1]
             doubts.append(f"page {p.page}: unclear whether it continues pages {prev.first}-{prev.last}")
@@ -260,7 +267,8 @@ def _split_by_patient(entities: Entities, roster: Roster, cfg: MatchConfig) -> t
     """A file the layout did not cut: split per patient from the pages' identifiers."""
     whole = _whole(entities)
     all_cover = bool(entities.pages) and all(p.is_cover or p.is_blank for p in entities.pages)
-    segs, doubts = propose(entities, roster, cfg) if len(entities.pages) > 1 else ([], [])
+    continued = frozenset(page for part in entities.parts for page in part.continued)
+    segs, doubts = propose(entities, roster, cfg, continued) if len(entities.pages) > 1 else ([], [])
     if len(segs) <= 1 and not doubts:
         result = _misdirected(match_entities(entities, roster, cfg), entities)
         return [Segment(whole, all_cover, entities, result)], True

@@ -214,3 +214,17 @@ def test_misdirected_cover_flags_every_document_it_carries() -> None:
                                                               (3, 3, False, [])])
     segs, _ = split_and_match(e, ROSTER, CFG)
     assert [s.result.decision for s in segs] == ["review", "review"]
+
+
+def test_unclear_identifiers_on_a_page_that_says_it_continues_do_not_split_it() -> None:
+    dob_only = page(1)
+    dob_only.dobs.append(ValueMention("1980-03-05", page=1, label="DOB"))
+    name_only = page(2)
+    name_only.names.append(NameMention("Baxter", "Rob", page=2, source="label"))  # no DOB to compare
+    e = fax(dob_only, name_only)
+    e.parts = [DocPart(1, 2, False, [], "first page", [2])]  # page 2 of 2
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert certain and [s.pages for s in segs] == [(1, 2)]
+    e.parts = [DocPart(1, 2, False, [2], "first page")]  # joined without evidence: unclear
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert [s.pages for s in segs] == [(1, 2)] and segs[0].result.decision == "review"
