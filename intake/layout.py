@@ -82,7 +82,8 @@ _PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,
                       r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
 # "Page 1 of 2" alone on its line
 _COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:[oa0][ft]|/)\s*\S{1,3}\W*$")
-_CONTINUED = re.compile(r"(?i)\bcon(?:t|l)\w{0,5}ued\b|\bcont'?d\b|\(cont\.?\)")
+_CONTINUED = re.compile(r"(?i)\bcon(?:t|l)\w{0,5}ued\b|\bcont'?d\b|\(cont\.?\)"
+                        r"|[({]\s?con[tl][a-z]{3,6}\s?[)}\]]")  # "(continned)": OCR-garbled in its parentheses
 _CHECKBOX = re.compile(r"\[\s?[xX✓✔]?\s?\]|[☐☑☒□■]|\(\s?[xX]?\s?\)\s+[A-Z]")
 _CHECK_INTRO = re.compile(r"(?i)\bcheck (?:all|any|one|each|the)\b|\(check\b|\bselect (?:all|one)\b"
                           r"|\bmark (?:all|one)\b|\bthat apply\b")

@@ -131,9 +131,7 @@ def _boundary(part: list[PageEntities], page: PageEntities) -> tuple[bool, str]:
         return True, "a different kind of document"
     if same:
         return False, "same patient's identifiers"
-    if page.letterhead and page.letterhead == part[0].letterhead:
-        return False, "same report header"
-    return False, ""
+    return False, ""  # joined, unproven: a report's header alone may repeat over several patients' pages
 
 
 def segment(pages: Sequence[PageEntities]) -> list[DocPart]:

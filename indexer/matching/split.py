@@ -260,7 +260,18 @@ def split_and_match(entities: Entities, roster: Roster, cfg: MatchConfig) -> tup
         return [Segment(whole, False, merged, _misdirected(result, entities))], False
     out = [Segment(rng, False, sub, match_entities(sub, roster, cfg)) for rng, sub in zip(docs, subs, strict=True)]
     out = lend_file_identity(out, entities, roster)
-    return [replace(s, result=_misdirected(s.result, s.entities, entities)) for s in out], True
+    return [_checked(s, entities) for s in out], True
+
+
+def _checked(seg: Segment, entities: Entities) -> Segment:
+    """A segment goes to review when it carries a page joined without evidence or looks misdirected."""
+    result = _misdirected(seg.result, seg.entities, entities)
+    first, last = seg.pages
+    orphans = [(page, part.first) for part in entities.parts for page in part.unproven if first < page <= last]
+    if orphans:
+        result = _to_review(result, [f"page {page} has no identifiers and nothing shows it continues pages "
+                                     f"{start}-{page - 1}" for page, start in orphans])
+    return replace(seg, result=result)
 
 
 def _split_by_patient(entities: Entities, roster: Roster, cfg: MatchConfig) -> tuple[list[Segment], bool]:
@@ -270,8 +281,7 @@ def _split_by_patient(entities: Entities, roster: Roster, cfg: MatchConfig) -> t
     continued = frozenset(page for part in entities.parts for page in part.continued)
     segs, doubts = propose(entities, roster, cfg, continued) if len(entities.pages) > 1 else ([], [])
     if len(segs) <= 1 and not doubts:
-        result = _misdirected(match_entities(entities, roster, cfg), entities)
-        return [Segment(whole, all_cover, entities, result)], True
+        return [_checked(Segment(whole, all_cover, entities, match_entities(entities, roster, cfg)), entities)], True
     ranges = [(s.first, s.last) for s in segs]
     if doubts:
         result = match_entities(entities, roster, cfg)
@@ -283,7 +293,7 @@ def _split_by_patient(entities: Entities, roster: Roster, cfg: MatchConfig) -> t
     out = []
     for s in segs:
         sub = restrict(entities, s.first, s.last, covers)
-        out.append(Segment((s.first, s.last), False, sub, _misdirected(match_entities(sub, roster, cfg), sub)))
+        out.append(_checked(Segment((s.first, s.last), False, sub, match_entities(sub, roster, cfg)), entities))
     return out, True
 
 

@@ -83,3 +83,8 @@ def test_continued_running_header_and_checkbox_items() -> None:
 def test_fax_headers_counter_is_not_the_documents() -> None:
     text = "APR-11-2026 09:12 FROM:NORTHSIDE CLINIC 3125550144 TO:3125550100 Page 2 of 4\nLAB REPORT\nGlucose 90\n"
     assert analyse(text).page_of is None
+
+
+def test_a_garbled_continued_marker_in_parentheses_still_counts() -> None:
+    assert analyse("Mercy Hospital  ROE, JOHN - DOB 1950 (continned)\nFINDINGS\n").continued
+    assert not analyse("We contained the spill.\n").continued

@@ -172,10 +172,15 @@ def test_page_without_evidence_in_a_multi_patient_file_sends_the_file_to_review(
     assert any("page 2 has no identifiers" in x for x in r.review_reasons)
 
 
-def test_page_without_evidence_in_a_one_patient_file_rides_along() -> None:
+def test_page_without_evidence_never_rides_along_even_in_a_one_patient_file() -> None:
     e = packet(page(1, BAXTER), page(2), page(3, BAXTER), parts=[(1, 2, False, [2]), (3, 3, False, [])])
     segs, certain = split_and_match(e, ROSTER, CFG)
-    assert certain and [s.result.patient_id for s in segs] == [1, 1]
+    assert [s.pages for s in segs] == [(1, 2), (3, 3)]
+    assert [s.result.decision for s in segs] == ["review", "file"]  # the page may be another patient's
+    assert any("page 2 has no identifiers" in x for x in segs[0].result.review_reasons)
+    one_document = packet(page(1, BAXTER), page(2), parts=[(1, 2, False, [2])])
+    segs, _ = split_and_match(one_document, ROSTER, CFG)
+    assert segs[0].result.decision == "review"
 
 
 def test_document_with_only_a_name_is_filed_with_its_one_patient_file() -> None:

@@ -109,10 +109,12 @@ def test_page_without_evidence_is_joined_but_unproven() -> None:
     assert parts == [DocPart(1, 2, False, [2], "first page")]
 
 
-def test_same_report_header_or_same_patient_is_evidence() -> None:
-    same_header = segment([p(1, who=DOE, letterhead="northside clinic"), p(2, letterhead="northside clinic")])
+def test_same_patient_is_evidence_a_repeated_report_header_alone_is_not() -> None:
+    same_header = segment([p(1, who=DOE, letterhead="city lab"), p(2, letterhead="city lab")])
     same_patient = segment([p(1, who=DOE), p(2, who=DOE)])
-    assert same_header[0].unproven == [] and same_patient[0].unproven == []
+    counted = segment([p(1, who=DOE, page_of=[1, 2]), p(2, page_of=[2, 2])])
+    assert same_header[0].unproven == [2]  # a lab's header repeats over several patients' reports
+    assert same_patient[0].unproven == [] and counted[0].unproven == [] and counted[0].continued == [2]
 
 
 def test_boundaries() -> None:
