@@ -49,6 +49,7 @@ class OcrOptions:
     despeckle: bool = True
     despeckle_first: bool = False  # at the source resolution, before squaring/upscaling
     despeckle_squared: bool = False  # 204x98 two-level faxes: after squaring, before upscaling
+    upscale_two_level: bool = True  # black-and-white pages under 250 dpi: to the target dpi, smoothed
     two_level_deskew: bool = False  # rotate black-and-white pages with NEAREST: they stay 1-bit
     min_deskew: float = MIN_DESKEW_DEGREES
     resample: str | None = None  # resize/deskew filter; None = cfg.ocr.resample
@@ -76,10 +77,11 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
         if squared is not None:  # despeckle while the fax is still two-level: exact and cheap
             grey, dpi = preprocess.despeckle(squared[0]), squared[1]
             despeckled = fax = True
+    two_level = opts.upscale_two_level and not despeckled and preprocess.is_two_level(grey)
     prepared = preprocess.normalise_resolution(
         grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
         resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi,
-        fax=fax)
+        fax=fax, two_level=two_level)
     return prepared, despeckled
 
 
