@@ -247,11 +247,14 @@ def fuzzy_contains(phrase: tuple[str, ...], tokens: list[str]) -> bool:
 
 TITLE_MIN_WEIGHT = 4.0  # a phrase this strong standing as a heading at the top names the document
 TITLE_LINES = 7  # content lines at the top where a title stands
+_PATIENT_LINE = re.compile(r"(?i)\b(?:dob|d\.o\.b|birth|patient|pt|name|mrn)\b|\d{1,2}[/\-]\d{1,2}[/\-]\d{2,4}")
 
 
 def title_type(layout: PageLayout, rules: DoctypeRules) -> str | None:
     """The type a title at the top of the page names ("DISCHARGE SUMMARY"), if any."""
     for line in layout.content()[:TITLE_LINES]:
+        if _PATIENT_LINE.search(line.text):
+            return None  # a title stands above the patient's block; a table header below it is no title
         if line.role is not Role.HEADING:
             continue
         norm = _normalise(line.text)

@@ -167,6 +167,20 @@ def _checklist_rows(lines: list[tuple[int, int, str]]) -> set[int]:
     return rows
 
 
+_LETTERHEAD_ROLES = (Role.HEADING, Role.OTHER, Role.CONTACT)
+
+
+def _letterhead_block(top: list[Line]) -> bool:
+    """A sender's name with its address or phone lines opening the page (only name, address,
+    phone and stray lines before it: an address further down is a footer's or a form's)."""
+    for i, ln in enumerate(top):
+        if ln.role not in _LETTERHEAD_ROLES:
+            return False
+        if ln.role is Role.CONTACT and i > 0 and any(x.role is not Role.CONTACT for x in top[:i]):
+            return True
+    return False
+
+
 def _letterhead_key(text: str) -> str:
     words = [w.lower() for w in _WORD.findall(text)][:3]
     return " ".join(words)
@@ -217,9 +231,7 @@ def _page_facts(out: PageLayout) -> None:
     out.continued = any(_CONTINUED.search(ln.text) for ln in top[:CONTINUED_LINES])
     if top:
         out.letterhead = _letterhead_key(top[0].text) or None
-    out.letterhead_block = any(
-        ln.role is Role.CONTACT and i > 0 and top[i - 1].role in (Role.HEADING, Role.OTHER, Role.CONTACT)
-        for i, ln in enumerate(top[:LETTERHEAD_LINES]))
+    out.letterhead_block = _letterhead_block(top[:LETTERHEAD_LINES])
     for ln in top:
         hits = find_dates(ln.text)
         if len(hits) == 1 and len(ln.text) - len(hits[0].raw) <= 4:

@@ -142,3 +142,12 @@ def test_describe_weighs_the_first_page_and_skips_covers() -> None:
                           p(3, scores={"clinical_note": 14.0})])
     assert describe(ent, 1, 3).doc_type == "referral"  # 12 + 0 vs 5 + 14 * 0.5
     assert describe(ent, 1, 1).doc_type == "fax_cover"
+
+
+def test_a_continuation_page_without_counter_or_marker_joins_by_patient_not_by_its_table(
+        extractor: EntityExtractor) -> None:
+    first = LAB.replace("Page 1 of 1\n", "")
+    second = (HEADER.format(n=2) + "DOE, JANE | DOB 04/05/1960\nTEST  RESULT  UNITS  REFERENCE RANGE\n"
+              "Sodium  140  mmol/L  135-145\n01: City Reference Laboratory, 500 Industrial Way, Chicago, IL 60601\n")
+    ent = extractor.extract(pages(first, second))
+    assert [(p.first, p.last, p.unproven) for p in ent.parts] == [(1, 2, [])]  # same patient: proven
