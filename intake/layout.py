@@ -78,6 +78,8 @@ TOP_LINES = 9  # content lines counted as the top zone
 CONTINUED_LINES = 6  # a running "(continued)" header stands within these top lines
 LEAD_LINES = 2  # lines after a salutation that state a letter's purpose
 LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines
+LETTERHEAD_OPENING = 5  # ...and open the page: its address follows the name within this many lines
+_PATIENT_WORDS = re.compile(r"(?i)\b(?:dob|d\.o\.b|birth|patient|mrn)\b")
 _PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:[oa0][ft]|/)\s*"
                       r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
 # "Page 1 of 2" alone on its line
@@ -173,8 +175,8 @@ _LETTERHEAD_ROLES = (Role.HEADING, Role.OTHER, Role.CONTACT)
 def _letterhead_block(top: list[Line]) -> bool:
     """A sender's name with its address or phone lines opening the page (only name, address,
     phone and stray lines before it: an address further down is a footer's or a form's)."""
-    for i, ln in enumerate(top):
-        if ln.role not in _LETTERHEAD_ROLES:
+    for i, ln in enumerate(top[:LETTERHEAD_OPENING]):
+        if ln.role not in _LETTERHEAD_ROLES or _PATIENT_WORDS.search(ln.text):
             return False
         if ln.role is Role.CONTACT and i > 0 and any(x.role is not Role.CONTACT for x in top[:i]):
             return True
