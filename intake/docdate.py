@@ -240,6 +240,7 @@ _BEFORE_SENDING = {DateRole.SERVICE, DateRole.COLLECTED, DateRole.REPORTED, Date
                    DateRole.GENERIC, DateRole.UNLABELLED, DateRole.DECISION}
 _NOT_FROM_UNLABELLED = {"insurance_card"}  # a card's printed dates are coverage dates, not its date
 SENT_WINDOW_DAYS = 400
+SENT_SLACK_DAYS = 31  # a header's month or day may be misread too: only dates well after it are impossible
 FALLBACK_YEARS = 5  # an unlabelled date this much older than the newest date on the page is no document date
 
 
@@ -266,7 +267,7 @@ def _trusted_sending(sent: str | None, candidates: list[PageDate]) -> str | None
 def _sane(candidates: list[PageDate], dobs: set[str], sent: str | None) -> list[PageDate]:
     """Drop birth dates and dates after the fax was sent; a discharge is not before its admission."""
     sent = _trusted_sending(sent, candidates)
-    latest = (date.fromisoformat(sent) + timedelta(days=1)).isoformat() if sent else None
+    latest = (date.fromisoformat(sent) + timedelta(days=SENT_SLACK_DAYS)).isoformat() if sent else None
     admitted = [d.iso for d in candidates if d.role is DateRole.ADMITTED]
     out = []
     for d in candidates:

@@ -81,6 +81,11 @@ def _same_patient(part: Sequence[PageEntities], p: PageEntities) -> bool | None:
     return False if not any(verdicts) else None
 
 
+def _dob_conflict(part: Sequence[PageEntities], p: PageEntities) -> bool:
+    dobs = set().union(*(_dobs(x) for x in part))
+    return bool(dobs and _dobs(p) and not dobs & _dobs(p))
+
+
 def _names_overlap(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
     """Same family name and the same given initial (a nickname, an initial, an OCR slip)."""
     return any(fa == fb and ga[:1] == gb[:1] for fa, ga in a for fb, gb in b)
@@ -88,6 +93,10 @@ def _names_overlap(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
 
 def _top(scores: dict[str, float]) -> tuple[str, float]:
     return max(scores.items(), key=lambda kv: kv[1], default=("", 0.0))
+
+
+def _kind(page: PageEntities) -> str:
+    return _top(page.type_scores)[0]
 
 
 def _type_shift(part: list[PageEntities], page: PageEntities) -> bool:
@@ -123,6 +132,9 @@ def _boundary(part: list[PageEntities], page: PageEntities) -> tuple[bool, str]:
     if last is not None and last.page_of and last.page_of[0] == last.page_of[1]:
         return True, "previous document's last page"
     same = _same_patient(part, page)
+    if prev.page_of and prev.page_of[0] < prev.page_of[1] and not _dob_conflict(part, page) \
+            and not (page.starts and _kind(page) != _kind(part[0])):
+        return False, f"page {prev.page_of[0] + 1} of {prev.page_of[1]} expected"
     if same is False:
         return True, "another patient's identifiers"
     if page.starts:

@@ -135,3 +135,9 @@ def test_a_form_grids_column_heading_labels_the_date_under_it() -> None:
     text = "NEW PATIENT REGISTRATION\nDATE OF BIRTH (MM/DD/YYYY)  SEX  SSN\n12/08/1996  F  7576\nSigned 03/08/2026\n"
     assert roles(text)["1996-12-08"] is DateRole.BIRTH
     assert dated(text, "intake_form") == "2026-03-08"
+
+
+def test_a_date_a_month_after_a_misread_fax_header_is_kept() -> None:
+    text = ("02/05/2026 09:24 FROM: (312) 555-0115 NORTHSIDE PHARMACY P.001/001\nREFILL REQUEST\n"
+            "Date: 03/05/2026\nLast filled: 02/03/2026\n")
+    assert dated(text, "prescription_request") == "2026-03-05"

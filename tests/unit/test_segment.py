@@ -151,3 +151,14 @@ def test_a_continuation_page_without_counter_or_marker_joins_by_patient_not_by_i
               "Sodium  140  mmol/L  135-145\n01: City Reference Laboratory, 500 Industrial Way, Chicago, IL 60601\n")
     ent = extractor.extract(pages(first, second))
     assert [(p.first, p.last, p.unproven) for p in ent.parts] == [(1, 2, [])]  # same patient: proven
+
+
+def test_a_page_the_counter_promises_continues_unless_another_kind_of_document_begins() -> None:
+    promised = segment([p(1, who=DOE, page_of=[1, 2], scores={"intake_form": 40.0}),
+                        p(2, who=("Doe", "Janet", "1960-04-05"), starts=True, scores={"intake_form": 12.0})])
+    assert [(x.first, x.last) for x in promised] == [(1, 2)]  # its own title, the same kind of form
+    misread = segment([p(1, who=DOE, page_of=[1, 4], scores={"clinical_note": 50.0}),
+                       p(2, who=DOE, starts=True, scores={"lab_result": 45.0})])
+    assert [(x.first, x.last) for x in misread] == [(1, 1), (2, 2)]  # a lab report's letterhead and title
+    other = segment([p(1, who=DOE, page_of=[1, 2]), p(2, who=ROE)])
+    assert [(x.first, x.last) for x in other] == [(1, 1), (2, 2)]  # another DOB: another patient's page
