@@ -2,8 +2,10 @@
 
 The rules live in ``intake/data/doctypes.toml`` (a practice can edit a copy
 and point ``extract.doctypes_file`` at it).  :func:`classify` scores every
-type, returns the winner, a confidence in 0..1 and the type's LOINC code.
-Compiled rules are cached per path, built lazily on first use.
+type by where its words stand (:mod:`intake.doctype_score`: title, heading,
+label, running text, checklist), :func:`decide` returns the winner, a
+confidence in 0..1 and the type's LOINC code.  Compiled rules are cached
+per path, built lazily on first use.
 """
 
 from __future__ import annotations
@@ -142,11 +144,6 @@ def score(text: str, rules: DoctypeRules) -> dict[str, float]:
     from intake.layout import analyse
 
     return score_layouts([analyse(page) for page in text.split("\f")], rules)
-
-
-def best_score(text: str, rules: DoctypeRules) -> float:
-    """The highest type score for ``text`` (below ``rules.min_score`` = no real evidence)."""
-    return max(score(text, rules).values(), default=0.0)
 
 
 def is_cover(text: str, rules: DoctypeRules | None = None) -> bool:

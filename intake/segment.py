@@ -7,8 +7,9 @@ the top, the patient identifiers printed on the page) and cuts the file into
 :class:`~intake.model.DocPart` ranges the way a records clerk indexes a
 packet: a cover, then each report, letter or form on its own.  A page with
 no title, no counter, no identifiers and no running header is joined to the
-document before it but listed as *unproven*, so the filing side can refuse
-to let it ride along with another patient's document.
+document before it but listed as *unproven*, so the filing side sends that
+document (or, in a file with several patients, the whole file) to review
+instead of letting the page ride along with another patient's document.
 
 Owns :func:`describe`: the type, date, sender, provider and urgency of any
 page range, computed from the same stored per-page evidence, so a document
