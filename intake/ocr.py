@@ -28,6 +28,8 @@ OSD_BELOW_CONFIDENCE = 75.0
 # OSD answers with less orientation confidence than this are ignored (a rotation
 # is only kept when the re-read page scores at least as well, so this can be low).
 MIN_OSD_CONFIDENCE = 0.5
+# A page still read this poorly when OSD sees no rotation is read upside down once (kept only if better).
+UPSIDE_DOWN_BELOW = 50.0
 # Skew below this is left to tesseract (the ablation showed no gain from
 # rotating pages skewed by up to ~2 degrees; resampling costs CPU and sharpness).
 MIN_DESKEW_DEGREES = 1.0
@@ -142,11 +144,15 @@ def _orient(base: Image.Image, first: tesseract.OcrOutput, image: Image.Image, r
     rotation only if the re-read page is read with at least the same confidence."""
     osd = run.orientation(base)
     if osd is None or not osd.rotate or osd.confidence < MIN_OSD_CONFIDENCE:
-        return 0, first, image
-    turned = _straighten(_rotate(base, osd.rotate), options)
+        if (first.mean_confidence or 0) >= UPSIDE_DOWN_BELOW:
+            return 0, first, image
+        turn = 180  # OSD misses upside-down degraded faxes: a very poor read is tried the other way up
+    else:
+        turn = osd.rotate
+    turned = _straighten(_rotate(base, turn), options)
     second = run(turned)
     if (second.mean_confidence or 0) >= (first.mean_confidence or 0):
-        return osd.rotate, second, turned
+        return turn, second, turned
     return 0, first, image
 
 
