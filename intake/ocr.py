@@ -79,11 +79,12 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
         if squared is not None:  # despeckle while the fax is still two-level: exact and cheap
             grey, dpi = preprocess.despeckle(squared[0]), squared[1]
             despeckled = fax = True
-    two_level = opts.upscale_two_level and not despeckled and preprocess.is_two_level(grey)
+    two_level = bool(opts.upscale_two_level and cfg.ocr.two_level_dpi and not despeckled
+                     and preprocess.is_two_level(grey))
     prepared = preprocess.normalise_resolution(
         grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
         resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi,
-        fax=fax, two_level=two_level)
+        fax=fax, two_level=two_level, two_level_target=cfg.ocr.two_level_dpi)
     return prepared, despeckled
 
 
