@@ -30,6 +30,7 @@ OSD_BELOW_CONFIDENCE = 75.0
 MIN_OSD_CONFIDENCE = 0.5
 # A page still read this poorly when OSD sees no rotation is read upside down once (kept only if better).
 UPSIDE_DOWN_BELOW = 50.0
+UPSIDE_DOWN_GAIN = 1.5  # ...and kept only when it reads this much more (confidence-weighted words)
 # Skew below this is left to tesseract (the ablation showed no gain from
 # rotating pages skewed by up to ~2 degrees; resampling costs CPU and sharpness).
 MIN_DESKEW_DEGREES = 1.0
@@ -79,11 +80,12 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
         if squared is not None:  # despeckle while the fax is still two-level: exact and cheap
             grey, dpi = preprocess.despeckle(squared[0]), squared[1]
             despeckled = fax = True
-    two_level = opts.upscale_two_level and not despeckled and preprocess.is_two_level(grey)
+    two_level = bool(opts.upscale_two_level and cfg.ocr.two_level_dpi and not despeckled
+                     and preprocess.is_two_level(grey))
     prepared = preprocess.normalise_resolution(
         grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
         resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi,
-        fax=fax, two_level=two_level)
+        fax=fax, two_level=two_level, two_level_target=cfg.ocr.two_level_dpi)
     return prepared, despeckled
 
 
@@ -151,7 +153,10 @@ def _orient(base: Image.Image, first: tesseract.OcrOutput, image: Image.Image, r
         turn = osd.rotate
     turned = _straighten(_rotate(base, turn), options)
     second = run(turned)
-    if (second.mean_confidence or 0) >= (first.mean_confidence or 0):
+    guessed = osd is None or turn != osd.rotate  # upside down on a hunch: the new read must be clearly better
+    better = _quality(second) > UPSIDE_DOWN_GAIN * _quality(first) if guessed else \
+        (second.mean_confidence or 0) >= (first.mean_confidence or 0)
+    if better:
         return turn, second, turned
     return 0, first, image
 

@@ -108,12 +108,13 @@ DEFAULT_RESAMPLE = "bilinear"  # measured as good as lanczos/bicubic on fax page
 
 def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, target: int,
                          *, upscale: bool = True, downscale: bool = True, resample: str = DEFAULT_RESAMPLE,
-                         fax_target: int | None = None, fax: bool = False, two_level: bool = False) -> Prepared:
+                         fax_target: int | None = None, fax: bool = False, two_level: bool = False,
+                         two_level_target: int | None = None) -> Prepared:
     """Square the pixels (fax 204x98, resampled towards ``fax_target`` dpi) and rescale
     low- or high-resolution pages towards ``target`` dpi.  ``fax``: the pixels were
     non-square at the source and have been squared already (:func:`square_two_level`).
     ``two_level``: a black-and-white page with square pixels under
-    :data:`TWO_LEVEL_UPSCALE_BELOW` dpi is upscaled to ``target`` and smoothed."""
+    :data:`TWO_LEVEL_UPSCALE_BELOW` dpi is upscaled to ``two_level_target`` (default ``target``) and smoothed."""
     if dpi is None:
         return Prepared(image, None)
     x, y = dpi
@@ -128,7 +129,9 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
     factor = 1.0
     if upscale and (fax or sx != 1.0 or sy != 1.0):
         factor = min((fax_target or target) / res, MAX_UPSCALE)
-    elif upscale and (res < target * UPSCALE_BELOW or two_level and res < TWO_LEVEL_UPSCALE_BELOW < target):
+    elif upscale and two_level and res < TWO_LEVEL_UPSCALE_BELOW < (two_level_target or target):
+        factor = min((two_level_target or target) / res, MAX_UPSCALE)
+    elif upscale and res < target * UPSCALE_BELOW:
         factor = min(target / res, MAX_UPSCALE)
     elif downscale and res > target * DOWNSCALE_ABOVE:
         factor = target / res
