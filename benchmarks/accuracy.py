@@ -39,7 +39,7 @@ from intake import names
 from intake.config import Config
 from intake.entities import EntityExtractor
 from intake.errors import FileRejected
-from intake.model import PageText
+from intake.model import PageText, RosterLexicon
 from intake.ocr import DEFAULT_OPTIONS, OcrOptions, ocr_image
 from intake.pages import PageJob, decode_page, plan_pages, read_page
 
@@ -166,11 +166,17 @@ def generate(out: Path, count: int, seed: int, clean: bool) -> list[dict[str, An
     return generate_faxes(roster, out / "faxes", count, seed, noise=not clean)
 
 
-def roster_pairs(path: Path) -> list[tuple[str, str]]:
+def roster_pairs(path: Path) -> RosterLexicon:
+    """Names, DOBs, MRNs and the learned MRN format of a roster CSV (what workers get from the database)."""
     import csv
 
+    from intake.mrnformat import learn
+
     with path.open(encoding="utf-8") as fh:
-        return [(r["family_name"], r["given_name"]) for r in csv.DictReader(fh)]
+        rows = list(csv.DictReader(fh))
+    fmt = learn(r["mrn"] for r in rows)
+    return RosterLexicon([(r["family_name"], r["given_name"]) for r in rows], [r["dob"] for r in rows],
+                         [r["mrn"] for r in rows], fmt.to_json() if fmt else None)
 
 
 def expected_doc_date(truth: dict[str, Any]) -> str | None:

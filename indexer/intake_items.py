@@ -22,7 +22,7 @@ from typing import Any
 from indexer.db.engine import Database
 from indexer.filing import load_roster
 from indexer.matching import Roster
-from indexer.patients import gazetteer, roster_version
+from indexer.patients import roster_lexicon, roster_version
 from intake import workers
 from intake.config import Config
 from intake.model import Entities, PageText
@@ -123,12 +123,12 @@ class Workers:
         if self.pool is None:
             self._version = version
             self.pool = WorkerPool(self.cfg.worker_count, workers.init_worker,
-                                   (self.cfg, gazetteer(self.db)), hook=self.hook)
+                                   (self.cfg, roster_lexicon(self.cfg, self.db)), hook=self.hook)
         elif version != self._version:
             log.info("roster changed; workers restart with the new names")
             self._version = version
             self._roster = None
-            self.pool.reinit((self.cfg, gazetteer(self.db)))
+            self.pool.reinit((self.cfg, roster_lexicon(self.cfg, self.db)))
         return self.pool
 
     def roster(self) -> Roster:

@@ -4,13 +4,17 @@ Owns the CSV contract
 ``mrn,family_name,given_name,middle_name,dob,sex,phone,address,city,state,postal_code``
 (dob ``YYYY-MM-DD``): re-import updates by MRN, bad rows are reported with
 their line number and skipped while good rows are kept.  Patients are only
-ever created here, never from a fax.
+ever created here, never from a fax.  Each import also learns the office's
+MRN format from the whole roster (:mod:`intake.mrnformat`) and keeps it in
+the ``settings`` table; :func:`roster_lexicon` hands names, DOBs, MRNs and
+that format to entity extraction.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -19,12 +23,15 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from indexer.audit import record as audit
 from indexer.db.engine import Database
-from indexer.db.models import Patient, PatientAlias
-from intake.config import bad_text
+from indexer.db.models import Patient, PatientAlias, Setting
+from intake.config import Config, bad_text
 from intake.errors import InputError
+from intake.model import RosterLexicon
+from intake.mrnformat import MrnFormat, from_pattern, learn
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,7 @@ COLUMNS = (
     "phone", "address", "city", "state", "postal_code",
 )
 REQUIRED = ("mrn", "family_name", "given_name", "dob")
+MRN_FORMAT_KEY = "roster.mrn_format"
 _MRN_OK = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 _SEX = {"F": "F", "M": "M", "X": "X", "U": "U", "FEMALE": "F", "MALE": "M", "": ""}
 
@@ -45,6 +53,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    mrn_format: MrnFormat | None = None  # learned from the whole roster after this import
 
     @property
     def ok(self) -> bool:
@@ -147,10 +156,69 @@ def import_csv(db: Database, path: Path, actor: str = "system") -> ImportReport:
                     changed = True
             report.updated += changed
             report.unchanged += not changed
+        s.flush()
+        report.mrn_format = learn(s.scalars(select(Patient.mrn)))
+        _store_format(s, report.mrn_format)
         audit(s, actor=actor, action="U", event_type="patients.import",
               detail=f"created {report.created}, updated {report.updated}, rejected {len(bad)}")
     log.info("roster import: %d created, %d updated, %d rejected", report.created, report.updated, len(bad))
     return report
+
+
+def _store_format(s: Session, fmt: MrnFormat | None) -> None:
+    row = s.get(Setting, MRN_FORMAT_KEY)
+    if fmt is None:
+        if row is not None:
+            s.delete(row)
+        return
+    if row is None:
+        s.add(Setting(key=MRN_FORMAT_KEY, value=fmt.to_json()))
+    else:
+        row.value = fmt.to_json()
+
+
+def describe_format(fmt: MrnFormat | None, setting: str = "") -> str:
+    """What an import learned about the office's MRN format, in a clerk's words."""
+    if fmt is None:
+        said = "MRN format: the roster's MRNs share no one format; none learned"
+    else:
+        said = (f"MRN format learned from {fmt.sample} roster MRNs: {fmt.describe()} "
+                f"({fmt.conforming} of {fmt.sample} fit)")
+    if setting.strip():
+        said += f"; the setting extract.mrn_pattern = {setting!r} overrides it"
+    return said
+
+
+def learned_format(db: Database) -> MrnFormat | None:
+    """The MRN format learned at the last roster import (None before any)."""
+    with db.session() as s:
+        row = s.get(Setting, MRN_FORMAT_KEY)
+        return MrnFormat.from_json(row.value) if row is not None else None
+
+
+def mrn_format_json(cfg: Config, db: Database) -> str | None:
+    """The office MRN format in force: an explicit ``extract.mrn_pattern`` setting, else the learned one.
+
+    A setting that is not of the simple ``PREFIX\\d{n}`` form is passed on as
+    ``{"pattern": ...}`` and used as a plain regex.
+    """
+    pattern = cfg.extract.mrn_pattern.strip()
+    if pattern:
+        fmt = from_pattern(pattern)
+        return fmt.to_json() if fmt is not None else json.dumps({"pattern": pattern})
+    learned = learned_format(db)
+    return learned.to_json() if learned is not None else None
+
+
+def roster_lexicon(cfg: Config, db: Database) -> RosterLexicon:
+    """Names (with aliases), DOBs, MRNs and the MRN format, for the entity extraction workers."""
+    with db.session() as s:
+        patients = list(s.scalars(select(Patient)))
+        pairs = {(p.family_name, p.given_name) for p in patients}
+        pairs |= {(a.family_name, a.given_name) for a in s.scalars(select(PatientAlias))}
+        dobs = sorted({p.dob.isoformat() for p in patients if p.dob})
+        mrns = sorted(p.mrn for p in patients)
+    return RosterLexicon(sorted(pairs), dobs, mrns, mrn_format_json(cfg, db))
 
 
 def roster_version(db: Database) -> tuple[int, str]:

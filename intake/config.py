@@ -49,6 +49,9 @@ class OcrConfig:
     psm: int = 4  # measured better than 6 on fax pages (docs/benchmarks-ocr.md)
     target_dpi: int = 300
     fax_dpi: int = 250  # fax pages with non-square pixels (204x98) are squared and resampled to this
+    # black-and-white pages under 250 dpi (fine faxes, G4 scans) are upscaled to this and smoothed; 0 = off
+    # (dev corpus 204x196 faxes: words missing 20.8% -> 10.3%, about +30% CPU on such pages)
+    two_level_dpi: int = 300
     resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
@@ -59,7 +62,7 @@ class OcrConfig:
 class ExtractConfig:
     """Entity extraction."""
 
-    mrn_pattern: str = r"CF\d{6}"  # this office's MRN format
+    mrn_pattern: str = ""  # this office's MRN format as a regex; empty = learned from the roster at import
     spacy_model: str = ""  # optional installed model; blank 'en' when empty
     doctypes_file: str = ""  # optional override of the bundled doctypes.toml
 

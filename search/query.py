@@ -110,12 +110,16 @@ def tokenize(text: str) -> list[Clause]:
     return clauses
 
 
+ANY_RECORD_NUMBER = r"[A-Za-z]{0,3}-?\d{5,10}"
+
+
 class QueryBuilder:
     """Turns clauses into one Whoosh query (AND of clauses, minus negated ones)."""
 
     def __init__(self, mrn_pattern: str, today: date, names: NameVocabulary | None = None,
                  include_rejected: bool = False) -> None:
-        self.mrn_re = re.compile(mrn_pattern, re.IGNORECASE)
+        # no office format set: anything shaped like a record number may be one (it also matches text)
+        self.mrn_re = re.compile(mrn_pattern or ANY_RECORD_NUMBER, re.IGNORECASE)
         self.today = today
         self.names = names
         self.include_rejected = include_rejected

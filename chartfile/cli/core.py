@@ -47,6 +47,7 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 # certain_score = 20.0
 
 [office]                 # printed on release packets; faxes addressed to another office go to review
+                         # (with no name set, nothing is flagged as misdirected)
 # name = "Lakeside Family Medicine"
 # address = "100 Main St, Springfield, WA 98000"
 # phone = "(206) 555-0100"

@@ -28,6 +28,7 @@ def import_cmd(app: AppContext, csv_file: Path) -> None:
         click.echo(f"line {line}: {message}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.errors)} rejected")
+    click.echo(service.describe_format(report.mrn_format, app.cfg.extract.mrn_pattern))
     if report.errors:
         raise InputError(f"{len(report.errors)} rows were rejected (listed above); the other rows were imported",
                          hint="Fix those rows in the CSV file and import it again.")

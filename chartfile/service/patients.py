@@ -15,10 +15,10 @@ from chartfile.service.permissions import Action, require
 from indexer import aliases
 from indexer.aliases import AliasRecord, Removal
 from indexer.audit import record as audit
-from indexer.patients import ImportReport, import_csv
+from indexer.patients import ImportReport, describe_format, import_csv
 from search.chart import Chart, format_chart, load_chart, record_chart_view
 
-__all__ = ["AliasRecord", "Chart", "ImportReport", "Removal", "alias_list", "alias_remove", "chart", "format_chart",
+__all__ = ["AliasRecord", "Chart", "ImportReport", "describe_format", "Removal", "alias_list", "alias_remove", "chart", "format_chart",
            "import_patients"]
 
 

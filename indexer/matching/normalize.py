@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 
 from nicknames import NickNamer
 
+from intake.ocrchars import CONFUSABLE  # one table of OCR confusions for reading and matching
 from intake.text import fold, phonetic  # noqa: F401 - the one fold and phonetic code (re-exported)
 
 SUFFIXES: frozenset[str] = frozenset({"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"})
@@ -25,24 +26,6 @@ PARTICLES: frozenset[str] = frozenset(
 )
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
-# Characters OCR commonly confuses, as seen in identifiers and dates.
-_CONFUSABLE_PAIRS: tuple[tuple[str, str], ...] = (
-    ("0", "8"), ("0", "6"), ("0", "9"), ("0", "O"), ("0", "D"), ("0", "Q"),
-    ("1", "7"), ("1", "4"), ("1", "I"), ("1", "L"), ("1", "T"),
-    ("2", "Z"), ("2", "7"), ("3", "8"), ("3", "5"), ("4", "9"), ("4", "A"),
-    ("5", "6"), ("5", "S"), ("6", "8"), ("6", "G"), ("8", "9"), ("8", "B"), ("9", "G"),
-)
-
-
-def _confusion_table() -> dict[str, frozenset[str]]:
-    table: dict[str, set[str]] = {}
-    for a, b in _CONFUSABLE_PAIRS:
-        table.setdefault(a, set()).add(b)
-        table.setdefault(b, set()).add(a)
-    return {k: frozenset(v) for k, v in table.items()}
-
-
-CONFUSABLE: dict[str, frozenset[str]] = _confusion_table()
 _NICKNAMER = NickNamer()
 
 

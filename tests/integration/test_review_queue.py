@@ -83,7 +83,9 @@ def test_split_and_reject(chartfile, tmp_path: Path) -> None:  # type: ignore[no
     setup(chartfile, tmp_path)
     drop = tmp_path / "drop"
     drop.mkdir()
-    pdf(drop / "batch.pdf", [page("Zed Unknownperson"), page("Zed Unknownperson"), page("Quinn Otherstranger")])
+    # a two-page report (its counter says so) and a one-page report for someone else
+    pdf(drop / "batch.pdf", [page("Zed Unknownperson", "Page 1 of 2"), page("Zed Unknownperson", "Page 2 of 2"),
+                             page("Quinn Otherstranger", "Page 1 of 1")])
     assert chartfile("ingest", str(drop)).code == 0
     docs = docs_by_source(chartfile)["batch.pdf"]
     items = json.loads(chartfile("review", "list", "--json").out)
