@@ -18,8 +18,8 @@ from indexer.audit import record as audit
 from indexer.patients import ImportReport, describe_format, import_csv
 from search.chart import Chart, format_chart, load_chart, record_chart_view
 
-__all__ = ["AliasRecord", "Chart", "ImportReport", "describe_format", "Removal", "alias_list", "alias_remove", "chart", "format_chart",
-           "import_patients"]
+__all__ = ["AliasRecord", "Chart", "ImportReport", "Removal", "alias_list", "alias_remove", "chart", "describe_format",
+           "format_chart", "import_patients"]
 
 
 def import_patients(office: Office, actor: Actor, csv_file: Path) -> ImportReport:
