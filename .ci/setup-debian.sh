@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Chartfile needs on a fresh Debian machine: Debian packages
-# (tesseract with English + orientation data, Chromium for browser tests, fonts),
+# (tesseract with English + orientation data, Chromium for browser tests, fonts,
+# PostgreSQL server binaries for the tests that start a private cluster),
 # then a virtual environment in .venv with Chartfile and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends \
     tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd \
-    chromium fonts-dejavu-core python3-venv >/dev/null
+    chromium fonts-dejavu-core python3-venv postgresql >/dev/null
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then

@@ -99,3 +99,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     import shutil
 
     return f"tesseract: {shutil.which('tesseract')}; python {sys.version.split()[0]}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """A PostgreSQL server for the session (see tests/pgcluster.py); skips when none can run."""
+    from tests.pgcluster import cluster
+
+    with cluster() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not installed (Debian package postgresql; .ci/setup-debian.sh installs it)")
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """URL of a new, empty PostgreSQL database for one test."""
+    from tests.pgcluster import new_database
+
+    return new_database(pg_server)

@@ -1,4 +1,4 @@
-"""PostgreSQL portability of the audit trail (opt-in: set CHARTFILE_TEST_PG_URL to an empty scratch database).
+"""PostgreSQL portability of the audit trail, on a real server (tests/pgcluster.py starts one).
 
 Concurrent writers must never fork the chain (the switch row is locked FOR UPDATE), the append-only
 triggers must refuse UPDATE, DELETE and TRUNCATE, and document_ids must be unbounded TEXT.
@@ -6,7 +6,6 @@ triggers must refuse UPDATE, DELETE and TRUNCATE, and document_ids must be unbou
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -18,15 +17,10 @@ from indexer.audit.verify import guards_present
 from indexer.db.engine import Database
 from intake.config import Config
 
-PG_URL = os.environ.get("CHARTFILE_TEST_PG_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="set CHARTFILE_TEST_PG_URL to run PostgreSQL tests")
-
 
 @pytest.fixture
-def pg(tmp_path: Path) -> Database:
-    db = Database(Config(home=tmp_path, database_url=PG_URL))
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+def pg(tmp_path: Path, pg_url: str) -> Database:
+    db = Database(Config(home=tmp_path, database_url=pg_url))
     db.migrate()
     return db
 
