@@ -2,13 +2,12 @@
 
 Owns how a name or word is reduced for comparison — lower case (casefold),
 letters Unicode does not decompose spelled out (ø → o, ß → ss), diacritics
-stripped (Núñez → nunez), apostrophes dropped (O'Brien → obrien) — and the
-phonetic code the patient matcher scores with (Metaphone).  The matcher
-(:mod:`indexer.matching.normalize`) and the search index and its queries
-(:mod:`search.text`) both fold with :func:`fold`, so a name folds the same
-wherever it is compared.  (Search also keeps the secondary double-metaphone
-code, in :mod:`search.text`: moving the matcher onto it is a matching change,
-to be measured with ``python -m benchmarks.matching`` first.)  OCR-specific repairs (digits read for letters) are
+stripped (Núñez → nunez), apostrophes dropped (O'Brien → obrien) — and the one
+phonetic code (double metaphone, both codes).  The matcher
+(:mod:`indexer.matching.normalize`, its roster blocking keys) and the search
+index and its queries (:mod:`search.text`) both fold with :func:`fold` and
+code sounds with :func:`phonetic_codes`, so a name folds and sounds the same
+wherever it is compared.  OCR-specific repairs (digits read for letters) are
 :mod:`intake.names`' and build on :func:`strip_accents`.  Pure functions.
 """
 
@@ -18,7 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import jellyfish
+from whoosh.lang.dmetaphone import double_metaphone
 
 SPECIAL_LETTERS = str.maketrans({"ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d",
                                  "þ": "th"})
@@ -41,6 +40,12 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def phonetic(token: str) -> str:
-    """Metaphone code of one (folded) token; '' for an empty one."""
-    return jellyfish.metaphone(token) if token else ""
+def phonetic_codes(token: str) -> tuple[str, ...]:
+    """Double-metaphone codes of one folded name token (primary first); none for initials and numbers.
+
+    Both codes are kept: ``smiht`` and ``smith`` share only the secondary one.
+    """
+    if len(token) < 2 or not token.isalpha():
+        return ()
+    primary, secondary = double_metaphone(token)
+    return tuple(dict.fromkeys(c for c in (primary, secondary) if c))

@@ -16,10 +16,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh.analysis import Analyzer, StemmingAnalyzer
-from whoosh.lang.dmetaphone import double_metaphone
 from whoosh.lang.porter import stem
 
-from intake.text import fold
+from intake.text import fold, phonetic_codes
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NAME_SPLIT = re.compile(r"[^\w-]+")
@@ -41,20 +40,6 @@ def name_tokens(text: str) -> list[str]:
         if len(pieces) > 1:
             out.append("".join(pieces))
     return list(dict.fromkeys(out))
-
-
-@lru_cache(maxsize=65536)
-def phonetic_codes(token: str) -> tuple[str, ...]:
-    """Double-metaphone codes of one name token (primary first); none for initials and numbers.
-
-    Search keeps both codes (``smiht`` and ``smith`` share only the secondary
-    one); the matcher scores with the primary Metaphone code of
-    :func:`intake.text.phonetic`.
-    """
-    if len(token) < 2 or not token.isalpha():
-        return ()
-    primary, secondary = double_metaphone(token)
-    return tuple(c for c in (primary, secondary) if c)
 
 
 def trigrams(token: str) -> list[str]:

@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from nicknames import NickNamer
 
 from intake.ocrchars import CONFUSABLE  # one table of OCR confusions for reading and matching
-from intake.text import fold, phonetic  # noqa: F401 - the one fold and phonetic code (re-exported)
+from intake.text import fold, phonetic_codes  # noqa: F401 - the one fold and phonetic code (re-exported)
 
 SUFFIXES: frozenset[str] = frozenset({"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"})
 TITLES: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr"})  # not "do": a family name

@@ -28,7 +28,7 @@ from indexer.matching.normalize import (
     mrn_near_variants,
     name_parts,
     parse_date,
-    phonetic,
+    phonetic_codes,
 )
 from indexer.matching.types import Alias, RosterPatient
 
@@ -59,7 +59,7 @@ def family_keys(name: NameParts) -> set[str]:
     toks = set(name.core_family())
     if len(name.family) > 1:
         toks.add(name.family_key)
-    return {c for c in (phonetic(t) for t in toks) if c}
+    return {c for t in toks for c in phonetic_codes(t)}
 
 
 def given_keys(name: NameParts) -> set[str]:
@@ -73,7 +73,7 @@ def name_block_keys(name: NameParts, include_middle: bool = False) -> set[str]:
     """Blocking keys ``PHONETIC-FAMILY|given`` for one name (plus middle-as-family when asked)."""
     fams = family_keys(name)
     if include_middle and name.middle and len(name.middle[0]) > 1:
-        fams.add(phonetic(name.middle[0]))
+        fams.update(phonetic_codes(name.middle[0]))
     givs = given_keys(name)
     return {f"{f}|{g}" for f in fams for g in givs}
 

@@ -389,3 +389,15 @@ def test_an_unqualified_mrn_counts_only_when_the_roster_agrees() -> None:
     alone = doc("Okafor", "Gail")
     alone.mrns.append(ValueMention("CF100001", label="MRN", scheme="plain"))
     reviews(match_entities(alone, r, CFG))  # the roster does not agree: no MRN evidence at all
+
+
+def test_blocking_uses_the_one_phonetic_code_both_codes() -> None:
+    """A family name misspelled so that only the secondary double-metaphone code agrees still blocks."""
+    from indexer.matching.normalize import name_parts
+    from intake.text import phonetic_codes
+
+    smith = pt(1, "Smith", "John", None)
+    roster = Roster([smith, *FILLERS])
+    assert phonetic_codes("smiht")[0] != phonetic_codes("smith")[0]
+    assert roster.block([name_parts("Smiht", "John")], [], [], []) == {1}
+    assert roster.block([name_parts("Smyth", "Jon")], [], [], []) == {1}
