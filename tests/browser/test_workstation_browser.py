@@ -177,9 +177,8 @@ def test_review_page_screenshot_for_the_readme(day: Day, page: Page) -> None:
     target = os.environ.get("REVIEW_SCREENSHOT")
     if not target:
         pytest.skip("set REVIEW_SCREENSHOT=docs/images/review.png to refresh the README screenshot")
-    batch = next(r["file"] for r in day.truth if len(r["documents"]) == 3)  # the demo's batch fax: a part waits
-    log_in(page, day.live.url, "clerk1")
-    _queue_item(page, day.live.url, _review_id(day.live, batch), "does not agree")
+    log_in(page, day.live.url, "clerk1")  # the twin's referral by initial: two candidates, same DOB
+    _queue_item(page, day.live.url, _review_id(day.live, TWIN_FILE), "twins")
     page.keyboard.press("1")
     page.wait_for_timeout(500)
     page.screenshot(path=target)
