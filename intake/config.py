@@ -24,12 +24,37 @@ CONFIG_FILE = "chartfile.toml"
 
 
 @dataclass
+class FormatQuietConfig:
+    """Least time a file of one format must stay unchanged before it is taken; 0 = the general rules.
+
+    The general rules: ``quiet_seconds``, or ``settle_seconds`` when the
+    format has an end marker that is in place (PDF, PNG, JPEG).  A TIFF has
+    no end marker and is whole after every page, and fax servers write
+    pages as they arrive, tens of seconds apart: it waits at least ``tiff``
+    seconds.  Set ``tiff`` above the longest pause your fax server makes
+    between pages; lower it (to ``quiet_seconds``) only when every TIFF is
+    written elsewhere and renamed into the inbox whole.
+    """
+
+    pdf: float = 0.0
+    tiff: float = 60.0
+    png: float = 0.0
+    jpeg: float = 0.0
+
+    def seconds(self, kind: str | None) -> float:
+        """The configured least quiet time for a content type (0 when it has none)."""
+        return float(getattr(self, kind, 0.0)) if kind in ("pdf", "tiff", "png", "jpeg") else 0.0
+
+
+@dataclass
 class IntakeConfig:
     """Hot-folder behaviour."""
 
     inbox: str = "inbox"  # relative paths are relative to the current directory
     quiet_seconds: float = 3.0  # size+mtime unchanged this long before a file is taken
     settle_seconds: float = 0.5  # ...or this long when its format shows it is complete (intake/completeness.py)
+    quiet_by_format: FormatQuietConfig = field(default_factory=FormatQuietConfig)  # per-format least quiet time
+    writer_timeout_seconds: float = 300.0  # a file still open for writing but unchanged this long is taken anyway
     rescan_seconds: float = 15.0  # full inbox rescan as a safety net
     polling: bool = False  # PollingObserver for SMB/NFS shares
     max_file_mb: int = 200
@@ -246,3 +271,10 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"ocr.engine must be one of {', '.join(ENGINE_CHOICES)}, not {cfg.ocr.engine!r}")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")
+    waits = {"intake.quiet_seconds": cfg.intake.quiet_seconds, "intake.settle_seconds": cfg.intake.settle_seconds,
+             "intake.writer_timeout_seconds": cfg.intake.writer_timeout_seconds}
+    waits |= {f"intake.quiet_by_format.{f.name}": getattr(cfg.intake.quiet_by_format, f.name)
+              for f in dataclasses.fields(FormatQuietConfig)}
+    negative = [name for name, value in waits.items() if value < 0]
+    if negative:
+        raise ConfigError(f"{', '.join(negative)} cannot be negative")

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 FAST: dict[str, dict[str, Any]] = {
-    "intake": {"quiet_seconds": 0.5, "rescan_seconds": 1.0, "page_timeout_seconds": 20.0, "max_attempts": 2},
+    "intake": {"quiet_seconds": 0.5, "rescan_seconds": 1.0, "page_timeout_seconds": 20.0, "max_attempts": 2,
+               "quiet_by_format": {"tiff": 0.5}},
     "ocr": {"workers": 2, "detect_orientation": False},
 }
 
@@ -28,6 +29,7 @@ def write_settings(home: Path, extra: str = "") -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "chartfile.toml").write_text(
         "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\npage_timeout_seconds = 20.0\n"
+        "quiet_by_format = { tiff = 0.5 }\n"
         "max_attempts = 2\n\n[ocr]\nworkers = 2\ndetect_orientation = false\n" + extra, encoding="utf-8")
 
 

@@ -61,21 +61,27 @@ def test_polling_and_rescan_only_modes_take_every_file(tmp_path: Path, observer:
 
 
 def test_complete_files_are_taken_after_the_settle_period_half_written_ones_wait(tmp_path: Path) -> None:
-    """A 30 s quiet period, a 0.3 s settle period: a whole PDF goes at once, a half-written TIFF waits."""
-    cfg, db = make_home(tmp_path, quiet_seconds=30.0, settle_seconds=0.3, rescan_seconds=0.5)
+    """A 30 s quiet period, a 0.3 s settle period: a whole PDF goes at once, a TIFF waits its own 4 s.
+
+    A TIFF is structurally whole after every page, so it never takes the settle shortcut.
+    """
+    cfg, db = make_home(tmp_path, quiet_seconds=30.0, settle_seconds=0.3, rescan_seconds=0.5,
+                        quiet_by_format={"tiff": 4.0})
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     fax = fax_tiff_bytes(2)
     with ThreadedWatch(cfg, db, inbox):
-        partial = inbox / "arriving.tif"
-        partial.write_bytes(fax[: len(fax) // 2])  # a fax server still receiving it
         drop(inbox, "whole.pdf", text_pdf_bytes(1))
         assert wait_for(lambda: _states(db).get("whole.pdf") == "processed", 20), _states(db)
-        time.sleep(1.0)
+        partial = inbox / "arriving.tif"
+        partial.write_bytes(fax[: len(fax) // 2])  # a fax server still receiving it
+        time.sleep(2.5)
         assert "arriving.tif" not in _states(db) and partial.exists()
         with partial.open("ab") as fh:  # the rest of the fax arrives
             fh.write(fax[len(fax) // 2:])
-        assert wait_for(lambda: _states(db).get("arriving.tif") == "processed", 20), _states(db)
+        completed = time.monotonic()
+        assert wait_for(lambda: _states(db).get("arriving.tif") == "processed", 30), _states(db)
+        assert time.monotonic() - completed >= 4.0  # whole now, but a TIFF waits its full period
     assert check(cfg, db).ok
 
 
