@@ -99,3 +99,23 @@ def test_moved_files_sidecars_and_folders_are_private_whatever_the_umask(tmp_pat
     os.chmod(existing, 0o755)
     make_private_dir(existing)
     assert existing.stat().st_mode & 0o777 == 0o755  # an existing folder is the doctor's business, not ours
+
+
+def test_the_doctor_lists_what_others_can_read_and_tightens_it(tmp_path: Path) -> None:
+    from indexer.permissions import loose_paths, tighten
+
+    home = tmp_path / "home"
+    (home / "archive" / "2026" / "01").mkdir(parents=True)
+    (home / "archive" / "2026" / "01" / "fax.pdf").write_bytes(b"%PDF")
+    (home / "chartfile.db").write_bytes(b"")
+    os.symlink("/etc/passwd", home / "link")
+    for path, mode in ((home, 0o755), (home / "archive", 0o750), (home / "archive" / "2026", 0o700),
+                       (home / "archive" / "2026" / "01", 0o700), (home / "chartfile.db", 0o644),
+                       (home / "archive" / "2026" / "01" / "fax.pdf", 0o600)):
+        os.chmod(path, mode)
+    found = {(p.path, p.mode) for p in loose_paths(home)}
+    assert found == {(".", 0o755), ("archive", 0o750), ("chartfile.db", 0o644)}
+    assert "should be 0600" in next(p for p in loose_paths(home) if p.path == "chartfile.db").describe()
+    changed, failed = tighten(home)
+    assert changed == 3 and failed == [] and loose_paths(home) == []
+    assert os.stat("/etc/passwd").st_mode & 0o777 == 0o644  # a link is never followed
