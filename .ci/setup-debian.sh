@@ -18,5 +18,5 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[test,bench]'
 echo "setup complete: $(.venv/bin/python --version), $(tesseract --version 2>&1 | head -1)"

@@ -27,33 +27,26 @@ from indexer.db.models import (
     ReviewItem,
     utcnow,
 )
+from indexer.ledger import transition
 from indexer.matching import Alias, MatchResult, Roster, RosterPatient, Segment, split_and_match
 from indexer.roi.drafts import draft_from_document, page_texts_for, review_reasons
+from indexer.states import DocumentStatus, IntakeState, ReviewDecision
 from intake.config import Config
 from intake.model import ExtractedFile
 
 log = logging.getLogger(__name__)
 
 
+def roster_patient(p: Patient) -> RosterPatient:
+    """The matcher's view of one patient row."""
+    return RosterPatient(id=p.id, mrn=p.mrn, family_name=p.family_name, given_name=p.given_name,
+                         middle_name=p.middle_name, dob=p.dob.isoformat() if p.dob else None, sex=p.sex,
+                         phone=p.phone, address=p.address, city=p.city, state=p.state, postal_code=p.postal_code)
+
+
 def load_roster(session: Session) -> Roster:
     """Build the matcher's roster (with learned aliases) from the database."""
-    patients = [
-        RosterPatient(
-            id=p.id,
-            mrn=p.mrn,
-            family_name=p.family_name,
-            given_name=p.given_name,
-            middle_name=p.middle_name,
-            dob=p.dob.isoformat() if p.dob else None,
-            sex=p.sex,
-            phone=p.phone,
-            address=p.address,
-            city=p.city,
-            state=p.state,
-            postal_code=p.postal_code,
-        )
-        for p in session.scalars(select(Patient))
-    ]
+    patients = [roster_patient(p) for p in session.scalars(select(Patient))]
     aliases = [
         Alias(patient_id=a.patient_id, family_name=a.family_name, given_name=a.given_name)
         for a in session.scalars(select(PatientAlias))
@@ -61,7 +54,7 @@ def load_roster(session: Session) -> Roster:
     return Roster(patients, aliases)
 
 
-def _iso_date(value: str | None) -> date | None:
+def iso_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -94,12 +87,12 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
         first_page=seg.pages[0],
         last_page=seg.pages[1],
         is_cover=seg.is_cover,
-        status="filed" if filed else "review",
+        status=DocumentStatus.FILED if filed else DocumentStatus.REVIEW,
         patient_id=result.patient_id if filed else None,
         doc_type=ent.doc_type,
         doc_type_confidence=ent.doc_type_confidence,
         loinc=ent.loinc,
-        doc_date=_iso_date(ent.doc_date),
+        doc_date=iso_date(ent.doc_date),
         sender_org=(ent.sender_org or None) and ent.sender_org[:200],
         provider=(ent.provider or None) and ent.provider[:200],
         urgent=ent.urgent,
@@ -109,7 +102,7 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
     s.add(doc)
     s.flush()
     if filed:
-        s.add(Filing(document_id=doc.id, patient_id=result.patient_id, action="auto", score=result.score,
+        s.add(Filing(document_id=doc.id, patient_id=result.patient_id, action=ReviewDecision.AUTO, score=result.score,
                      grade=result.grade, actor="system", reason="; ".join(result.reasons)[:2000]))
         audit(s, actor="system", action="C", event_type="document.filed", patient_mrn=result.mrn,
               document_ids=[doc.id], detail=f"auto-filed, grade {result.grade}")
@@ -133,14 +126,18 @@ def _add_document(s: Session, item: IntakeItem, seg: Segment) -> Document:
 
 
 def record_extracted(s: Session, cfg: Config, item: IntakeItem, extracted: ExtractedFile,
-                     roster: Roster) -> list[Document]:
-    """Store pages, split and match, create documents; mark the item processed (caller commits)."""
+                     roster: Roster, segments: list[Segment] | None = None) -> list[Document]:
+    """Store pages, create documents from the match (``segments``, else matched here); mark the item processed.
+
+    The caller commits.
+    """
     for page in extracted.pages:
         s.add(Page(intake_item_id=item.id, number=page.number, text=page.text, source=page.source,
                    confidence=page.confidence, rotation=page.rotation, seconds=page.seconds, note=page.note))
-    segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
+    if segments is None:
+        segments, _certain = split_and_match(extracted.entities, roster, cfg.match)
     docs = [_add_document(s, item, seg) for seg in segments]
-    item.state = "processed"
+    transition(item, IntakeState.PROCESSED)
     item.page_count = len(extracted.pages)
     item.seconds = extracted.seconds
     item.finished_at = utcnow()

@@ -7,12 +7,12 @@ Owns the definition of "nothing lost, nothing done twice" as checkable facts:
 * every finished item's file is where its state says (archive, duplicates,
   quarantine with a reason sidecar); no unowned files in the spool;
 * no content (sha256) was processed twice; duplicates point at a processed item;
-* processed items have documents, others none;
-* every filed/review document is in the search index exactly once, and the
-  index holds no document the database does not have.
+* processed items have documents, others none.
 
-Used by ``chartfile intake check``, the crash and burst tests, and
-``python -m indexer.burst``.
+The search index's side (every indexed document there exactly once, nothing
+else) is :func:`search.maint.index_problems`; the service layer
+(:mod:`chartfile.service.checks`) puts both together for ``chartfile intake
+check``, the crash and burst tests, and ``python -m benchmarks.burst``.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ from sqlalchemy import func, select
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
 from indexer.ledger import FINAL_STATES, STATES, home_folder, item_path
-from indexer.searchindex import SearchIndex
+from indexer.states import IntakeState
 from intake.config import Config
 from intake.spool import is_temp_name, reason_sidecar
-
-INDEXED_STATUSES = ("filed", "review")
 
 
 @dataclass
@@ -51,61 +49,40 @@ class CheckReport:
                 "unfinished": self.unfinished, "problems": self.problems, "ok": self.ok}
 
 
-def index_counts(index: SearchIndex) -> Counter[int]:
-    """How many times each document id is in the index (should be once).
-
-    Uses :meth:`SearchIndex.indexed_ids` and the live document count; only when
-    they disagree (some id is there twice) are the stored ids counted one by one.
-    """
-    if not index.exists():
-        return Counter()
-    ids = index.indexed_ids()
-    with index.open().searcher() as searcher:
-        live = searcher.doc_count()
-        if live == len(ids):
-            return Counter({i: 1 for i in ids})
-        return Counter(int(f["doc_id"]) for f in searcher.all_stored_fields())
-
-
-def check(cfg: Config, db: Database, index: SearchIndex | None = None) -> CheckReport:
-    """Run every check; ``problems`` lists each inconsistency with item/document ids only."""
+def check_ledger(cfg: Config, db: Database) -> CheckReport:
+    """Ledger and data-home checks; ``problems`` lists each inconsistency with item/document ids only."""
     report = CheckReport()
     with db.session() as s:
         items = list(s.scalars(select(IntakeItem).order_by(IntakeItem.id)))
         docs_per_item = dict(s.execute(
             select(Document.intake_item_id, func.count()).group_by(Document.intake_item_id)).all())
-        indexable = set(s.scalars(select(Document.id).where(Document.status.in_(INDEXED_STATUSES))))
-        all_docs = set(s.scalars(select(Document.id)))
         report.documents = int(s.scalar(select(func.count()).select_from(Document)) or 0)
     report.states = dict(Counter(i.state for i in items))
     report.unfinished = sum(1 for i in items if i.state not in FINAL_STATES)
     _check_items(cfg, items, docs_per_item, report)
     _check_spool(cfg, items, report)
-    counts = index_counts(index or SearchIndex(cfg))
-    report.indexed = sum(counts.values())
-    _check_index(counts, indexable, all_docs, report)
     return report
 
 
 def _check_items(cfg: Config, items: list[IntakeItem], docs: dict[int, int], report: CheckReport) -> None:
     by_id = {i.id: i for i in items}
-    processed_sha: Counter[str] = Counter(i.sha256 for i in items if i.state == "processed" and i.sha256)
+    processed_sha: Counter[str] = Counter(i.sha256 for i in items if i.state == IntakeState.PROCESSED and i.sha256)
     for sha, n in processed_sha.items():
         if n > 1:
-            ids = [i.id for i in items if i.sha256 == sha and i.state == "processed"]
+            ids = [i.id for i in items if i.sha256 == sha and i.state == IntakeState.PROCESSED]
             report.problems.append(f"same content processed {n} times: items {ids}")
     for item in items:
         if item.state not in STATES:
             report.problems.append(f"item {item.id}: unknown state {item.state!r}")
             continue
         n_docs = docs.get(item.id, 0)
-        if item.state == "processed" and n_docs == 0:
+        if item.state == IntakeState.PROCESSED and n_docs == 0:
             report.problems.append(f"item {item.id}: processed without documents")
-        if item.state != "processed" and n_docs:
+        if item.state != IntakeState.PROCESSED and n_docs:
             report.problems.append(f"item {item.id}: {item.state} but has {n_docs} documents")
-        if item.state == "duplicate":
+        if item.state == IntakeState.DUPLICATE:
             original = by_id.get(item.duplicate_of_id or -1)
-            if original is None or original.state != "processed":
+            if original is None or original.state != IntakeState.PROCESSED:
                 report.problems.append(f"item {item.id}: duplicate of a non-processed item")
         if item.state in FINAL_STATES:
             _check_file(cfg, item, report)
@@ -118,7 +95,7 @@ def _check_file(cfg: Config, item: IntakeItem, report: CheckReport) -> None:
         return
     if path.parent.resolve() != home_folder(cfg, item).resolve():
         report.problems.append(f"item {item.id}: file not in the folder for {item.state}")
-    if item.state == "quarantined":
+    if item.state == IntakeState.QUARANTINED:
         if not item.reason:
             report.problems.append(f"item {item.id}: quarantined without a reason")
         if not reason_sidecar(path).is_file():
@@ -134,15 +111,3 @@ def _check_spool(cfg: Config, items: list[IntakeItem], report: CheckReport) -> N
             report.problems.append("an unfinished temporary file is in the spool")
         elif path not in owned:
             report.problems.append(f"spool file not owned by an unfinished item: {path.name[:8]}")
-
-
-def _check_index(counts: Counter[int], indexable: set[int], all_docs: set[int], report: CheckReport) -> None:
-    twice = sorted(d for d, n in counts.items() if n > 1)
-    missing = sorted(indexable - set(counts))
-    extra = sorted(set(counts) - all_docs)
-    if twice:
-        report.problems.append(f"documents in the index more than once: {twice[:20]}")
-    if missing:
-        report.problems.append(f"documents missing from the index: {missing[:20]}")
-    if extra:
-        report.problems.append(f"index entries without a document in the database: {extra[:20]}")

@@ -30,30 +30,32 @@ from sqlalchemy.orm import Session
 from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem, utcnow
+from indexer.states import IntakeState
+from intake.claim import Other, SameContent, fingerprint, take
+from intake.claim import same_content as decide_same_content
 from intake.config import Config
 from intake.errors import IntegrityError
 from intake.spool import (
-    copy_durably,
     display_name,
     item_file_name,
     move_atomic,
     reason_sidecar,
-    sha256_file,
     write_text_atomic,
 )
 
 log = logging.getLogger(__name__)
 
-STATES = ("receiving", "received", "processing", "processed", "quarantined", "duplicate")
-FINAL_STATES = ("processed", "quarantined", "duplicate")
-UNFINISHED_STATES = ("received", "processing")
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "receiving": frozenset({"received"}),
-    "received": frozenset({"processing", "duplicate", "quarantined"}),
-    "processing": frozenset({"processed", "quarantined", "received"}),  # received = retry / interrupted
-    "quarantined": frozenset({"received"}),  # a clerk re-queues it
-    "processed": frozenset(),
-    "duplicate": frozenset(),
+S = IntakeState
+STATES: tuple[IntakeState, ...] = tuple(IntakeState)
+FINAL_STATES = (S.PROCESSED, S.QUARANTINED, S.DUPLICATE)
+UNFINISHED_STATES = (S.RECEIVED, S.PROCESSING)
+TRANSITIONS: dict[IntakeState, frozenset[IntakeState]] = {
+    S.RECEIVING: frozenset({S.RECEIVED}),
+    S.RECEIVED: frozenset({S.PROCESSING, S.DUPLICATE, S.QUARANTINED}),
+    S.PROCESSING: frozenset({S.PROCESSED, S.QUARANTINED, S.RECEIVED}),  # received = retry / interrupted
+    S.QUARANTINED: frozenset({S.RECEIVED}),  # a clerk re-queues it
+    S.PROCESSED: frozenset(),
+    S.DUPLICATE: frozenset(),
 }
 
 
@@ -63,15 +65,15 @@ class IllegalTransition(IntegrityError):
 
 def check_transition(old: str, new: str) -> None:
     """Raise :class:`IllegalTransition` unless ``old → new`` is allowed."""
-    if new not in TRANSITIONS.get(old, frozenset()):
+    if new not in TRANSITIONS.get(old, frozenset()):  # type: ignore[call-overload]  # (StrEnum keys hash as str)
         raise IllegalTransition(f"intake item state cannot change from {old!r} to {new!r}")
 
 
-def transition(item: IntakeItem, new: str) -> None:
-    """Change ``item.state`` after checking the transition table (caller commits)."""
+def transition(item: IntakeItem, new: IntakeState) -> None:
+    """Change ``item.state`` after checking the transition table (caller commits): the only state setter."""
     check_transition(item.state, new)
     log.debug("intake item %s: %s -> %s", item.id, item.state, new)
-    item.state = new
+    item.state = IntakeState(new).value
 
 
 @dataclass
@@ -106,11 +108,11 @@ def archive_month(cfg: Config, when: datetime | None) -> Path:
 
 def home_folder(cfg: Config, item: IntakeItem) -> Path:
     """The folder where the item's file belongs in its current state."""
-    if item.state == "processed":
+    if item.state == S.PROCESSED:
         return archive_month(cfg, item.finished_at)
-    if item.state == "duplicate":
+    if item.state == S.DUPLICATE:
         return cfg.archive_dir / "duplicates"
-    if item.state == "quarantined":
+    if item.state == S.QUARANTINED:
         return cfg.quarantine_dir
     return cfg.spool_dir
 
@@ -152,14 +154,14 @@ def place_file(db: Database, cfg: Config, item_id: int) -> Path | None:
     folder = home_folder(cfg, item)
     if current is None:
         log.warning("intake item %s: file not found in the data home", item_id)
-        if item.state == "quarantined":
+        if item.state == S.QUARANTINED:
             write_text_atomic(reason_sidecar(folder / stored_name(item)), sidecar_text(item))
         return None
     dest = folder / current.name
     if current != dest:
         move_atomic(current, dest)
         reason_sidecar(current).unlink(missing_ok=True)
-    if item.state == "quarantined":
+    if item.state == S.QUARANTINED:
         if not reason_sidecar(dest).exists():
             write_text_atomic(reason_sidecar(dest), sidecar_text(item))
     else:
@@ -181,17 +183,14 @@ def claim(db: Database, cfg: Config, src: Path, origin: str = "watch") -> Claime
     name = display_name(src.name)
     size = src.stat().st_size
     with db.transaction() as s:
-        item = IntakeItem(original_name=name, origin=origin, state="receiving", size=size)
+        item = IntakeItem(original_name=name, origin=origin, state=S.RECEIVING.value, size=size)
         s.add(item)
         s.flush()
         dest = cfg.spool_dir / item_file_name(item.id, name)
         item.stored_path = _rel_spool(dest)
         item_id = item.id
     try:
-        if origin == "watch":
-            move_atomic(src, dest)
-        else:
-            copy_durably(src, dest)
+        take(src, dest, origin)
     except Exception:  # a kill at this point is finished by recovery instead
         _forget_claim(db, item_id)
         raise
@@ -208,7 +207,7 @@ def _forget_claim(db: Database, item_id: int) -> None:
     try:
         with db.transaction() as s:
             item = s.get(IntakeItem, item_id)
-            if item is not None and item.state == "receiving":
+            if item is not None and item.state == S.RECEIVING:
                 s.delete(item)
     except Exception:  # noqa: BLE001 - recovery removes it at the next start
         log.exception("could not remove the unfinished claim of intake item %s", item_id)
@@ -216,12 +215,12 @@ def _forget_claim(db: Database, item_id: int) -> None:
 
 def finish_claim(db: Database, cfg: Config, item_id: int, dest: Path) -> None:
     """The file is in the spool: hash it and mark the item received."""
-    digest = sha256_file(dest)
+    print_ = fingerprint(dest)
     with db.transaction() as s:
         item = s.get_one(IntakeItem, item_id)
-        item.sha256 = digest
-        item.size = dest.stat().st_size
-        transition(item, "received")
+        item.sha256 = print_.sha256
+        item.size = print_.size
+        transition(item, S.RECEIVED)
         audit(s, actor="system", action="C", event_type="intake.received", detail=f"item {item_id}")
 
 
@@ -234,22 +233,18 @@ def same_content(s: Session, item: IntakeItem) -> IntakeItem | None:
     """
     if not item.sha256:
         return None
-    others = list(s.scalars(
+    others = {o.id: o for o in s.scalars(
         select(IntakeItem)
         .where(IntakeItem.sha256 == item.sha256, IntakeItem.id != item.id,
-               IntakeItem.state.in_(("processed", *UNFINISHED_STATES)))
-        .order_by(IntakeItem.id)
-    ))
-    processed = [o for o in others if o.state == "processed"]
-    if processed:
-        return processed[0]
-    earlier = [o for o in others if o.id < item.id]
-    return earlier[0] if earlier else None
+               IntakeItem.state.in_((S.PROCESSED, *UNFINISHED_STATES)))
+    )}
+    verdict, other_id = decide_same_content(item.id, [Other(o.id, o.state == S.PROCESSED) for o in others.values()])
+    return others[other_id] if verdict != SameContent.NONE and other_id is not None else None
 
 
 def mark_quarantined(s: Session, item: IntakeItem, reason: str) -> None:
     """Record that the item is quarantined and why (caller commits, then :func:`place_file`)."""
-    transition(item, "quarantined")
+    transition(item, S.QUARANTINED)
     item.reason = reason
     item.finished_at = utcnow()
     audit(s, actor="system", action="E", event_type="intake.quarantined", outcome="failure",
@@ -259,7 +254,7 @@ def mark_quarantined(s: Session, item: IntakeItem, reason: str) -> None:
 
 def mark_duplicate(s: Session, item: IntakeItem, original: IntakeItem) -> None:
     """Record an exact re-send; its file is kept in archive/duplicates, never silently deleted."""
-    transition(item, "duplicate")
+    transition(item, S.DUPLICATE)
     item.duplicate_of_id = original.id
     item.reason = f"Exact duplicate of intake item {original.id} ({original.original_name})"
     item.finished_at = utcnow()
@@ -269,7 +264,7 @@ def mark_duplicate(s: Session, item: IntakeItem, original: IntakeItem) -> None:
 
 def requeue(s: Session, item: IntakeItem, actor: str) -> None:
     """A clerk asks for a quarantined item to be processed again (caller commits, then places)."""
-    transition(item, "received")
+    transition(item, S.RECEIVED)
     item.attempts = 0
     item.reason = None
     item.last_error = None

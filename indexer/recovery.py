@@ -43,6 +43,7 @@ from indexer.ledger import (
     transition,
     unfinished,
 )
+from indexer.states import IntakeState
 from intake.config import Config
 from intake.spool import is_temp_name, sha256_file
 from intake.workers import scratch_dir
@@ -95,7 +96,7 @@ def finish_claims(db: Database, cfg: Config, inbox: Path | None) -> None:
     """Complete or undo every claim that was interrupted (state ``receiving``)."""
     with db.session() as s:
         rows = [(i.id, i.origin, i.original_name, item_path(cfg, i))
-                for i in s.scalars(select(IntakeItem).where(IntakeItem.state == "receiving"))]
+                for i in s.scalars(select(IntakeItem).where(IntakeItem.state == IntakeState.RECEIVING))]
     for item_id, origin, name, path in rows:
         if path is not None and path.is_file():
             finish_claim(db, cfg, item_id, path)
@@ -105,7 +106,7 @@ def finish_claims(db: Database, cfg: Config, inbox: Path | None) -> None:
             continue
         with db.transaction() as s:
             item = s.get(IntakeItem, item_id)
-            if item is not None and item.state == "receiving":
+            if item is not None and item.state == IntakeState.RECEIVING:
                 s.delete(item)
         log.warning("intake item %s: claim interrupted before the file was taken; dropped", item_id)
 
@@ -151,9 +152,9 @@ def register_orphans(db: Database, cfg: Config) -> list[int]:
 def reset_interrupted(db: Database) -> list[int]:
     """``processing`` items lost their workers with the old process: back to ``received``."""
     with db.transaction() as s:
-        items = list(s.scalars(select(IntakeItem).where(IntakeItem.state == "processing")))
+        items = list(s.scalars(select(IntakeItem).where(IntakeItem.state == IntakeState.PROCESSING)))
         for item in items:
-            transition(item, "received")
+            transition(item, IntakeState.RECEIVED)
             item.last_error = "interrupted (service stopped or crashed); processed again"
         if items:
             audit(s, actor="system", action="U", event_type="intake.resumed",
@@ -179,7 +180,7 @@ def settle_files(db: Database, cfg: Config) -> int:
     for item_id in misplaced(db, cfg):
         with db.session() as s:
             item = s.get(IntakeItem, item_id)
-            if item is None or item.state == "receiving":
+            if item is None or item.state == IntakeState.RECEIVING:
                 continue
             where = locate(cfg, item)
             in_place = where is not None and where == item_path(cfg, item) and where.parent == home_folder(cfg, item)

@@ -1,10 +1,16 @@
-"""The intake service: runs the steps of :mod:`intake.steps` for every owned file.
+"""The intake service: executes the steps of :mod:`intake.steps`, in their order, for every owned file.
 
-This process is the single writer: it owns the ledger, the database and the
-index.  Work is fanned out page by page to a :class:`~intake.pool.WorkerPool`
-(compute only, per-task deadlines), so pages of every file in flight keep all
-cores busy.  Results are applied here, one file per transaction; the file is
+This process is the single writer of the ledger and intake's rows; the
+search index's one writer (``search.writer``) is injected as ``index_hook``
+and called after each commit and every few seconds.  Work is fanned out page
+by page to a :class:`~intake.pool.WorkerPool` (compute only, per-task
+deadlines).  Results are applied here, one file per transaction; the file is
 then moved to where its new state says (:func:`indexer.ledger.place_file`).
+
+What the service knows of each file is one
+:class:`~indexer.intake_items.ItemState`; it runs one handler per step from
+:data:`intake.steps.SERVICE_ENTRY` on, in the order of :data:`intake.steps.STEPS`.
+Every change of an item's state goes through the ledger (:mod:`indexer.ledger`).
 
 Failures follow :mod:`indexer.failures`: rejected files are quarantined at
 once, crashes/timeouts/transient errors are retried with backoff up to
@@ -18,14 +24,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from indexer import failures
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem
-from indexer.filing import load_roster, record_extracted
+from indexer.filing import record_extracted
+from indexer.intake_items import ItemState, Stats, Task, Workers
 from indexer.ledger import (
     UNFINISHED_STATES,
     check_transition,
@@ -37,130 +42,82 @@ from indexer.ledger import (
     transition,
     unfinished,
 )
-from indexer.matching import Roster
-from indexer.patients import gazetteer, roster_version
-from indexer.searchindex import SearchIndex, index_pending
-from intake import workers
+from indexer.matching import split_and_match
+from indexer.states import IntakeState
+from intake import claim, workers
 from intake.config import Config
-from intake.errors import DependencyError, FileRejected
-from intake.model import ExtractedFile, PageText
-from intake.pool import TaskResult, WorkerPool
-from intake.sniff import sniff_file
+from intake.errors import DependencyError
+from intake.model import ExtractedFile
+from intake.pool import TaskResult
+from intake.steps import SERVICE_STEPS, Go, StepName, following
 
 log = logging.getLogger(__name__)
 
-ROSTER_CHECK_SECONDS = 5.0
 INDEX_EVERY_SECONDS = 0.5
+INDEX_POLL_SECONDS = 2.0  # also drain documents other processes marked pending (review decisions, ...)
 CAPACITY_PER_WORKER = 4  # pages in flight per worker before new files wait
 PLAN_MB_PER_TIMEOUT = 10.0  # opening a file may take one more page timeout per this many MB
 ENTITY_PAGES_PER_TIMEOUT = 20.0  # entity extraction may take one page timeout per this many pages
-
-
-@dataclass
-class InFlight:
-    """A file being worked on."""
-
-    item_id: int
-    path: Path
-    kind: str
-    started: float
-    jobs: list[Any] = field(default_factory=list)
-    pages: dict[int, PageText] = field(default_factory=dict)
-    stage: str = "file"
-
-
-@dataclass
-class Stats:
-    """Counters for status reporting."""
-
-    files_done: int = 0
-    pages_done: int = 0
-    quarantined: int = 0
-    duplicates: int = 0
-    retries: int = 0
-    started: float = field(default_factory=time.monotonic)
-
-    def pages_per_minute(self) -> float:
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        return self.pages_done * 60.0 / elapsed
+_STAGE = {StepName.PLAN: "file", StepName.READ_PAGES: "page", StepName.ENTITIES: "entities"}  # failure wording
+_RECORDING = (StepName.MATCH, StepName.COMMIT)  # writer steps on a worker result: retried, or the file kept
 
 
 class IntakeService:
     """Drives owned intake items through the pipeline with a worker pool."""
 
-    def __init__(self, cfg: Config, db: Database, index: SearchIndex | None = None,
+    def __init__(self, cfg: Config, db: Database, index_hook: Callable[[], int | None] | None = None,
                  on_outcome: Callable[[int, str], None] | None = None, worker_hook: str | None = None) -> None:
         self.cfg = cfg
         self.db = db
-        self.index = index or SearchIndex(cfg)
+        self.index_hook = index_hook  # writes pending documents to the search index; None = nobody here
         self.on_outcome = on_outcome
         self.worker_hook = worker_hook
         self.stats = Stats()
         self.feeding = True
-        self._pool: WorkerPool | None = None
-        self._tasks: dict[int, tuple[int, str, int | None, float]] = {}  # task -> (item, stage, page, timeout)
-        self._inflight: dict[int, InFlight] = {}
-        self._waiting: deque[int] = deque()  # received items waiting for capacity
-        self._held: dict[int, int] = {}  # item -> earlier item with the same content still in flight
-        self._later: dict[int, tuple[float, Callable[[], None]]] = {}  # item -> (due, action)
-        self._writer_failures: dict[int, int] = {}
-        self._roster: Roster | None = None
-        self._roster_version: tuple[int, str] | None = None
-        self._roster_checked = 0.0
+        self._workers = Workers(cfg, db, worker_hook)
+        self._items: dict[int, ItemState] = {}  # every item the service knows, one state object each
+        self._queue: deque[int] = deque()  # items waiting for capacity, in order
         self._index_dirty = True
         self._last_index = 0.0
-
-    # ----- pool and roster -------------------------------------------------
-    def _ensure_pool(self) -> WorkerPool:
-        now = time.monotonic()
-        if self._pool is not None and now - self._roster_checked < ROSTER_CHECK_SECONDS:
-            return self._pool
-        self._roster_checked = now
-        version = roster_version(self.db)
-        if self._pool is None:
-            self._roster_version = version
-            self._pool = WorkerPool(self.cfg.worker_count, workers.init_worker,
-                                    (self.cfg, gazetteer(self.db)), hook=self.worker_hook)
-        elif version != self._roster_version:
-            log.info("roster changed; workers restart with the new names")
-            self._roster_version = version
-            self._roster = None
-            self._pool.reinit((self.cfg, gazetteer(self.db)))
-        return self._pool
+        self._steps: dict[StepName, Callable[[ItemState], Go]] = {
+            StepName.DUPLICATE: self._duplicate, StepName.SNIFF: self._sniff, StepName.PLAN: self._plan,
+            StepName.READ_PAGES: self._read_pages, StepName.ENTITIES: self._entities,
+            StepName.MATCH: self._match, StepName.COMMIT: self._commit, StepName.ARCHIVE: self._archive,
+            StepName.INDEX: self._index,
+        }
+        assert tuple(self._steps) == SERVICE_STEPS, "one handler per service step, in the order of STEPS"
 
     def start(self) -> None:
         """Start the workers now (they take a few seconds to be ready) rather than at the first file."""
-        self._ensure_pool()
-
-    def roster(self) -> Roster:
-        if self._roster is None:
-            with self.db.session() as s:
-                self._roster = load_roster(s)
-        return self._roster
+        self._workers.ensure()
 
     # ----- queueing --------------------------------------------------------
     @property
     def inflight_pages(self) -> int:
-        return sum(max(len(f.jobs) - len(f.pages), 1) for f in self._inflight.values())
+        return sum(st.pages_outstanding() for st in self._items.values() if st.in_flight)
 
     def _limit(self) -> int:
         return CAPACITY_PER_WORKER * self.cfg.worker_count
 
     def has_capacity(self) -> bool:
         """True when a newly claimed file would start soon (callers claim only then)."""
-        return self.feeding and self.inflight_pages + len(self._waiting) < self._limit()
+        return self.feeding and self.inflight_pages + len(self._queue) < self._limit()
 
     def known(self, item_id: int) -> bool:
-        return (item_id in self._inflight or item_id in self._held or item_id in self._later
-                or item_id in self._waiting)
+        return item_id in self._items
 
     def idle(self) -> bool:
-        return not (self._inflight or self._waiting or self._held or self._later)
+        return not self._items
 
     def enqueue(self, item_id: int) -> None:
         """Process a received item when there is capacity."""
-        if not self.known(item_id):
-            self._waiting.append(item_id)
+        if item_id not in self._items:
+            self._wait_for_capacity(ItemState(item_id))
+
+    def _wait_for_capacity(self, st: ItemState) -> None:
+        st.step, st.waiting, st.held_by = StepName.DUPLICATE, True, None
+        self._items[st.item_id] = st
+        self._queue.append(st.item_id)
 
     def requeue_unfinished(self) -> int:
         """Pick up unfinished items this service does not know (a clerk's retry, a released hold)."""
@@ -177,80 +134,176 @@ class IntakeService:
         Work in hand (including a commit waiting to be retried) is finished.
         """
         self.feeding = False
-        self._waiting.clear()
-        self._held.clear()
-        self._later = {i: later for i, later in self._later.items() if i in self._inflight}
+        self._queue.clear()
+        self._items = {i: st for i, st in self._items.items() if st.in_flight}
 
     def _feed(self) -> None:
-        while self.feeding and self._waiting and self.inflight_pages < self._limit():
-            self.submit(self._waiting.popleft())
+        while self.feeding and self._queue and self.inflight_pages < self._limit():
+            st = self._items.get(self._queue.popleft())
+            if st is not None and st.waiting:
+                st.waiting = False
+                self.submit(st.item_id)
 
-    # ----- starting an item -------------------------------------------------
+    # ----- walking the steps -------------------------------------------------
     def submit(self, item_id: int) -> None:
-        """Start work on a received item (duplicate and sniff checks happen here).
+        """Start work on a received item: its steps from the duplicate check on.
 
         A pool that cannot start is the service's problem, not the file's: that
         error propagates and the item stays received.
         """
-        pool = self._ensure_pool()
+        self._workers.ensure()  # (outside the try below: a pool that cannot start stops the service)
+        st = self._items.setdefault(item_id, ItemState(item_id))
+        st.step = StepName.DUPLICATE
         try:
-            self._start(pool, item_id)
+            self._walk(st)
         except Exception as exc:  # noqa: BLE001 - transient or not, the item must not be lost
-            self._writer_trouble(item_id, exc, lambda: self.submit(item_id))
+            self._writer_trouble(st, exc, lambda: self.submit(item_id))
 
-    def _start(self, pool: WorkerPool, item_id: int) -> None:
-        kind, size = "", 0
-        with self.db.transaction() as s:
-            item = s.get(IntakeItem, item_id)
-            if item is None or item.state != "received":
+    def _walk(self, st: ItemState) -> None:
+        """Run the item's steps in order until one waits (a worker task, a hold) or the last is done."""
+        step: StepName | None = st.step
+        while step is not None:
+            st.step = step
+            go = self._steps[step](st)
+            if go is Go.WAIT:
                 return
+            if go is Go.DROP:
+                self._items.pop(st.item_id, None)
+                return
+            step = StepName.ARCHIVE if go is Go.SETTLE else following(step)
+
+    def _resume(self, st: ItemState) -> None:
+        """Continue after a worker result; recording trouble is retried, or the file kept (quarantined)."""
+        try:
+            self._walk(st)
+        except Exception as exc:  # noqa: BLE001 - keep the result and try again later
+            if st.step not in _RECORDING:
+                raise
+            if failures.is_transient(exc):
+                self._writer_trouble(st, exc, lambda: self._resume(st))
+            else:
+                log.exception("intake item %s: recording the results failed", st.item_id)
+                self._failed(st, failures.Verdict(
+                    f"Recording the results failed ({type(exc).__name__}); the file was kept.", False))
+
+    # ----- the steps -----------------------------------------------------------
+    def _duplicate(self, st: ItemState) -> Go:
+        with self.db.transaction() as s:
+            item = s.get(IntakeItem, st.item_id)
+            if item is None or item.state != IntakeState.RECEIVED:
+                return Go.DROP
             other = same_content(s, item)
             if other is not None and other.state in UNFINISHED_STATES:
-                self._held[item_id] = other.id
-                log.info("intake item %s waits for item %s with the same content", item_id, other.id)
-                return
-            path = locate(self.cfg, item)
+                st.held_by = other.id
+                log.info("intake item %s waits for item %s with the same content", st.item_id, other.id)
+                return Go.WAIT
             if other is not None:
                 mark_duplicate(s, item, other)
-                outcome = "duplicate"
-            elif path is None:
+                st.outcome = IntakeState.DUPLICATE
+        st.writer_failures = 0
+        return Go.SETTLE if st.outcome else Go.NEXT
+
+    def _sniff(self, st: ItemState) -> Go:
+        with self.db.transaction() as s:
+            item = s.get_one(IntakeItem, st.item_id)
+            path = locate(self.cfg, item)
+            sniffed = claim.sniff(path, self.cfg, item.original_name) if path is not None else None
+            if path is None or sniffed is None:
                 mark_quarantined(s, item, "The stored file is missing; it may have been removed by hand.")
-                outcome = "quarantined"
+            elif sniffed.kind is None:
+                mark_quarantined(s, item, sniffed.reason or "The file's type could not be recognised.")
             else:
-                try:
-                    kind = sniff_file(path, self.cfg, item.original_name)
-                except FileRejected as exc:
-                    mark_quarantined(s, item, exc.reason)
-                    outcome = "quarantined"
-                else:
-                    item.kind, size = kind, item.size or 0
-                    transition(item, "processing")
-                    item.attempts += 1
-                    outcome = ""
-        self._writer_failures.pop(item_id, None)
-        if outcome:
-            self._settled(item_id, outcome)
-            return
-        assert path is not None
-        self._inflight[item_id] = InFlight(item_id, path, kind, time.monotonic())
+                item.kind = sniffed.kind
+                transition(item, IntakeState.PROCESSING)
+                item.attempts += 1
+                st.start(path, sniffed.kind)
+                st.size = item.size or 0
+        st.writer_failures = 0
+        if not st.in_flight:
+            st.outcome = IntakeState.QUARANTINED
+            return Go.SETTLE
+        return Go.NEXT
+
+    def _plan(self, st: ItemState) -> Go:
         # plan, and for a one-page file also read + entities, in one task: one limit for open + 1 page
-        self._submit_task(pool, item_id, "file", None, workers.read_file, str(path), kind,
-                          weight=2.0 + size / 1_048_576 / PLAN_MB_PER_TIMEOUT)
+        self._submit_task(st, StepName.PLAN, None, workers.read_file, str(st.path), st.kind,
+                          weight=2.0 + st.size / 1_048_576 / PLAN_MB_PER_TIMEOUT)
+        return Go.WAIT
 
-    def _submit_task(self, pool: WorkerPool, item_id: int, stage: str, page: int | None,
-                     fn: Callable[..., Any], *args: Any, weight: float = 1.0) -> None:
+    def _read_pages(self, st: ItemState) -> Go:
+        if st.entities is not None:  # the plan task read the only page and found its entities
+            return Go.NEXT
+        if len(st.pages) < len(st.jobs):
+            if not st.tasks:
+                for job in st.jobs:
+                    self._submit_task(st, StepName.READ_PAGES, job.number, workers.read_one_page, job)
+            return Go.WAIT
+        return Go.NEXT
+
+    def _entities(self, st: ItemState) -> Go:
+        if st.entities is not None:
+            return Go.NEXT
+        ordered = st.pages_in_order()
+        self._submit_task(st, StepName.ENTITIES, None, workers.extract_entities, ordered,
+                          weight=max(1.0, len(ordered) / ENTITY_PAGES_PER_TIMEOUT))
+        return Go.WAIT
+
+    def _match(self, st: ItemState) -> Go:
+        assert st.entities is not None
+        st.segments, _certain = split_and_match(st.entities, self._workers.roster(), self.cfg.match)
+        return Go.NEXT
+
+    def _commit(self, st: ItemState) -> Go:
+        assert st.entities is not None and st.started is not None
+        extracted = ExtractedFile(st.item_id, st.pages_in_order(), st.entities, time.monotonic() - st.started)
+        with self.db.transaction() as s:
+            item = s.get_one(IntakeItem, st.item_id)
+            check_transition(item.state, IntakeState.PROCESSED)
+            record_extracted(s, self.cfg, item, extracted, self._workers.roster(), segments=st.segments)
+        st.writer_failures = 0
+        self.stats.files_done += 1
+        self.stats.pages_done += len(extracted.pages)
+        st.outcome = IntakeState.PROCESSED
+        st.stop_work()
+        return Go.NEXT
+
+    def _archive(self, st: ItemState) -> Go:
+        """The item has its outcome in the database: move its file, release waiters, tell the caller."""
+        self._items.pop(st.item_id, None)
+        try:
+            place_file(self.db, self.cfg, st.item_id)
+        except Exception as exc:  # noqa: BLE001 - recovery moves it at the next start
+            log.error("intake item %s: file not moved yet (%s)", st.item_id, failures.describe(exc))
+        if st.outcome == IntakeState.QUARANTINED:
+            self.stats.quarantined += 1
+        elif st.outcome == IntakeState.DUPLICATE:
+            self.stats.duplicates += 1
+        for waiter in [w for w in self._items.values() if w.held_by == st.item_id]:
+            self._wait_for_capacity(waiter)
+        if self.on_outcome is not None:
+            self.on_outcome(st.item_id, st.outcome)
+        return Go.NEXT
+
+    def _index(self, st: ItemState) -> Go:
+        if st.outcome == IntakeState.PROCESSED:
+            self._index_dirty = True  # the index writer runs at the end of this pump (see _maybe_index)
+        return Go.DROP
+
+    # ----- worker tasks and their results ------------------------------------------
+    def _submit_task(self, st: ItemState, step: StepName, page: int | None, fn: Callable[..., Any], *args: Any,
+                     weight: float = 1.0) -> None:
         timeout = self.cfg.intake.page_timeout_seconds * weight
-        task_id = pool.submit(fn, *args, tag=item_id, timeout=timeout)
-        self._tasks[task_id] = (item_id, stage, page, timeout)
+        task_id = self._workers.ensure().submit(fn, *args, tag=st.item_id, timeout=timeout)
+        st.tasks[task_id] = Task(step, page, timeout)
 
-    # ----- completing ------------------------------------------------------
     def pump(self, timeout: float = 0.2) -> int:
         """Start waiting items, apply finished work, run due retries; returns results handled."""
         self._run_due()
         self._feed()
         handled = 0
-        if self._pool is not None and not self._pool.idle():
-            for result in self._pool.poll(timeout):
+        pool = self._workers.pool
+        if pool is not None and not pool.idle():
+            for result in pool.poll(timeout):
                 handled += 1
                 self._handle(result)
         elif timeout > 0:
@@ -261,174 +314,140 @@ class IntakeService:
         return handled
 
     def _handle(self, result: TaskResult) -> None:
-        item_id, stage, page, timeout = self._tasks.pop(result.task_id, (-1, "?", None, 0.0))
-        flight = self._inflight.get(item_id)
-        if flight is None:
+        st = self._items.get(result.tag)  # type: ignore[call-overload]  # (the tag is the item id)
+        task = st.tasks.pop(result.task_id, None) if st is not None and st.in_flight else None
+        if st is None or task is None:
             return
         if not result.ok:
             assert result.error is not None
             if isinstance(result.error, DependencyError):
                 raise result.error  # tesseract missing: the installation's fault, not the file's
-            self._failed(item_id, failures.classify(result.error, stage, page, timeout))
+            self._failed(st, failures.classify(result.error, _STAGE[task.step], task.page, task.timeout))
             return
-        pool = self._ensure_pool()
-        if stage == "file":
+        self._workers.ensure()
+        if task.step == StepName.PLAN:
             work: workers.FileWork = result.value
-            flight.jobs = list(work.jobs)
+            st.jobs = list(work.jobs)
             if work.pages is not None and work.entities is not None:
-                flight.pages = {p.number: p for p in work.pages}
-                extracted = ExtractedFile(item_id, work.pages, work.entities, time.monotonic() - flight.started)
-                self._commit(flight, extracted)
-                return
-            flight.stage = "pages"
-            for job in flight.jobs:
-                self._submit_task(pool, item_id, "page", job.number, workers.read_one_page, job)
-        elif stage == "page":
-            flight.pages[result.value.number] = result.value
-            if len(flight.pages) == len(flight.jobs):
-                flight.stage = "entities"
-                ordered = [flight.pages[n] for n in sorted(flight.pages)]
-                self._submit_task(pool, item_id, "entities", None, workers.extract_entities, ordered,
-                                  weight=max(1.0, len(ordered) / ENTITY_PAGES_PER_TIMEOUT))
-        elif stage == "entities":
-            ordered = [flight.pages[n] for n in sorted(flight.pages)]
-            extracted = ExtractedFile(item_id, ordered, result.value, time.monotonic() - flight.started)
-            self._commit(flight, extracted)
+                st.pages = {p.number: p for p in work.pages}
+                st.entities = work.entities
+            st.step = StepName.READ_PAGES
+        elif task.step == StepName.READ_PAGES:
+            st.pages[result.value.number] = result.value
+            st.step = StepName.READ_PAGES
+        else:
+            st.entities = result.value
+            st.step = StepName.MATCH
+        self._resume(st)
 
-    def _commit(self, flight: InFlight, extracted: ExtractedFile) -> None:
-        try:
-            roster = self.roster()
-            with self.db.transaction() as s:
-                item = s.get_one(IntakeItem, flight.item_id)
-                check_transition(item.state, "processed")
-                record_extracted(s, self.cfg, item, extracted, roster)
-        except Exception as exc:  # noqa: BLE001 - keep the result and try again later
-            if failures.is_transient(exc):
-                self._writer_trouble(flight.item_id, exc, lambda: self._commit(flight, extracted))
-            else:
-                log.exception("intake item %s: recording the results failed", flight.item_id)
-                self._failed(flight.item_id, failures.Verdict(
-                    f"Recording the results failed ({type(exc).__name__}); the file was kept.", False))
-            return
-        self._inflight.pop(flight.item_id, None)
-        self._writer_failures.pop(flight.item_id, None)
-        self.stats.files_done += 1
-        self.stats.pages_done += len(extracted.pages)
-        self._index_dirty = True
-        self._settled(flight.item_id, "processed")
-
-    def _failed(self, item_id: int, verdict: failures.Verdict) -> None:
+    # ----- failures --------------------------------------------------------------
+    def _failed(self, st: ItemState, verdict: failures.Verdict) -> None:
         """A worker-side failure: quarantine now or after the last attempt, else retry with backoff."""
-        self._forget_tasks(item_id)
+        self._forget_tasks(st)
         try:
             with self.db.transaction() as s:
-                item = s.get_one(IntakeItem, item_id)
+                item = s.get_one(IntakeItem, st.item_id)
                 item.last_error = verdict.reason
                 attempts = item.attempts
                 if verdict.final or attempts >= self.cfg.intake.max_attempts:
                     mark_quarantined(s, item, failures.final_reason(verdict, attempts))
-                    outcome = "quarantined"
+                    retry = False
                 else:
-                    transition(item, "received")
-                    outcome = "retry"
+                    transition(item, IntakeState.RECEIVED)
+                    retry = True
         except Exception as exc:  # noqa: BLE001 - recorded at the next start at the latest
             log.error("intake item %s: could not record a failure (%s); left for the next start",
-                      item_id, failures.describe(exc))
+                      st.item_id, failures.describe(exc))
+            self._items.pop(st.item_id, None)
             return
-        if outcome == "retry":
+        if retry:
             delay = failures.backoff(attempts)
             self.stats.retries += 1
-            log.warning("intake item %s: attempt %d failed; retrying in %.0f s", item_id, attempts, delay)
-            self._later[item_id] = (time.monotonic() + delay, lambda: self.enqueue(item_id))
+            log.warning("intake item %s: attempt %d failed; retrying in %.0f s", st.item_id, attempts, delay)
+            st.schedule(delay, lambda: self._wait_for_capacity(st))
         else:
-            self._settled(item_id, outcome)
+            self._settle(st, IntakeState.QUARANTINED)
 
-    def _writer_trouble(self, item_id: int, exc: Exception, again: Callable[[], None]) -> None:
+    def _settle(self, st: ItemState, outcome: IntakeState) -> None:
+        st.outcome = outcome
+        st.step = StepName.ARCHIVE
+        self._walk(st)
+
+    def _writer_trouble(self, st: ItemState, exc: Exception, again: Callable[[], None]) -> None:
         """A database or disk problem in this process: retry with backoff, a bounded number of times."""
-        n = self._writer_failures.get(item_id, 0) + 1
-        self._writer_failures[item_id] = n
+        st.writer_failures += 1
         transient = failures.is_transient(exc)
         if not transient:
-            log.exception("intake item %s: unexpected error in the writer", item_id)
-        if n > failures.WRITER_RETRIES or not transient:
-            self._writer_failures.pop(item_id, None)
-            self._give_up(item_id, f"Chartfile could not handle the file ({failures.describe(exc)}).")
+            log.exception("intake item %s: unexpected error in the writer", st.item_id)
+        if st.writer_failures > failures.WRITER_RETRIES or not transient:
+            st.writer_failures = 0
+            self._give_up(st, f"Chartfile could not handle the file ({failures.describe(exc)}).")
             return
-        delay = failures.backoff(n)
-        log.warning("intake item %s: %s; retrying in %.0f s", item_id, failures.describe(exc), delay)
-        self._later[item_id] = (time.monotonic() + delay, again)
+        delay = failures.backoff(st.writer_failures)
+        log.warning("intake item %s: %s; retrying in %.0f s", st.item_id, failures.describe(exc), delay)
+        self._items[st.item_id] = st
+        st.schedule(delay, again)
 
-    def _forget_tasks(self, item_id: int) -> None:
-        self._inflight.pop(item_id, None)
-        if self._pool is not None:
-            self._pool.cancel(item_id)
-        for task_id in [t for t, v in self._tasks.items() if v[0] == item_id]:
-            del self._tasks[task_id]
+    def _forget_tasks(self, st: ItemState) -> None:
+        st.stop_work()
+        if self._workers.pool is not None:
+            self._workers.pool.cancel(st.item_id)
 
-    def _give_up(self, item_id: int, reason: str) -> None:
+    def _give_up(self, st: ItemState, reason: str) -> None:
         """Quarantine after repeated writer-side trouble; if even that fails, leave it for the next start."""
-        self._forget_tasks(item_id)
+        self._forget_tasks(st)
         try:
             with self.db.transaction() as s:
-                item = s.get_one(IntakeItem, item_id)
+                item = s.get_one(IntakeItem, st.item_id)
                 if item.state not in UNFINISHED_STATES:
+                    self._items.pop(st.item_id, None)
                     return
                 mark_quarantined(s, item, reason)
         except Exception as exc:  # noqa: BLE001
             log.error("intake item %s: giving up for now (%s); it is resumed at the next start",
-                      item_id, failures.describe(exc))
+                      st.item_id, failures.describe(exc))
+            self._items.pop(st.item_id, None)
             return
-        self._settled(item_id, "quarantined")
-
-    def _settled(self, item_id: int, outcome: str) -> None:
-        """The item has its outcome in the database: move its file, tell the caller, release waiters."""
-        try:
-            place_file(self.db, self.cfg, item_id)
-        except Exception as exc:  # noqa: BLE001 - recovery moves it at the next start
-            log.error("intake item %s: file not moved yet (%s)", item_id, failures.describe(exc))
-        if outcome == "quarantined":
-            self.stats.quarantined += 1
-        elif outcome == "duplicate":
-            self.stats.duplicates += 1
-        for waiter in [w for w, original in self._held.items() if original == item_id]:
-            del self._held[waiter]
-            self.enqueue(waiter)
-        if self.on_outcome is not None:
-            self.on_outcome(item_id, outcome)
+        self._settle(st, IntakeState.QUARANTINED)
 
     # ----- timers and index --------------------------------------------------
     def _next_due(self) -> float:
-        if not self._later:
-            return 0.2
-        return max(0.0, min(due for due, _ in self._later.values()) - time.monotonic())
+        dues = [st.due for st in self._items.values() if st.due is not None]
+        return max(0.0, min(dues) - time.monotonic()) if dues else 0.2
 
     def _run_due(self) -> None:
         now = time.monotonic()
-        for item_id, (due, action) in sorted(self._later.items(), key=lambda kv: kv[1][0]):
-            if due <= now and (self.feeding or item_id in self._inflight):
-                del self._later[item_id]
-                action()
+        due = sorted((st for st in self._items.values() if st.due is not None), key=lambda st: st.due or 0.0)
+        for st in due:
+            if st.due is not None and st.due <= now and (self.feeding or st.in_flight) \
+                    and self._items.get(st.item_id) is st:
+                action, st.due, st.later = st.later, None, None
+                if action is not None:
+                    action()
 
     def _maybe_index(self) -> None:
-        now = time.monotonic()
-        if not self._index_dirty or (now - self._last_index < INDEX_EVERY_SECONDS and self._inflight):
-            return
-        self.index_now()
+        since = time.monotonic() - self._last_index
+        if self._index_dirty and (since >= INDEX_EVERY_SECONDS or not any(st.in_flight for st in self._items.values())):
+            self.index_now()
+        elif since >= INDEX_POLL_SECONDS:
+            self.index_now()
 
     def index_now(self) -> int:
-        """Write documents not yet in the search index; a failure is retried at the next pump."""
+        """Have pending documents written to the search index; a failure or a busy writer is retried later."""
         self._last_index = time.monotonic()
+        if self.index_hook is None:
+            self._index_dirty = False
+            return 0
         try:
-            with self.db.transaction() as s:
-                n = index_pending(s, self.index)
+            n = self.index_hook()
         except Exception as exc:  # noqa: BLE001 - the database is the truth; the index catches up
             log.error("search index update failed (%s); will retry", failures.describe(exc))
+            return 0
+        if n is None:  # the writer lock is held elsewhere (a rebuild, a clerk's command): try again soon
             return 0
         self._index_dirty = False
         return n
 
     def close(self) -> None:
         """Stop the workers; items still in flight stay 'processing' and are resumed at the next start."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        self._workers.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ class OcrConfig:
     psm: int = 4  # measured better than 6 on fax pages (docs/benchmarks-ocr.md)
     target_dpi: int = 300
     fax_dpi: int = 250  # fax pages with non-square pixels (204x98) are squared and resampled to this
+    # black-and-white pages under 250 dpi (fine faxes, G4 scans) are upscaled to this and smoothed; 0 = off
+    # (dev corpus 204x196 faxes: words missing 20.8% -> 10.3%, about +30% CPU on such pages)
+    two_level_dpi: int = 300
     resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
@@ -83,7 +87,7 @@ class OcrConfig:
 class ExtractConfig:
     """Entity extraction."""
 
-    mrn_pattern: str = r"CF\d{6}"  # this office's MRN format
+    mrn_pattern: str = ""  # this office's MRN format as a regex; empty = learned from the roster at import
     spacy_model: str = ""  # optional installed model; blank 'en' when empty
     doctypes_file: str = ""  # optional override of the bundled doctypes.toml
 
@@ -117,12 +121,32 @@ class OfficeConfig:
 
 
 @dataclass
+class AuditConfig:
+    """The audit trail's key and where its signed checkpoints are published (docs/audit.md).
+
+    These settings, like ``audit_enabled``, are read only from the environment
+    (``CHARTFILE_AUDIT__KEY_FILE`` …), never from the data home's
+    ``chartfile.toml``: whoever can write the data home must not be able to
+    point the trail at a key or a checkpoint folder of their own.
+    """
+
+    key_file: str = ""  # empty = ~/.config/chartfile/audit.key of the account running Chartfile
+    checkpoint_dir: str = ""  # a folder outside the data home, e.g. the privacy officer's share
+    syslog: bool = True  # also publish every checkpoint to syslog/journald (facility authpriv)
+
+
+@dataclass
 class WebConfig:
     """Web UI."""
 
     host: str = "127.0.0.1"
     port: int = 8080
-    session_hours: float = 8.0
+    session_hours: float = 8.0  # a login lasts at most this long, however active
+    idle_minutes: float = 15.0  # automatic logoff after this long without a request (HIPAA 164.312(a)(2)(iii))
+    lockout_attempts: int = 5  # failed logins in a row before the account is locked
+    lockout_minutes: float = 15.0  # how long a locked account stays locked (an admin can unlock sooner)
+    password_min_length: int = 12
+    secure_cookies: str = "auto"  # auto = Secure when the request came over https | always | never
 
 
 @dataclass
@@ -137,6 +161,7 @@ class Config:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     match: MatchConfig = field(default_factory=MatchConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     web: WebConfig = field(default_factory=WebConfig)
 
     # ----- derived paths -------------------------------------------------
@@ -194,17 +219,29 @@ def _coerce(value: str, target: Any) -> Any:
     return value
 
 
-def _apply(obj: Any, data: Mapping[str, Any], where: str) -> None:
+# Settings that decide whether and how the audit trail is kept: accepted from the
+# environment (the service's unit file, owned by root) but never from the data
+# home's chartfile.toml, which anyone who can write the data home can edit.
+ENVIRONMENT_ONLY = frozenset({"audit_enabled", "audit", "audit.key_file", "audit.checkpoint_dir", "audit.syslog"})
+
+
+def _apply(obj: Any, data: Mapping[str, Any], where: str, *, from_file: bool = False) -> None:
     """Apply a nested mapping onto a dataclass instance, checking names and types."""
     fields = {f.name: f for f in dataclasses.fields(obj)}
     for key, value in data.items():
         if key not in fields:
             raise ConfigError(f"unknown setting {where}{key}")
+        if from_file and f"{where}{key}" in ENVIRONMENT_ONLY:
+            env = ENV_PREFIX + f"{where}{key}".upper().replace(".", "__")
+            raise ConfigError(f"{where}{key} cannot be set in {CONFIG_FILE}: anyone who can write the data "
+                              "home could change how the audit trail is kept",
+                              hint=f"Set it in the service's environment instead ({env}...), or for auditing "
+                                   "on/off use 'chartfile audit disable --reason ...' (admin).")
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"setting {where}{key} must be a table")
-            _apply(current, value, f"{where}{key}.")
+            _apply(current, value, f"{where}{key}.", from_file=from_file)
             continue
         try:
             new = _coerce(value, current) if isinstance(value, str) else value
@@ -249,7 +286,7 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: {exc}") from exc
         data.pop("home", None)
-        _apply(cfg, data, "")
+        _apply(cfg, data, "", from_file=True)
     _apply(cfg, _env_overrides(env), "CHARTFILE_")
     if overrides:
         _apply(cfg, overrides, "")
@@ -260,21 +297,67 @@ def load_config(
 
 RESAMPLE_CHOICES = ("bilinear", "bicubic", "lanczos")
 ENGINE_CHOICES = ("library", "cli")
+SECURE_COOKIE_CHOICES = ("auto", "always", "never")
 
 
 def _check(cfg: Config) -> None:
     """Reject values of the right type that still cannot work."""
+    _check_values(cfg, "")
     if cfg.ocr.resample not in RESAMPLE_CHOICES:
         raise ConfigError(f"ocr.resample must be one of {', '.join(RESAMPLE_CHOICES)}, "
                           f"not {cfg.ocr.resample!r}")
     if cfg.ocr.engine not in ENGINE_CHOICES:
         raise ConfigError(f"ocr.engine must be one of {', '.join(ENGINE_CHOICES)}, not {cfg.ocr.engine!r}")
+    if cfg.web.secure_cookies not in SECURE_COOKIE_CHOICES:
+        raise ConfigError(f"web.secure_cookies must be one of {', '.join(SECURE_COOKIE_CHOICES)}, "
+                          f"not {cfg.web.secure_cookies!r}")
+    if cfg.web.idle_minutes <= 0 or cfg.web.session_hours <= 0 or cfg.web.lockout_attempts < 1:
+        raise ConfigError("web.idle_minutes and web.session_hours must be positive, web.lockout_attempts at least 1")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")
-    waits = {"intake.quiet_seconds": cfg.intake.quiet_seconds, "intake.settle_seconds": cfg.intake.settle_seconds,
-             "intake.writer_timeout_seconds": cfg.intake.writer_timeout_seconds}
-    waits |= {f"intake.quiet_by_format.{f.name}": getattr(cfg.intake.quiet_by_format, f.name)
-              for f in dataclasses.fields(FormatQuietConfig)}
-    negative = [name for name, value in waits.items() if value < 0]
-    if negative:
-        raise ConfigError(f"{', '.join(negative)} cannot be negative")
+
+
+# C0/C1 control characters, and the bidirectional formatting characters that make
+# text display in another order than it is stored ("Trojan Source").
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def bad_text(value: str) -> str | None:
+    """Why ``value`` cannot be stored as a one-line name or setting (None when it can)."""
+    match = _BAD_CHARS.search(value)
+    if match is None:
+        return None
+    char = match.group()
+    code = ord(char)
+    kind = ("a control character" if code < 0xA0 else "a line-separator character" if code in (0x2028, 0x2029)
+            else "a bidirectional-override character")
+    return f"contains {kind} (U+{ord(char):04X})"
+
+
+def one_line(value: object) -> str:
+    """Text for one line of output: control and bidi characters shown as ``\\uXXXX``, never obeyed."""
+    return _BAD_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", "" if value is None else str(value))
+
+
+def _check_values(obj: Any, where: str) -> None:
+    """No negative numbers, no control or bidi characters, anywhere in the configuration."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{where}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check_values(value, f"{name}.")
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float) and (value < 0 or value != value or value in (float("inf"),)):
+            raise ConfigError(f"{name} must be a number of zero or more, not {value!r}")
+        elif isinstance(value, str | Path):
+            texts = [str(value)]
+        elif isinstance(value, list):
+            texts = [str(v) for v in value]
+        else:
+            continue
+        if isinstance(value, str | Path | list):
+            for text in texts:
+                problem = bad_text(text)
+                if problem:
+                    raise ConfigError(f"{name} {problem}", hint="Retype the value without hidden characters.")

@@ -2,8 +2,10 @@
 
 The rules live in ``intake/data/doctypes.toml`` (a practice can edit a copy
 and point ``extract.doctypes_file`` at it).  :func:`classify` scores every
-type, returns the winner, a confidence in 0..1 and the type's LOINC code.
-Compiled rules are cached per path, built lazily on first use.
+type by where its words stand (:mod:`intake.doctype_score`: title, heading,
+label, running text, checklist), :func:`decide` returns the winner, a
+confidence in 0..1 and the type's LOINC code.  Compiled rules are cached
+per path, built lazily on first use.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class TypeRule:
     patterns: tuple[tuple[re.Pattern[str], float], ...]
 
 
+DEFAULT_POSITION = (("title", 3.0), ("heading", 1.5), ("subject", 1.5), ("label", 1.0),
+                    ("other", 1.0), ("sentence", 0.6), ("contact", 0.3), ("footer", 1.0),
+                    ("signature", 0.3), ("lead", 1.5), ("checklist", 0.0), ("header", 0.0))
+
+
 @dataclass(frozen=True)
 class DoctypeRules:
     """All compiled rules plus scoring parameters."""
@@ -51,9 +58,13 @@ class DoctypeRules:
     types: tuple[TypeRule, ...]
     default: str = "correspondence"
     min_score: float = 3.0
-    title_chars: int = 400
-    title_factor: float = 2.0
     confidence_damping: float = 2.0
+    # how much a phrase counts by where it stands (layout.Role value, or "title" for a
+    # heading in the top zone of a document's first page)
+    position: tuple[tuple[str, float], ...] = DEFAULT_POSITION
+
+    def factor(self, where: str) -> float:
+        return dict(self.position).get(where, 1.0)
 
     def loinc(self, name: str) -> str | None:
         for rule in self.types:
@@ -98,11 +109,14 @@ def parse_rules(text: str, where: str = "doctypes.toml") -> DoctypeRules:
         raise ConfigError(f"{where}: no [types.*] tables")
     compiled = tuple(_compile_type(n, s, where) for n, s in types.items())
     default = str(data.get("default", "correspondence"))
+    position = dict(DEFAULT_POSITION)
+    given = data.get("position", {})
+    if not isinstance(given, dict) or not set(given) <= set(position):
+        raise ConfigError(f"{where}: [position] takes only {', '.join(position)}")
     try:
+        position.update({k: float(v) for k, v in given.items()})
         return DoctypeRules(compiled, default, float(data.get("min_score", 3.0)),
-                            int(data.get("title_chars", 400)),
-                            float(data.get("title_factor", 2.0)),
-                            float(data.get("confidence_damping", 2.0)))
+                            float(data.get("confidence_damping", 2.0)), tuple(position.items()))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: bad scoring parameter: {exc}") from exc
 
@@ -125,46 +139,23 @@ def load_rules(path: Path | None = None) -> DoctypeRules:
 
 
 def score(text: str, rules: DoctypeRules) -> dict[str, float]:
-    """Score of every type for ``text``."""
-    norm = _normalise(text)
-    title = _normalise(text[: rules.title_chars])
-    out: dict[str, float] = {}
-    for rule in rules.types:
-        total = 0.0
-        for phrase, regex, weight in rule.phrases:
-            if phrase not in norm:  # cheap substring test first
-                continue
-            if phrase in title and regex.search(title):
-                total += weight * rules.title_factor
-            elif regex.search(norm):
-                total += weight
-        for regex, weight in rule.patterns:
-            if regex.search(text):
-                total += weight
-        out[rule.name] = total
-    return out
+    """Score of every type for one page's (or one document's) ``text``, weighed by position."""
+    from intake.doctype_score import score_layouts
+    from intake.layout import analyse
 
-
-def best_score(text: str, rules: DoctypeRules) -> float:
-    """The highest type score for ``text`` (below ``rules.min_score`` = no real evidence)."""
-    return max(score(text, rules).values(), default=0.0)
-
-
-COVER_MIN_SCORE = 6.0
+    return score_layouts([analyse(page) for page in text.split("\f")], rules)
 
 
 def is_cover(text: str, rules: DoctypeRules | None = None) -> bool:
-    """A fax cover sheet page: fax_cover wins clearly, on real cover evidence."""
-    rules = rules or load_rules()
-    scores = score(text, rules)
-    cover = scores.get("fax_cover", 0.0)
-    return cover >= COVER_MIN_SCORE and cover >= max(scores.values())
+    """A fax cover sheet page: its main content is the TO/FROM/FAX/pages block."""
+    from intake.doctype_score import cover_page
+    from intake.layout import analyse
+
+    return cover_page(analyse(text), rules or load_rules())
 
 
-def classify(text: str, rules: DoctypeRules | None = None) -> tuple[str, float, str | None]:
-    """(doc_type, confidence 0..1, LOINC code or None) for a document's text."""
-    rules = rules or load_rules()
-    scores = score(text, rules)
+def decide(scores: dict[str, float], rules: DoctypeRules) -> tuple[str, float, str | None]:
+    """(doc_type, confidence 0..1, LOINC code or None) from the scores of every type."""
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     if not ranked or ranked[0][1] < rules.min_score:
         top = ranked[0][1] if ranked else 0.0
@@ -174,6 +165,12 @@ def classify(text: str, rules: DoctypeRules | None = None) -> tuple[str, float, 
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     conf = min(MAX_CONFIDENCE, top / (top + second + rules.confidence_damping))
     return best, round(conf, 3), rules.loinc(best)
+
+
+def classify(text: str, rules: DoctypeRules | None = None) -> tuple[str, float, str | None]:
+    """(doc_type, confidence 0..1, LOINC code or None) for a document's text (pages split by form feeds)."""
+    rules = rules or load_rules()
+    return decide(score(text, rules), rules)
 
 
 def urgency(text: str) -> tuple[bool, list[str]]:

@@ -22,11 +22,15 @@ from typing import Any
 
 import phonenumbers
 
-from intake import dates, doctype, names
+from intake import dates, docdate, doctype, names, recipient, segment
 from intake._exec.nlp import Hit, RuleMatcher
 from intake.config import Config
 from intake.doctype import urgency
-from intake.model import Entities, NameMention, PageEntities, PageText, ValueMention
+from intake.doctype_score import cover_page, score_layouts, title_type
+from intake.identifiers import OrgName
+from intake.idread import IdentifierReader, LabelName, dedupe_names, dedupe_values
+from intake.layout import PageLayout, analyse
+from intake.model import Entities, NameMention, PageEntities, PageText, RosterLexicon, ValueMention
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +70,23 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 # OCR'd "DOB" labels the phrase list cannot foresee: "-D.0,B.", "D.0.B", "DO.B", "-DOB"
 LABEL_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
-    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*d[.,]?[o0][.,]?[b8][.,]?$"}}]],
+    # "D0B", "OOB", "DPOB" (one stray mark inside), "D.0,B."
+    "DOB": [[{"LOWER": {"REGEX": r"^[-\u2013\u2014\"'(]*[do0][.,]?[^\s\w]?[a-z]?[o0][.,]?[b8][.,]?$"}}],
+            # "Date of Birth" with an OCR slip in "Date" or "Birth" ("Oate of Blrth", "Date of Birtn")
+            [{"LOWER": {"REGEX": r"^[do0]ate$"}}, {"LOWER": {"IN": ["of", "0f", "ot"]}},
+             {"LOWER": {"REGEX": r"^b[il1!|]?[rn][tl]?[hn][:.]?$"}}]],
 }
 COLON_REQUIRED = {"patient", "name", "re", "member", "pt", "date", "from", "provider", "sex",
                   "physician", "attending", "reported", "collected", "dos", "mi",
                   "gender", "born", "sender", "effective", "received", "printed", "sent"}
-DOC_DATE_RANK = {"DATE1": 1, "DATE2": 2, "DATE3": 3}
 _SEP = " \t:;#.,-_…"
 _LINE_STOP = re.compile(r"\s{3,}|\t|\|")
 _CONTACT_CONTEXT = re.compile(r"(?i)emergency contact|guarantor|responsible party|relationship"
                               r"|spouse|insured|subscriber|next of kin")
 _SEX_VALUE = re.compile(r"(?i)^(female|male|f|m|x|nonbinary|non-binary|other|unknown|u)\b")
 _SEX_BOX = re.compile(r"(?i)[\[(|]\s*[x✓✔]\s*[\])|]\s*(female|male|f|m)\b")
-_ID_VALUE = re.compile(r"^\(?[A-Za-z0-9][A-Za-z0-9\-]{2,19}")
-_EMPTY_FIELD = re.compile(r"^[\s:#.]*_{3,}")
-_PAREN = re.compile(r"^\s*\([^)]{0,40}\)")
+_EMPTY_FIELD = re.compile(r"[\s:#.]*_{3,}")  # used with .match(text, pos)
+_PAREN = re.compile(r"\s*\([^)]{0,40}\)")  # used with .match(text, pos)
 _PHONE_FAX_LABEL = re.compile(r"(?i)\b(fax|fx|f)\s*(#|no\.?|number)?\s*[:.]?\s*$")
 
 
@@ -89,7 +95,8 @@ class _Page:
     """Intermediate per-page findings."""
 
     entities: PageEntities
-    dates: list[tuple[int, ValueMention]] = field(default_factory=list)  # (rank, date)
+    label_names: list[LabelName] = field(default_factory=list)
+    dates: list[ValueMention] = field(default_factory=list)  # every date, with its role
     sex: str | None = None
     provider: str | None = None
     sender: str | None = None
@@ -106,59 +113,41 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 class EntityExtractor:
     """Built once per worker process (rules, gazetteer); :meth:`extract` per document."""
 
-    def __init__(self, cfg: Config, gazetteer: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexicon = ()) -> None:
         self._cfg = cfg
         self._today = date.today()
         self._rules = RuleMatcher(LABELS, LABEL_PATTERNS, model=cfg.extract.spacy_model)
-        self._gazetteer = names.Gazetteer(gazetteer)
-        self._own = re.compile(cfg.extract.mrn_pattern)
-        self._own_tolerant = _tolerant_mrn_regex(cfg.extract.mrn_pattern)
+        lexicon = gazetteer if isinstance(gazetteer, RosterLexicon) else RosterLexicon(names=list(gazetteer))
+        self._ids = IdentifierReader(cfg, lexicon, self._today)
         path = cfg.extract.doctypes_file
         self._doctypes = doctype.load_rules(Path(path) if path else None)
 
     # ------------------------------------------------------------------ document level
     def extract(self, pages: Sequence[PageText]) -> Entities:
-        """All entities of one document (a page range of a source file)."""
+        """All entities of a source file (or a page range of one), its documents and their types."""
         found = [self._page(p) for p in pages]
         ent = Entities(pages=[f.entities for f in found])
-        ent.doc_type, ent.doc_type_confidence, ent.loinc = self._classify(pages, found)
         for f in found:
             ent.patient_names.extend(f.entities.names)
             ent.dobs.extend(f.entities.dobs)
             ent.mrns.extend(f.entities.mrns)
             ent.phones.extend(f.phones)
             ent.faxes.extend(f.faxes)
-            ent.dates.extend(d for _, d in f.dates)
-        ent.patient_names = _dedupe_names(ent.patient_names)
+            ent.dates.extend(f.dates)
+        ent.patient_names = dedupe_names(ent.patient_names)
         for key in ("dobs", "mrns", "phones", "faxes"):
-            setattr(ent, key, _dedupe_values(getattr(ent, key)))
+            setattr(ent, key, dedupe_values(getattr(ent, key)))
         ent.sex = next((f.sex for f in found if f.sex), None)
-        body = [f for f in found if not f.entities.is_cover] or found
-        ent.provider = next((f.provider for f in body if f.provider), None)
-        ent.sender_org = next((f.sender for f in found if f.entities.is_cover and f.sender), None) \
-            or next((f.sender for f in body if f.sender), None)
-        ent.doc_date = self._doc_date(found if ent.doc_type == "fax_cover" else body, ent)
+        ent.parts = segment.segment(ent.pages)
+        content = [p for p in ent.parts if not p.cover]
+        first, last = (content[0].first, content[0].last) if len(content) > 1 else (
+            min(p.page for p in ent.pages), max(p.page for p in ent.pages))
+        info = segment.describe(ent, first, last, self._doctypes)
+        ent.doc_type, ent.doc_type_confidence, ent.loinc = info.doc_type, info.confidence, info.loinc
+        ent.doc_date, ent.sender_org, ent.provider = info.doc_date, info.sender, info.provider
+        ent.misdirected = info.misdirected
         ent.urgent, ent.urgency_reasons = urgency("\n".join(p.text for p in pages))
         return ent
-
-    def _classify(self, pages: Sequence[PageText], found: list[_Page]) -> tuple[str, float, str | None]:
-        """Type of the content pages; a cover sheet only decides when nothing else does."""
-        content = "\n\n".join(p.text for p, f in zip(pages, found, strict=True)
-                              if not f.entities.is_blank and not f.entities.is_cover)
-        has_cover = any(f.entities.is_cover for f in found)
-        if content.strip():
-            if not has_cover or doctype.best_score(content, self._doctypes) >= self._doctypes.min_score:
-                return doctype.classify(content, self._doctypes)
-        return doctype.classify("\n\n".join(p.text for p in pages), self._doctypes)
-
-    def _doc_date(self, body: list[_Page], ent: Entities) -> str | None:
-        dob_values = {d.value for d in ent.dobs}
-        for rank in (1, 2, 3):
-            for f in body:
-                for r, d in f.dates:
-                    if r == rank and d.value not in dob_values:
-                        return d.value
-        return None
 
     # ------------------------------------------------------------------ page level
     def _page(self, page: PageText) -> _Page:
@@ -166,42 +155,67 @@ class EntityExtractor:
         if page.source == "blank" or not text.strip():
             return _Page(PageEntities(page.number, is_blank=True))
         out = _Page(PageEntities(page.number))
-        out.entities.is_cover = doctype.is_cover(text, self._doctypes)
+        layout = analyse(text)
+        self._layout(layout, text, out.entities)
         skip = dates.header_footer_spans(text)
         view = _label_view(text)
         hits = [h for h in self._rules.find(view) if _label_ok(view, h)]
-        self._labelled(page.number, text, hits, out)
-        self._dates(page.number, text, hits, skip, out)
-        self._own_mrns(page.number, text, out)
-        self._gazetteer_names(page.number, text, out)
-        _reconcile_names(out.entities.names)
+        senders = _senders(text, hits, skip)
+        taken = self._labelled(page.number, text, hits, senders, out)
+        out.dates = [ValueMention(d.iso, d.raw, page.number, d.label, role=d.role.value,
+                                  confidence=0.8 if d.repaired else 0.95)
+                     for d in docdate.page_dates(layout, page.number, self._today)]
+        out.entities.mrns += self._ids.own_mrns(page.number, text, taken)
+        out.entities.names += self._ids.names(page.number, text, out.label_names)
         self._phones(page.number, text, skip, out)
         if out.sender is None:
             out.sender = names.letterhead_org(text, skip)
+        out.entities.sender, out.entities.provider = out.sender, out.provider
         return out
 
-    def _labelled(self, number: int, text: str, hits: list[Hit], out: _Page) -> None:
+    def _layout(self, layout: PageLayout, text: str, pe: PageEntities) -> None:
+        """Layout evidence of the page, for segmenting the file and typing its documents."""
+        rules = self._doctypes
+        pe.is_cover = cover_page(layout, rules)
+        pe.type_scores = {k: round(v, 2) for k, v in score_layouts([layout], rules).items() if v}
+        pe.page_of = list(layout.page_of) if layout.page_of else None
+        pe.continued = layout.continued
+        pe.letterhead = layout.letterhead
+        pe.content_words = layout.content_words
+        pe.starts = bool(layout.letterhead_block or title_type(layout, rules)
+                         or (layout.date_line_top and layout.salutation))
+        pe.urgency = urgency(text)[1]
+        rec = recipient.addressees(layout)
+        pe.recipient = "; ".join(m.text for m in rec.mentions if m.text)[:200] or None
+        pe.misdirected = recipient.misdirected(rec, self._cfg.office)
+
+    def _labelled(self, number: int, text: str, hits: list[Hit], senders: list[OrgName],
+                  out: _Page) -> list[tuple[int, int]]:
+        """Values after labels; returns the spans of ID labels and their values (read already)."""
         parts: dict[str, str] = {}
+        taken: list[tuple[int, int]] = []
+        headers = _header_rows(text, hits)
         for i, hit in enumerate(hits):
             value = _value_after(text, hit, hits[i + 1] if i + 1 < len(hits) else None)
+            if hit.kind in ("MRN", "OTHER_ID"):
+                _, line_end = _line_bounds(text, hit.start)
+                nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start > hit.end else line_end
+                taken.append((hit.start, min(line_end, nxt)))
+            if hit.start in headers:
+                value = headers[hit.start]  # a column header: its value is on the line below
             if not value:
                 continue
             if hit.kind == "NAME" and not _contact_context(text, hit.start):
-                parsed = names.parse_name(value)
-                if parsed:
-                    out.entities.names.append(NameMention(
-                        parsed.family, parsed.given, parsed.middle, raw=value, page=number,
-                        source="label", confidence=0.9))
+                span = _value_span(text, hit, hits[i + 1] if i + 1 < len(hits) else None)
+                name = self._ids.label_name(text, hit, span)
+                if name is not None:
+                    out.label_names.append(name)
             elif hit.kind in ("LAST", "FIRST", "MI") and not _contact_context(text, hit.start):
                 parts.setdefault(hit.kind, value.split()[0].strip(",."))
-            elif hit.kind == "DOB":
-                found = dates.find_dates(value[:40], "birth", self._today)
-                if found and found[0].start <= 2:
-                    d = found[0]
-                    out.entities.dobs.append(ValueMention(
-                        d.iso, d.raw, number, hit.text, confidence=0.8 if d.repaired else 0.95))
-            elif hit.kind == "MRN":
-                self._labelled_id(number, hit, value, out)
+            elif hit.kind == "DOB" and (dob := self._ids.dob(number, hit.text, value)) is not None:
+                out.entities.dobs.append(dob)
+            elif hit.kind == "MRN" and (mrn := self._ids.labelled_id(number, text, hit, value, senders)):
+                out.entities.mrns.append(mrn)
             elif hit.kind == "SEX" and out.sex is None:
                 out.sex = _sex(value)
             elif hit.kind == "PROVIDER" and out.provider is None:
@@ -212,63 +226,8 @@ class EntityExtractor:
             out.entities.names.append(NameMention(parts["LAST"], parts["FIRST"], parts.get("MI"),
                                                   raw=f"{parts['LAST']}, {parts['FIRST']}",
                                                   page=number, source="label", confidence=0.9))
+        return taken
 
-    def _labelled_id(self, number: int, hit: Hit, value: str, out: _Page) -> None:
-        m = _ID_VALUE.match(value.strip())
-        if not m or not any(c.isdigit() for c in m.group(0)):
-            return
-        raw = m.group(0).strip("()")
-        own = self._repair_own(raw)
-        if own:
-            return  # found again (with its label) by _own_mrns
-        out.entities.mrns.append(ValueMention(raw.upper(), raw, number, hit.text,
-                                              scheme="foreign", confidence=0.8))
-
-    def _repair_own(self, raw: str) -> str | None:
-        m = self._own_tolerant.fullmatch(raw.strip()) if self._own_tolerant else None
-        if m is None:
-            return raw.upper() if self._own.fullmatch(raw.upper()) else None
-        value = m.group("prefix").upper() + m.group("body").translate(dates.DIGIT_FIX)
-        return value if self._own.fullmatch(value) else None
-
-    def _own_mrns(self, number: int, text: str, out: _Page) -> None:
-        regex = self._own_tolerant or self._own
-        for m in regex.finditer(text):
-            value = self._repair_own(m.group(0))
-            if value is None:
-                continue
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            before = text[max(line_start, m.start() - 30):m.start()]
-            labelled = bool(re.search(r"(?i)(mrn|chart|record|patient id|#)\W*$", before))
-            conf = 0.99 if value == m.group(0) else 0.9
-            out.entities.mrns.append(ValueMention(value, m.group(0), number,
-                                                  "MRN" if labelled else None, scheme="own",
-                                                  confidence=conf))
-
-    def _dates(self, number: int, text: str, hits: list[Hit], skip: list[tuple[int, int]],
-               out: _Page) -> None:
-        for d in dates.find_dates(text, "any", self._today):
-            if any(a <= d.start < b for a, b in skip):
-                continue
-            label = _label_before(text, d.start, hits)
-            if label is None:
-                rank, label_text = (1, None) if _alone_near_top(text, d) else (0, None)
-            elif label.kind in DOC_DATE_RANK:
-                rank, label_text = DOC_DATE_RANK[label.kind], label.text
-            else:
-                rank, label_text = 0, label.text
-            if rank and _prior_context(text, d.start):
-                rank = 0
-            out.dates.append((rank, ValueMention(d.iso, d.raw, number, label_text,
-                                                 confidence=0.8 if d.repaired else 0.95)))
-
-    def _gazetteer_names(self, number: int, text: str, out: _Page) -> None:
-        if not len(self._gazetteer):
-            return
-        for hit in self._gazetteer.find(text):
-            out.entities.names.append(NameMention(
-                hit.family, hit.given, None, raw=text[hit.start:hit.end], page=number,
-                source="gazetteer", confidence=0.85 if hit.exact else 0.7))
 
     def _phones(self, number: int, text: str, skip: list[tuple[int, int]], out: _Page) -> None:
         matcher = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)
@@ -284,16 +243,11 @@ class EntityExtractor:
 
 
 # ---------------------------------------------------------------------- helpers
-def _tolerant_mrn_regex(pattern: str) -> re.Pattern[str] | None:
-    """``CF\\d{6}`` -> a regex that also accepts OCR-confused prefix letters and digits."""
-    m = re.fullmatch(r"([A-Za-z]+)\\d\{(\d+)\}", pattern)
-    if m is None:
-        return None
-    confusable = {"C": "CcG(", "F": "FfEP", "O": "O0o", "I": "I1l", "S": "S5s", "B": "B8"}
-    prefix = "".join("[" + re.escape(confusable.get(c.upper(), c.upper() + c.lower())) + "]"
-                     for c in m.group(1))
-    return re.compile(rf"(?<![A-Za-z0-9])(?P<prefix>{prefix})[\s\-]?"
-                      rf"(?P<body>[0-9OoQDIl|SsBZzG]{{{m.group(2)}}})(?![A-Za-z0-9])")
+def _senders(text: str, hits: list[Hit], skip: list[tuple[int, int]]) -> list[OrgName]:
+    """Who sent the page: its letterhead and any 'From:' value (an ID label naming them is theirs)."""
+    found = [names.letterhead_org(text, skip)]
+    found += [_clean_sender(_value_after(text, h, None)) for h in hits if h.kind == "FROM"]
+    return [o for o in (OrgName.of(f) for f in found) if o is not None]
 
 
 _OCR_ABBREV_COMMA = re.compile(r"(?<=\b[A-Za-z])[,;](?=[A-Za-z][.,;])")
@@ -306,12 +260,18 @@ def _label_view(text: str) -> str:
     return _OCR_COLON.sub(lambda m: m.group(0).replace(";", ":"), text)
 
 
+_FAMILY_COMMA_GIVEN = re.compile(r"[ \t]+[A-Z][A-Za-z'’\-]+(?:[ \t][A-Z][A-Za-z'’\-]+)?,[ \t]?[A-Z][A-Za-z]")
+
+
 def _label_ok(text: str, hit: Hit) -> bool:
-    """Generic one-word labels count only when followed by ':' (or leader dots / '#')."""
+    """Generic one-word labels count only when followed by ':' (or leader dots / '#'); a name label
+    also when a ``FAMILY, Given`` name follows it ("Patient RAMOS, SARAH")."""
     if hit.text.lower().rstrip(".") not in COLON_REQUIRED:
         return True
     rest = text[hit.end:hit.end + 4].lstrip(" ")
-    return rest[:1] in (":", "#") or rest.startswith("..")
+    if rest[:1] in (":", "#") or rest.startswith(".."):
+        return True
+    return hit.kind == "NAME" and bool(_FAMILY_COMMA_GIVEN.match(text, hit.end))
 
 
 _SENDER_STOP = re.compile(r"\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}|\bTO\s*:|\bP\.\s*\d|\bPAGE\b|\d{7,}", re.I)
@@ -324,53 +284,57 @@ def _clean_sender(value: str) -> str | None:
     return cleaned[:120] or None
 
 
-def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
-    """The value following a label, up to the next label or the end of its column/line."""
+_NAME_PARTS = ("LAST", "FIRST", "MI")
+
+
+def _header_rows(text: str, hits: list[Hit]) -> dict[int, str]:
+    """Labels that head columns (``LAST NAME  FIRST NAME`` / ``DATE OF BIRTH (MM/DD/YYYY)``) with their values
+    read from the line below, by position: label start -> value."""
+    lines: dict[int, list[Hit]] = {}
+    for h in hits:
+        lines.setdefault(_line_bounds(text, h.start)[0], []).append(h)
+    out: dict[int, str] = {}
+    for line_start, row in lines.items():
+        _, line_end = _line_bounds(text, line_start)
+        below = text[line_end + 1:].lstrip("\n").split("\n", 1)[0] if line_end < len(text) else ""
+        if not below.strip():
+            continue
+        parts = [h for h in row if h.kind in _NAME_PARTS]
+        if {h.kind for h in parts} >= {"LAST", "FIRST"} and not _value_after(text, parts[0], parts[1]):
+            words = below.split()
+            for k, h in enumerate(parts):
+                if k < len(words):
+                    out[h.start] = words[k]
+        first = row[0]
+        if first.kind == "DOB" and not text[line_start:first.start].strip() and \
+                not dates.find_dates(text[first.end:line_end][:30], "birth"):
+            out[first.start] = below.strip()
+    return out
+
+
+def _value_span(text: str, hit: Hit, nxt: Hit | None) -> tuple[int, int]:
+    """Where the value following a label lies: up to the next label or the end of its column/line."""
     _, line_end = _line_bounds(text, hit.start)
     stop = min(line_end, nxt.start) if nxt and nxt.start > hit.end else line_end
-    raw = text[hit.end:stop]
-    paren = _PAREN.match(raw)  # "MRN (Valley General): 1234567"
+    start = hit.end
+    paren = _PAREN.match(text, start, stop)  # "MRN (Valley General): 1234567"
     if paren:
-        raw = raw[paren.end():]
-    if _EMPTY_FIELD.match(raw):  # "Name: ________  Vaccine requested: ____"
-        return ""
-    raw = raw.lstrip(_SEP)
-    cut = _LINE_STOP.search(raw)
-    return (raw[:cut.start()] if cut else raw).strip()
+        start = paren.end()
+    if _EMPTY_FIELD.match(text, start, stop):  # "Name: ________  Vaccine requested: ____"
+        return start, start
+    while start < stop and text[start] in _SEP:
+        start += 1
+    cut = _LINE_STOP.search(text, start, stop)
+    end = cut.start() if cut else stop
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
-def _label_before(text: str, pos: int, hits: list[Hit]) -> Hit | None:
-    """The label governing a value at ``pos``: the nearest label before it on its line."""
-    line_start, _ = _line_bounds(text, pos)
-    best = None
-    for h in hits:
-        if line_start <= h.start and h.end <= pos:
-            best = h
-    if best is None:
-        return None
-    gap = text[best.end:pos]
-    if len(gap.strip(_SEP + "()")) > 40:
-        return None
-    return best
-
-
-_STAMP_WORDS = re.compile(r"(?i)\b(received|rec'?d|filed|scanned|entered)\b")
-
-
-def _alone_near_top(text: str, d: dates.DateHit) -> bool:
-    """A date standing (almost) alone on a line among the first lines (a letter's date),
-    not the date of a RECEIVED stamp."""
-    start, end = _line_bounds(text, d.start)
-    rest = (text[start:d.start] + text[d.end:end]).strip(" ,.;:'‘’`|_-—~°*")
-    prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1
-    stamped = _STAMP_WORDS.search(text[prev_start:end])
-    return len(rest) <= 2 and not stamped and text[:start].count("\n") < 12
-
-
-def _prior_context(text: str, pos: int) -> bool:
-    start, end = _line_bounds(text, pos)
-    return bool(re.search(r"(?i)\b(prior|previous|last fill|comparison|to present)\b",
-                          text[start:end]))
+def _value_after(text: str, hit: Hit, nxt: Hit | None) -> str:
+    """The value following a label, up to the next label or the end of its column/line."""
+    start, end = _value_span(text, hit, nxt)
+    return text[start:end]
 
 
 def _contact_context(text: str, pos: int) -> bool:
@@ -391,36 +355,3 @@ def _sex(value: str) -> str | None:
     t = token.lower()
     return "F" if t.startswith("f") else "M" if t.startswith("m") else "X" if t in (
         "x", "nonbinary", "non-binary", "other") else None
-
-
-def _reconcile_names(mentions: list[NameMention]) -> None:
-    """A labelled name that is a roster name with an OCR slip takes the roster spelling."""
-    roster = [m for m in mentions if m.source == "gazetteer"]
-    for m in [m for m in mentions if m.source == "label"]:
-        fam, giv = names.fold(m.family), names.fold(m.given)
-        for r in roster:
-            r_fam, r_giv = names.fold(r.family), names.fold(r.given)
-            if (fam, giv) == (r_fam, r_giv):
-                r.confidence = max(r.confidence, 0.95)
-            elif giv == r_giv and (fam.endswith(r_fam) or names.within_one(fam, r_fam)):
-                r.confidence = max(r.confidence, 0.95)
-                mentions.remove(m)
-                break
-
-
-def _dedupe_names(mentions: list[NameMention]) -> list[NameMention]:
-    best: dict[tuple[str, str], NameMention] = {}
-    for m in mentions:
-        key = (names.fold(m.family), names.fold(m.given))
-        if key not in best or m.confidence > best[key].confidence:
-            best[key] = m
-    return sorted(best.values(), key=lambda m: (-m.confidence, m.page))
-
-
-def _dedupe_values(values: list[ValueMention]) -> list[ValueMention]:
-    best: dict[tuple[str, str | None], ValueMention] = {}
-    for v in values:
-        key = (v.value, v.scheme)
-        if key not in best or v.confidence > best[key].confidence:
-            best[key] = v
-    return list(best.values())

@@ -76,6 +76,14 @@ class IntegrityError(ChartfileError):
     hint = "Run 'chartfile index check' or 'chartfile audit verify' for details."
 
 
+class PartialError(ChartfileError):
+    """Some items got no outcome (the rest did)."""
+
+    exit_code = ExitCode.PARTIAL
+    http_status = 500
+    hint = "Run the command again; items without an outcome are retried."
+
+
 class DependencyError(ChartfileError):
     exit_code = ExitCode.DEPENDENCY
     http_status = 503

@@ -14,7 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 TextSource = Literal["text_layer", "ocr", "blank", "error"]
-IdScheme = Literal["own", "foreign"]
+# own: this office's MRN by its label (or the office's format where no label says whose it is);
+# plain: a number of the office's MRN shape after an unqualified "MRN:"-style label (ours only if the
+# roster agrees); foreign: another facility's or payer's number (never trusted for matching).
+IdScheme = Literal["own", "plain", "foreign"]
 
 
 @dataclass
@@ -55,6 +58,7 @@ class ValueMention:
     label: str | None = None  # the label it followed, e.g. "DOB", "Date of service"
     scheme: IdScheme | None = None  # for identifiers: our MRN format or another facility's
     confidence: float = 1.0
+    role: str | None = None  # for dates: what it dates (intake.docdate.DateRole value)
 
 
 @dataclass
@@ -67,6 +71,30 @@ class PageEntities:
     mrns: list[ValueMention] = field(default_factory=list)
     is_cover: bool = False
     is_blank: bool = False
+    # layout evidence (intake/layout.py) used to segment a file into documents and describe them
+    type_scores: dict[str, float] = field(default_factory=dict)  # doc-type scores as a first page
+    page_of: list[int] | None = None  # the document's own "page k of n" as [k, n]
+    continued: bool = False  # "(continued)" at the top: a running header of an earlier page
+    letterhead: str | None = None  # key of the first content line (who issued the page)
+    starts: bool = False  # a letterhead block, title or letter opening at the top
+    content_words: int = 0  # words outside fax header and print footer
+    sender: str | None = None
+    provider: str | None = None
+    urgency: list[str] = field(default_factory=list)
+    recipient: str | None = None  # the TO / addressee block, as written
+    misdirected: str | None = None  # why the page looks addressed to another practice
+
+
+@dataclass
+class DocPart:
+    """A document the worker found inside a source file (a page range)."""
+
+    first: int
+    last: int
+    cover: bool = False  # only fax cover pages
+    unproven: list[int] = field(default_factory=list)  # pages joined without continuity evidence
+    starts_with: str = ""  # evidence that the part starts a new document
+    continued: list[int] = field(default_factory=list)  # pages joined by a page counter or "(continued)"
 
 
 @dataclass
@@ -90,6 +118,8 @@ class Entities:
     urgent: bool = False
     urgency_reasons: list[str] = field(default_factory=list)
     pages: list[PageEntities] = field(default_factory=list)
+    parts: list[DocPart] = field(default_factory=list)  # documents found in the file (intake/segment.py)
+    misdirected: str | None = None  # why the document looks addressed to another practice
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -108,10 +138,29 @@ class Entities:
             pd["names"] = [NameMention(**n) for n in pd.get("names", [])]
             pd["dobs"] = [ValueMention(**v) for v in pd.get("dobs", [])]
             pd["mrns"] = [ValueMention(**v) for v in pd.get("mrns", [])]
-            pages.append(PageEntities(**pd))
+            known_page = set(PageEntities.__dataclass_fields__)
+            pages.append(PageEntities(**{k: v for k, v in pd.items() if k in known_page}))
         d["pages"] = pages
+        d["parts"] = [DocPart(**p) for p in d.get("parts", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class RosterLexicon:
+    """What entity extraction may know about the roster (built by the writer, sent to workers).
+
+    ``names`` are (family, given) pairs of patients and clerk-confirmed aliases;
+    ``dobs`` and ``mrns`` the roster's birth dates (ISO) and MRNs, used to read
+    OCR-confusable characters the way the roster has them; ``mrn_format`` the
+    office MRN format as :meth:`intake.mrnformat.MrnFormat.to_json` (learned
+    at ``patients import``; None until a roster exists).
+    """
+
+    names: list[tuple[str, str]] = field(default_factory=list)
+    dobs: list[str] = field(default_factory=list)
+    mrns: list[str] = field(default_factory=list)
+    mrn_format: str | None = None
 
 
 @dataclass

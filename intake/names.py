@@ -11,17 +11,19 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from intake.text import strip_accents
 
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "md", "do", "np", "pa", "rn", "phd", "dds"}
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "mx"}
 NAME_TOKEN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*\.?")
 # OCR letter confusions folded before comparing names.
 _OCR_FOLD = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b", "|": "l", "$": "s",
-                           "€": "e", "@": "a"})
+                           "€": "e", "@": "a", "!": "l"})
 MIN_FUZZY_LEN = 4
+_COMMA_READ_AS_DOT = re.compile(r"([A-Za-zÀ-ÿ'’\-]{3,})\.\s+[A-Za-zÀ-ÿ]")
 _GLUED_INITIAL = re.compile(r"^([A-Z])([A-Z][a-z]{2,}.*)$")
 _ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|health|laborator(y|ies)|"
                         r"lab|imaging|radiology|center|centre|associates|group|pharmacy|"
@@ -31,9 +33,7 @@ _ORG_WORDS = re.compile(r"(?i)\b(hospital|medical|medicine|clinic|clinical|healt
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and fold OCR digit/letter confusions."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.lower().translate(_OCR_FOLD).replace("rn", "m").replace("’", "'")
+    text = strip_accents(text).lower().translate(_OCR_FOLD).replace("rn", "m").replace("li", "h").replace("’", "'")
     return text
 
 
@@ -67,6 +67,9 @@ def _split_name(value: str) -> ParsedName | None:
     value = value.strip().strip(":;-").strip()
     if not value or any(ch.isdigit() for ch in value):
         return None
+    dotted = _COMMA_READ_AS_DOT.match(value)  # "SMITH. JOHN A": OCR read the comma as a full stop
+    if "," not in value and dotted and dotted.group(1).lower() not in TITLES:
+        value = dotted.group(1) + "," + value[dotted.end(1) + 1:]
     if "," in value:
         family_part, _, rest = value.partition(",")
         fam = [t for t in _clean_tokens(family_part) if t.lower() not in TITLES]
@@ -85,17 +88,31 @@ def _split_name(value: str) -> ParsedName | None:
     return ParsedName(_tidy(tokens[-1]), _tidy(tokens[0]), middle)
 
 
+def given_vocabulary(roster_given: Iterable[str]) -> frozenset[str]:
+    """Given names a clerk would recognise as names: the roster's and common ones (folded)."""
+    from nicknames import NickNamer
+
+    common = NickNamer()._nickname_lookup  # noqa: SLF001 - the package's name table (canonical -> nicknames)
+    known = {fold(n) for n in common} | {fold(n) for vals in common.values() for n in vals}
+    known |= {fold(t) for g in roster_given for t in NAME_TOKEN.findall(g)}
+    return frozenset(k.strip(".") for k in known if len(k) > 1)
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 @dataclass(frozen=True)
 class GazetteerHit:
-    family: str
+    family: str  # the roster spelling, or the document's part of a double-barrelled roster name
     given: str
     start: int
     end: int
     exact: bool
+
+
+_FAMILY_FIRST_GAP = re.compile(r"[^\w\s]{0,2}[,.;]\s*")  # "Smith, John" (OCR: "Smith. John", "Marque?. John")
+_TOKEN = re.compile(r"[\w'’\-|$@!]+")
 
 
 class Gazetteer:
@@ -104,6 +121,7 @@ class Gazetteer:
     def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
         self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
         self._family_index: dict[str, set[str]] = {}
+        self._parts: dict[str, set[str]] = {}  # one part of a double-barrelled family name -> the whole
         for family, given in pairs:
             if not family or not given:
                 continue
@@ -114,6 +132,10 @@ class Gazetteer:
             if len(fam) >= MIN_FUZZY_LEN:
                 for d in _deletes(fam):
                     self._family_index.setdefault(d, set()).add(fam)
+            parts = [p for p in re.split(r"[-\s]+", fam) if len(p) >= 3]
+            if len(parts) > 1:
+                for part in parts:
+                    self._parts.setdefault(part, set()).add(fam)
         self._givens_by_family: dict[str, set[str]] = {}
         for fam, giv in self._pairs:
             self._givens_by_family.setdefault(fam, set()).add(giv)
@@ -131,19 +153,27 @@ class Gazetteer:
         return {f for f in found if within_one(token, f)}
 
     def find(self, text: str) -> list[GazetteerHit]:
-        """Roster names in ``text`` as ``Given [Middle] Family`` or ``Family, Given``."""
-        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'’\-|$@]+", text)]
+        """Roster names in ``text`` as ``Given [Middle] Family`` or ``Family, Given``.
+
+        A document naming one part of a double-barrelled roster family name
+        ("Laura Smith" for Smith-Jones) is found too; the hit then carries the
+        document's part, so the matcher weighs it as a partial family name.
+        """
+        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         hits: list[GazetteerHit] = []
         seen: set[tuple[int, int]] = set()
         for i, (tok, start, end) in enumerate(tokens):
             if not tok[:1].isupper():  # names are printed capitalised
                 continue
-            for fam in self._family_candidates(fold(tok)):
+            folded = fold(tok).strip("'’-")
+            candidates = [(f, False) for f in self._family_candidates(folded)]
+            candidates += [(f, True) for f in self._parts.get(folded, ()) if f != folded]
+            for fam, partial in candidates:
                 givens = self._givens_by_family.get(fam, set())
                 for j in (i - 1, i - 2, i + 1, i + 2):  # given before, or after "Family,"
-                    if j < 0 or j >= len(tokens) or abs(i - j) == 2 and not _is_initial(tokens, i, j):
+                    if j < 0 or j >= len(tokens) or abs(i - j) == 2 and not _is_middle(tokens, i, j):
                         continue
-                    if j > i and not text[end:tokens[j][1]].strip().startswith(","):
+                    if j > i and not _FAMILY_FIRST_GAP.fullmatch(text[end:tokens[j][1]]):
                         continue
                     gtok = fold(tokens[j][0])
                     for giv in givens:
@@ -153,15 +183,17 @@ class Gazetteer:
                                 continue
                             seen.add(span)
                             family, given = self._pairs[(fam, giv)]
-                            exact = gtok == giv and fold(tok) == fam
+                            exact = gtok == giv and folded == fam
+                            if partial:
+                                family = tok.strip("'’-")
                             hits.append(GazetteerHit(family, given, span[0], span[1], exact))
         return hits
 
 
-def _is_initial(tokens: Sequence[tuple[str, int, int]], i: int, j: int) -> bool:
-    """Allow one middle initial between given and family name."""
+def _is_middle(tokens: Sequence[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Allow one middle name or initial between given and family name (printed capitalised)."""
     mid = tokens[(i + j) // 2][0]
-    return len(mid.rstrip(".")) == 1
+    return mid[:1].isupper() and (len(mid.rstrip(".")) == 1 or mid.isalpha())
 
 
 def within_one(a: str, b: str) -> bool:

@@ -28,6 +28,9 @@ OSD_BELOW_CONFIDENCE = 75.0
 # OSD answers with less orientation confidence than this are ignored (a rotation
 # is only kept when the re-read page scores at least as well, so this can be low).
 MIN_OSD_CONFIDENCE = 0.5
+# A page still read this poorly when OSD sees no rotation is read upside down once (kept only if better).
+UPSIDE_DOWN_BELOW = 50.0
+UPSIDE_DOWN_GAIN = 1.5  # ...and kept only when it reads this much more (confidence-weighted words)
 # Skew below this is left to tesseract (the ablation showed no gain from
 # rotating pages skewed by up to ~2 degrees; resampling costs CPU and sharpness).
 MIN_DESKEW_DEGREES = 1.0
@@ -49,6 +52,7 @@ class OcrOptions:
     despeckle: bool = True
     despeckle_first: bool = False  # at the source resolution, before squaring/upscaling
     despeckle_squared: bool = False  # 204x98 two-level faxes: after squaring, before upscaling
+    upscale_two_level: bool = True  # black-and-white pages under 250 dpi: to the target dpi, smoothed
     two_level_deskew: bool = False  # rotate black-and-white pages with NEAREST: they stay 1-bit
     min_deskew: float = MIN_DESKEW_DEGREES
     resample: str | None = None  # resize/deskew filter; None = cfg.ocr.resample
@@ -76,10 +80,12 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
         if squared is not None:  # despeckle while the fax is still two-level: exact and cheap
             grey, dpi = preprocess.despeckle(squared[0]), squared[1]
             despeckled = fax = True
+    two_level = bool(opts.upscale_two_level and cfg.ocr.two_level_dpi and not despeckled
+                     and preprocess.is_two_level(grey))
     prepared = preprocess.normalise_resolution(
         grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
         resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi,
-        fax=fax)
+        fax=fax, two_level=two_level, two_level_target=cfg.ocr.two_level_dpi)
     return prepared, despeckled
 
 
@@ -140,11 +146,18 @@ def _orient(base: Image.Image, first: tesseract.OcrOutput, image: Image.Image, r
     rotation only if the re-read page is read with at least the same confidence."""
     osd = run.orientation(base)
     if osd is None or not osd.rotate or osd.confidence < MIN_OSD_CONFIDENCE:
-        return 0, first, image
-    turned = _straighten(_rotate(base, osd.rotate), options)
+        if (first.mean_confidence or 0) >= UPSIDE_DOWN_BELOW:
+            return 0, first, image
+        turn = 180  # OSD misses upside-down degraded faxes: a very poor read is tried the other way up
+    else:
+        turn = osd.rotate
+    turned = _straighten(_rotate(base, turn), options)
     second = run(turned)
-    if (second.mean_confidence or 0) >= (first.mean_confidence or 0):
-        return osd.rotate, second, turned
+    guessed = osd is None or turn != osd.rotate  # upside down on a hunch: the new read must be clearly better
+    better = _quality(second) > UPSIDE_DOWN_GAIN * _quality(first) if guessed else \
+        (second.mean_confidence or 0) >= (first.mean_confidence or 0)
+    if better:
+        return turn, second, turned
     return 0, first, image
 
 

@@ -32,6 +32,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from intake import worker_logs
+
 log = logging.getLogger(__name__)
 
 PRELOAD = ("intake.workers", "intake.pages", "intake.entities")
@@ -88,6 +90,7 @@ class _Worker:
     task: _Task | None = None
     retire: bool = False
     spawned: float = field(default_factory=time.monotonic)
+    logs: Connection | None = None  # the worker's log records (see intake.worker_logs)
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -106,8 +109,9 @@ def _call_hook(hook: str | None) -> None:
 
 
 def _worker_main(conn: Connection, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
-                 hook: str | None) -> None:
+                 hook: str | None, logs: Connection | None = None, log_level: int = logging.WARNING) -> None:
     """Body of a worker process: init, say ready, then run one task at a time until EOF."""
+    worker_logs.install(logs, log_level)
     try:
         os.setpgrp()  # own process group: a kill also reaches tesseract children
     except OSError:
@@ -168,12 +172,22 @@ class WorkerPool:
     # ----- workers -----------------------------------------------------------
     def _spawn(self) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
+        log_in, log_out = self._ctx.Pipe(duplex=False)
         proc = self._ctx.Process(  # type: ignore[attr-defined]
             target=_worker_main, name="chartfile-worker", daemon=True,
-            args=(child, self._initializer, self._initargs, self._hook))
+            args=(child, self._initializer, self._initargs, self._hook, log_out,
+                  logging.getLogger().getEffectiveLevel()))
         proc.start()
         child.close()
-        self._workers.append(_Worker(proc, parent, self._generation))
+        log_out.close()
+        self._workers.append(_Worker(proc, parent, self._generation, logs=log_in))
+
+    @staticmethod
+    def _close_conns(worker: _Worker) -> None:
+        worker_logs.drain(worker.logs)
+        worker.conn.close()
+        if worker.logs is not None:
+            worker.logs.close()
 
     def _kill(self, worker: _Worker) -> None:
         pid = worker.process.pid
@@ -185,7 +199,7 @@ class WorkerPool:
                 except (ProcessLookupError, PermissionError, OSError):
                     continue
         worker.process.join(timeout=5)
-        worker.conn.close()
+        self._close_conns(worker)
 
     def _replace(self, worker: _Worker) -> None:
         self._workers.remove(worker)
@@ -215,7 +229,7 @@ class WorkerPool:
         if worker.process.is_alive():
             self._kill(worker)
         else:
-            worker.conn.close()
+            self._close_conns(worker)
         self._workers.remove(worker)
         if not self._closed:
             self._spawn()
@@ -287,7 +301,8 @@ class WorkerPool:
             now = time.monotonic()
             deadlines = [w.task.deadline for w in self._workers if w.task is not None]
             wake = min([end, *deadlines])
-            waitables: list[Any] = [w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
+            waitables: list[Any] = ([w.conn for w in self._workers] + [w.process.sentinel for w in self._workers]
+                                    + [w.logs for w in self._workers if w.logs is not None])
             ready = wait(waitables, timeout=max(0.0, wake - now)) if waitables else []
             if not waitables and wake > now:
                 time.sleep(wake - now)
@@ -301,6 +316,9 @@ class WorkerPool:
 
     def _collect(self, ready: list[Any]) -> None:
         ready_set = set(ready)
+        for worker in self._workers:
+            if worker.logs is not None and worker.logs in ready_set:
+                worker_logs.drain(worker.logs)
         for worker in list(self._workers):
             if worker.conn in ready_set:
                 self._receive(worker)
@@ -350,7 +368,7 @@ class WorkerPool:
         worker.process.join(timeout=5)
         code = worker.process.exitcode
         task = worker.task
-        worker.conn.close()
+        self._close_conns(worker)
         if task is not None and not task.cancelled:
             how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
             log.warning("worker %s died (%s) during task %s", worker.process.pid, how, task.task_id)
@@ -393,5 +411,5 @@ class WorkerPool:
             if worker.process.is_alive():
                 self._kill(worker)
             else:
-                worker.conn.close()
+                self._close_conns(worker)
         self._workers.clear()

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intake.config import Config
-from intake.model import Entities, PageText
+from intake.model import Entities, PageText, RosterLexicon
 
 _CFG: Config | None = None
-_GAZETTEER: tuple[tuple[str, str], ...] = ()
+_GAZETTEER: tuple[tuple[str, str], ...] | RosterLexicon = ()
 _EXTRACTOR: object | None = None
 
 
-def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]], eager: bool = True) -> None:
+def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexicon, eager: bool = True) -> None:
     """Pool initializer: remember settings; one tesseract thread; Pillow's pixel limit from the config.
 
     With ``eager`` the entity extractor is built now, so its start-up cost is
@@ -39,7 +39,7 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]], eager: bool =
     Image.MAX_IMAGE_PIXELS = cfg.intake.max_page_pixels
     use_scratch(scratch_dir(cfg))
     _CFG = cfg
-    _GAZETTEER = tuple(gazetteer)
+    _GAZETTEER = gazetteer if isinstance(gazetteer, RosterLexicon) else tuple(gazetteer)
     _EXTRACTOR = None
     if eager:
         from intake.entities import EntityExtractor

@@ -760,6 +760,14 @@ def _fax_cover(ctx: Ctx) -> Parts:
                  [Line("")] + [Line(t, "small") for t in _data.CONFIDENTIALITY])
 
 
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _roi_authorization(ctx: Ctx) -> Parts:
     rng = ctx.rng
     assert ctx.doc_date and ctx.pt
@@ -817,11 +825,16 @@ def _roi_authorization(ctx: Ctx) -> Parts:
     else:
         closing = [Line(""), Line("Signature: ______________________________\tDate: ____________",
                                   tabs=(0.0, 0.62))]
+    expires_truth = expires.isoformat() if present["expiration"] and not event else None
+    if event == "one year from the date signed":  # a duration, not an event: the date it works out to
+        expires_truth = (_years_later(signed, 1).isoformat() if present["expiration"] and present["signature"]
+                         else None)
+        event = None
     ctx.extra["roi"] = {
         "elements": present, "missing": missing, "valid": not missing and not expired,
         "recipient": recipient if present["recipient"] else None,
         "purpose": purpose if present["purpose"] else None,
-        "expires": expires.isoformat() if present["expiration"] and not event else None,
+        "expires": expires_truth,
         "expiration_event": event if present["expiration"] else None,
         "expired": expired, "signed_date": signed.isoformat() if present["signature"] else None,
         "signed_by_representative": rep and present["signature"],

@@ -17,8 +17,8 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
-from indexer.searchstore import leaves
 from search.filters import DocSetCache, Matches, Part
+from search.store import leaves
 
 DIRECT_LIMIT = 2000  # up to this many documents, read each one's column value
 DATE_COLUMN = "date"  # day number of the document date (or received date)

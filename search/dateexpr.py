@@ -5,7 +5,10 @@ bare ``1961`` into a date of birth (exact, or a year/month prefix), and
 ``2026-03..2026-05``, ``>2026-01-15``, ``"last month"`` or ``today`` into an
 inclusive range of days.  Relative expressions take ``today`` explicitly, so
 results are testable.  Unparseable input raises :class:`InputError` with the
-accepted forms in the hint.
+accepted forms in the hint.  A whole typed date is first checked against the
+accepted shapes here (so ``march`` alone or a date with stray words is not a
+date), two-digit years are resolved by purpose (a birth date is never in the
+future), and the calendar work is python-dateutil's.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from intake.dates import MONTHS, find_dates
+from dateutil import parser as dateutil_parser
+
 from intake.errors import InputError
 
 DOB_HINT = "Type a date of birth like 1961-03-04, 03/04/1961 or 4 Mar 1961, or a year like 1961."
@@ -27,6 +31,18 @@ _YEAR_MONTH = re.compile(r"(?P<y>(?:18|19|20)\d\d)[-/.](?P<m>\d{1,2})")
 _MONTH_YEAR = re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>(?:18|19|20)\d\d)")
 _NAMED_MONTH_YEAR = re.compile(r"(?P<m>[a-z]{3,9})\.?[\s-]*(?P<y>(?:18|19|20)\d\d)")
 _COMPACT = re.compile(r"(?P<y>(?:18|19|20)\d\d)(?P<m>\d\d)(?P<d>\d\d)")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS = {m: i + 1 for i, m in enumerate(_MONTHS)}
+_MONTH_NAME = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+               r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_SEP = r"\s?[/.\-]\s?"
+# the accepted whole-date shapes (lower case); the year is the last group of each
+_DATE_SHAPES = (
+    re.compile(r"(?:18|19|20)\d\d-\d{1,2}-\d{1,2}()"),  # ISO (no year to resolve)
+    re.compile(rf"\d{{1,2}}{_SEP}\d{{1,2}}{_SEP}(\d{{4}}|\d{{2}})"),  # 03/04/1961, 3-4-61, 03.04.1961
+    re.compile(rf"{_MONTH_NAME}\.?\s?\d{{1,2}}(?:st|nd|rd|th)?,?\s?(\d{{4}})"),  # mar 4, 1961
+    re.compile(rf"\d{{1,2}}(?:st|nd|rd|th)?[\s\-]?{_MONTH_NAME}\.?[\s\-,]?\s?(\d{{4}}|\d{{2}})"),  # 4 mar 1961
+)
 _LAST_N = re.compile(r"(?:last|past)\s+(?P<n>\d{1,4})\s+(?P<unit>day|week|month|year)s?")
 
 
@@ -38,17 +54,39 @@ class DayRange:
     end: date | None
 
 
+def resolve_year(yy: int, purpose: str, today: date) -> int:
+    """Four-digit year for a two-digit one: births never in the future, other dates at most next year."""
+    year = today.year // 100 * 100 + yy
+    limit = today.year if purpose == "birth" else today.year + 1
+    return year - 100 if year > limit else year
+
+
+def _plausible(d: date, purpose: str, today: date) -> bool:
+    """Birth dates: 1890..today.  Other dates: 1950..next year."""
+    if purpose == "birth":
+        return date(1890, 1, 1) <= d <= today
+    return date(1950, 1, 1) <= d <= date(today.year + 1, 12, 31)
+
+
 def _full_date(text: str, purpose: str, today: date) -> date | None:
-    """A whole-string date in any of the formats :mod:`intake.dates` reads (plus ``19610304``)."""
+    """A whole-string date in one of the accepted shapes (plus ``19610304``), or None."""
     m = _COMPACT.fullmatch(text)
     if m:
         try:
             return date(int(m["y"]), int(m["m"]), int(m["d"]))
         except ValueError:
             return None
-    hits = find_dates(text, purpose, today)
-    if len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(text) and not hits[0].repaired:
-        return date.fromisoformat(hits[0].iso)
+    for shape in _DATE_SHAPES:
+        found = shape.fullmatch(text)
+        if found is None:
+            continue
+        if len(found.group(1)) == 2:  # a two-digit year, resolved by purpose before parsing
+            text = text[:found.start(1)] + str(resolve_year(int(found.group(1)), purpose, today))
+        try:
+            day = dateutil_parser.parse(text, dayfirst=False).date()  # US month-first, else day-first
+        except (ValueError, OverflowError):
+            return None
+        return day if _plausible(day, purpose, today) else None
     return None
 
 

@@ -26,15 +26,15 @@ from whoosh.scoring import TF_IDF
 from whoosh.searching import Searcher
 
 from indexer.audit import record as audit
-from indexer.searchschema import decode_body
-from indexer.searchstore import SearchIndex, guarded
 from intake.config import Config
 from intake.errors import InputError
 from search.columns import facet_counts, ordered, segment_ids, vocabulary
 from search.filters import DocSetCache, FilterPlan, Matches, Terms
 from search.names import NameVocabulary
 from search.query import ParsedQuery, parse_query
+from search.schema import decode_body
 from search.snippets import make_snippet
+from search.store import SearchIndex, guarded
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class Hit:
     snippet: str = ""
     page: int | None = None  # page of the document (1-based) the snippet comes from
     dob: str = ""
+    read_names: list[str] = field(default_factory=list)  # names read from a document not filed ("in review")
     provider: str = ""
     received: str = ""
     urgent: bool = False
@@ -149,26 +150,27 @@ class SearchEngine:
                 self._searcher = None
             self.index.close()
 
-    def parse(self, query: str) -> ParsedQuery:
+    def parse(self, query: str, include_rejected: bool = False) -> ParsedQuery:
         """Parse without searching (raises InputError on malformed queries)."""
-        return parse_query(query, self.cfg.extract.mrn_pattern, self._today())
+        return parse_query(query, self.cfg.extract.mrn_pattern, self._today(), include_rejected=include_rejected)
 
     def search(self, query: str, page: int = 1, page_size: int = 20, sort: str = "auto",
-               facets: bool = True) -> Results:
+               facets: bool = True, include_rejected: bool = False) -> Results:
         """Run a clerk query and return one page of results.
 
         ``sort``: ``auto`` (relevance when the query has words or names, else
         newest first), ``relevance``, ``newest`` (alias ``date``) or ``oldest``.
+        Rejected documents are left out unless ``include_rejected``.
         """
         started = time.perf_counter()
         if sort not in SORTS:
             raise InputError(f"Unknown sort {sort!r}.", hint="Use relevance, newest or oldest.")
         _check_paging(page, page_size)
         with self._lock:
-            parsed, results = self._run(query, page, page_size, SORTS[sort], facets)
+            parsed, results = self._run(query, page, page_size, SORTS[sort], facets, include_rejected)
             if results.total == 0 and self._name_fallback(parsed):
                 words = " ".join(parsed.bare_words)
-                _, retry = self._run(f'patient:"{words}"', page, page_size, SORTS[sort], facets)
+                _, retry = self._run(f'patient:"{words}"', page, page_size, SORTS[sort], facets, include_rejected)
                 if retry.total:
                     retry.notes.append(f"No document contains '{words}'; showing patients with a similar name.")
                     results = retry
@@ -208,12 +210,13 @@ class SearchEngine:
             self._names = (key, NameVocabulary(vocabulary(self._sets, searcher.reader(), "name")))
         return self._names[1]
 
-    def _run(self, query: str, page: int, page_size: int, sort: str, facets: bool) -> tuple[ParsedQuery, Results]:
+    def _run(self, query: str, page: int, page_size: int, sort: str, facets: bool,
+             include_rejected: bool = False) -> tuple[ParsedQuery, Results]:
         start, stop = (page - 1) * page_size, page * page_size
         with guarded("search"):
             searcher = self._current_searcher()
             names = self._vocabulary(searcher)
-        parsed = parse_query(query, self.cfg.extract.mrn_pattern, self._today(), names)
+        parsed = parse_query(query, self.cfg.extract.mrn_pattern, self._today(), names, include_rejected)
         if sort == "auto" or (sort == "relevance" and not parsed.scored):
             sort = "relevance" if parsed.scored else "newest"
         with guarded("search"):
@@ -287,7 +290,8 @@ class SearchEngine:
             patient_name=stored.get("patient_name", ""), patient_mrn=stored.get("patient_mrn", ""),
             doc_type=stored.get("doc_type", ""), doc_date=stored.get("doc_date"),
             sender=stored.get("sender", ""), status=stored.get("status", ""), source=stored.get("source", ""),
-            snippet=snip.text, page=snip.page, dob=stored.get("dob", ""), provider=stored.get("provider", ""),
+            snippet=snip.text, page=snip.page, dob=stored.get("dob", ""),
+            read_names=list(stored.get("read_names") or []), provider=stored.get("provider", ""),
             received=received.isoformat(timespec="minutes") if received else "",
             urgent=bool(stored.get("urgent")), pages=int(stored.get("pages") or 1),
             source_page=first + snip.page - 1 if snip.page else None,

@@ -17,11 +17,11 @@ from datetime import date
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
-from indexer.searchtext import content_terms, name_tokens, phonetic_codes, range_terms, word_pairs
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError
 from search.dateexpr import DayRange, parse_date_range, parse_dob
 from search.names import NameVocabulary, max_edits, nickname_variants
+from search.text import content_terms, name_tokens, phonetic_codes, range_terms, word_pairs
 
 TYPE_ALIASES = {
     "lab": "lab_result", "labs": "lab_result", "result": "lab_result", "results": "lab_result",
@@ -64,6 +64,16 @@ def content_query(terms: list[str]) -> wq.Query:
     return wq.And(pairs) if len(pairs) > 1 else pairs[0]
 
 
+def either(fieldnames: tuple[str, ...], term: str, boost: float = 1.0) -> wq.Query:
+    """The term in any of these fields (a chart's MRN/DOB, or one read from a document in review)."""
+    return wq.Or([wq.Term(f, term, boost=boost) for f in fieldnames])
+
+
+#: Rejected documents (misdirected faxes) stay in the archive and the index, but only an administrator's
+#: search (``--include-rejected``) shows them: every other search leaves them out.
+REJECTED = wq.Term("status", "rejected")
+
+
 def _terms_query(fieldname: str, terms: list[str]) -> wq.Query:
     queries = [wq.Term(fieldname, t) for t in terms]
     return wq.Or(queries) if len(queries) > 1 else queries[0]
@@ -74,7 +84,7 @@ def identifier_piece(word: str, mrn_re: re.Pattern[str], today: date) -> Piece |
     """An MRN or a full date typed without a field also matches the MRN / birth date / document date."""
     bare = word.strip(",;.")
     if mrn_re.fullmatch(bare):
-        return Piece(wq.Term("patient_mrn", bare.upper(), boost=4.0), scored=True)
+        return Piece(either(("patient_mrn", "read_mrn"), bare.upper(), boost=4.0), scored=True)
     if any(ch.isdigit() for ch in bare) and ("/" in bare or "-" in bare):
         try:
             dob = parse_dob(bare, today)
@@ -83,7 +93,7 @@ def identifier_piece(word: str, mrn_re: re.Pattern[str], today: date) -> Piece |
         if not dob.endswith("-"):
             day = date.fromisoformat(dob)
             days = _terms_query("date_terms", range_terms(day, day))
-            return Piece(wq.Or([wq.Term("dob", dob, boost=3.0), days]), scored=True)
+            return Piece(wq.Or([either(("dob", "read_dob"), dob, boost=3.0), days]), scored=True)
     return None
 
 
@@ -160,15 +170,15 @@ def mrn_piece(value: str) -> Piece:
         raise InputError(f"mrn: could not read {value!r}.", hint="Type the MRN, e.g. mrn:CF123456.")
     if mrn.endswith("*"):
         stem = mrn.rstrip("*")
-        return Piece(wq.Prefix("patient_mrn", stem))
-    return Piece(wq.Term("patient_mrn", mrn))
+        return Piece(wq.Or([wq.Prefix(f, stem) for f in ("patient_mrn", "read_mrn")]))
+    return Piece(either(("patient_mrn", "read_mrn"), mrn))
 
 
 def dob_piece(value: str, today: date) -> Piece:
     dob = parse_dob(value, today)
     if dob.endswith("-"):
-        return Piece(wq.Prefix("dob", dob))
-    return Piece(wq.Term("dob", dob))
+        return Piece(wq.Or([wq.Prefix(f, dob) for f in ("dob", "read_dob")]))
+    return Piece(either(("dob", "read_dob"), dob))
 
 
 def type_piece(value: str) -> Piece:
@@ -202,7 +212,8 @@ def date_piece(fieldname: str, value: str, today: date) -> Piece:
 def status_piece(value: str) -> Piece:
     status = value.strip().lower()
     if status not in STATUSES:
-        raise InputError(f"Unknown status {value!r}.", hint="Use status:filed, status:review or status:rejected.")
+        raise InputError(f"Unknown status {value!r}.", hint="Use status:filed or status:review (status:rejected "
+                                                           "with --include-rejected, for administrators).")
     return Piece(wq.Term("status", status))
 
 

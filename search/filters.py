@@ -22,7 +22,7 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermNotFound
 
-from indexer.searchstore import leaves
+from search.store import leaves
 
 MAX_CACHED_DOCNUMS = 2_000_000  # across all cached term sets (roughly 80 MB)
 MAX_CACHED_LEXICONS = 2000

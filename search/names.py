@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from indexer.searchtext import trigrams
+from search.text import trigrams
 
 WEIGHT_EXACT = 6.0
 WEIGHT_NICKNAME = 3.0

@@ -17,13 +17,14 @@ from datetime import date
 
 from whoosh import query as wq
 
-from indexer.searchtext import content_terms, word_pairs
 from intake.errors import InputError
 from search import fields as f
 from search.filters import FilterPlan, plan_of
 from search.names import NameVocabulary
+from search.text import content_terms, word_pairs
 
 MAX_QUERY_CHARS = 500
+MAX_WORD_CHARS = 100  # no word in any record is longer; a longer one is a paste gone wrong
 MAX_CLAUSES = 24
 SYNTAX_HINT = f.HINT
 
@@ -57,9 +58,18 @@ class ParsedQuery:
     word_pairs: list[str] = field(default_factory=list)  # free words side by side, when only they rank
 
 
+def field_list() -> str:
+    """The search fields, for error messages."""
+    return ", ".join(f"{name}:" for name in FIELDS)
+
+
 def cap(text: str) -> tuple[str, list[str]]:
-    """Trim whitespace and cap very long queries at a word boundary."""
+    """Trim whitespace and cap very long queries at a word boundary (a single over-long word is an error)."""
     text = " ".join((text or "").split())
+    longest = max(text.split(), key=len, default="")
+    if len(longest) > MAX_WORD_CHARS:
+        raise InputError(f"A word of {len(longest)} characters is too long to search for (at most "
+                         f"{MAX_WORD_CHARS}).", hint=SYNTAX_HINT)
     if len(text) <= MAX_QUERY_CHARS:
         return text, []
     cut = text[:MAX_QUERY_CHARS]
@@ -80,7 +90,7 @@ def _near_miss(a: str, b: str) -> bool:
 
 
 def tokenize(text: str) -> list[Clause]:
-    """Split a query into clauses; raises InputError for unbalanced quotes or a misspelt field."""
+    """Split a query into clauses; raises InputError for unbalanced quotes or an unknown field."""
     if text.count('"') % 2:
         raise InputError("The search has an unclosed quote (\").", hint=SYNTAX_HINT)
     clauses: list[Clause] = []
@@ -91,23 +101,28 @@ def tokenize(text: str) -> list[Clause]:
         value = quoted if quoted is not None else bare or ""
         if name is not None and name.lower() not in FIELDS:
             near = [f for f in FIELDS if len(f) >= 4 and len(name) >= 4 and _near_miss(name.lower(), f)]
-            if near:
-                raise InputError(f"Unknown search field '{name}:'. Did you mean '{near[0]}:'?", hint=SYNTAX_HINT)
-            clauses.append(Clause(None, f"{name}:{value}", quoted is not None, bool(m["neg"])))
-            continue
+            guess = f" Did you mean '{near[0]}:'?" if near else ""
+            raise InputError(f"Unknown search field '{name}:'.{guess} The fields are {field_list()}",
+                             hint=f'To search for the text itself, put it in quotes: "{name}:{value}".')
         if name is not None and not value.strip():
             raise InputError(f"'{name}:' needs a value.", hint=SYNTAX_HINT)
         clauses.append(Clause(FIELDS[name.lower()] if name else None, value, quoted is not None, bool(m["neg"])))
     return clauses
 
 
+ANY_RECORD_NUMBER = r"[A-Za-z]{0,3}-?\d{5,10}"
+
+
 class QueryBuilder:
     """Turns clauses into one Whoosh query (AND of clauses, minus negated ones)."""
 
-    def __init__(self, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> None:
-        self.mrn_re = re.compile(mrn_pattern, re.IGNORECASE)
+    def __init__(self, mrn_pattern: str, today: date, names: NameVocabulary | None = None,
+                 include_rejected: bool = False) -> None:
+        # no office format set: anything shaped like a record number may be one (it also matches text)
+        self.mrn_re = re.compile(mrn_pattern or ANY_RECORD_NUMBER, re.IGNORECASE)
         self.today = today
         self.names = names
+        self.include_rejected = include_rejected
 
     def build(self, text: str) -> ParsedQuery:
         text, notes = cap(text)
@@ -132,6 +147,11 @@ class QueryBuilder:
                 parsed.content_terms.update(piece.content_terms)
         if not pos and not neg:
             raise InputError("Nothing to search for: the words are too common or empty.", hint=SYNTAX_HINT)
+        if not self.include_rejected:
+            neg.append(f.Piece(f.REJECTED))
+            if any(c.field == "status" and c.value.strip().lower() == "rejected" for c in clauses):
+                parsed.notes.append("Rejected documents are kept in the archive; only an administrator's search "
+                                    "with --include-rejected shows them.")
         base: wq.Query = wq.And([p.query for p in pos]) if len(pos) > 1 else pos[0].query if pos else wq.Every()
         parsed.query = wq.AndNot(base, wq.Or([p.query for p in neg])) if neg else base
         parsed.plan = plan_of([p.query for p in pos], [p.query for p in neg])
@@ -157,6 +177,10 @@ class QueryBuilder:
         return simple[c.field](value)
 
 
-def parse_query(text: str, mrn_pattern: str, today: date, names: NameVocabulary | None = None) -> ParsedQuery:
-    """Parse a clerk query; raises InputError with a hint when it cannot be understood."""
-    return QueryBuilder(mrn_pattern, today, names).build(text)
+def parse_query(text: str, mrn_pattern: str, today: date, names: NameVocabulary | None = None,
+                include_rejected: bool = False) -> ParsedQuery:
+    """Parse a clerk query; raises InputError with a hint when it cannot be understood.
+
+    Rejected documents are left out unless ``include_rejected`` (an administrator asked for them).
+    """
+    return QueryBuilder(mrn_pattern, today, names, include_rejected).build(text)

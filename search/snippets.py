@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from indexer.searchtext import content_term_set, content_term_spans
+from search.text import content_term_set, content_term_spans
 
 SNIPPET_CHARS = 200
 ELLIPSIS = "…"

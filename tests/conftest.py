@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -29,7 +30,7 @@ class CliResult:
 
 def run_chartfile(home: Path, *args: str) -> CliResult:
     """Run ``chartfile --home HOME ARGS`` in this process and capture its exit code and output."""
-    from search.cli.main import main
+    from chartfile.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
@@ -41,6 +42,23 @@ def run_chartfile(home: Path, *args: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def audit_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test process gets its own audit key outside any data home (~/.config is never touched).
+
+    The environment is set for the whole session, so in-process CLI runs and
+    subprocesses find the key where a real installation would: at the default
+    path under ``XDG_CONFIG_HOME``.  Checkpoints do not go to the machine's syslog.
+    """
+    from indexer.audit.keys import default_key_path, generate
+
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ["CHARTFILE_AUDIT__SYSLOG"] = "false"
+    path = default_key_path()
+    generate(path)
+    return path
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty data home with test-friendly intake timings and one OCR worker per core."""
@@ -49,7 +67,16 @@ def home(tmp_path: Path) -> Path:
     (h / "chartfile.toml").write_text(
         "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\nquiet_by_format = { tiff = 0.5 }\n", encoding="utf-8"
     )
+    init_home(h)
     return h
+
+
+def init_home(home: Path) -> None:
+    """Create the data home as ``chartfile init`` does (commands refuse a home that was never created)."""
+    from chartfile.service.office import init_home as create
+    from intake.config import load_config
+
+    create(load_config(home, environ={})).close()
 
 
 @pytest.fixture

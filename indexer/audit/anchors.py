@@ -1,24 +1,17 @@
-"""Anchors: the audit chain head written to an append-only file outside the database.
+"""Legacy anchors: unsigned chain heads in ``<home>/audit/anchors.log`` and ``SEQ:HASH`` pairs.
 
-Owns ``<home>/audit/anchors.log``: one line per anchor,
-``seq<TAB>sha256<TAB>UTC time<TAB>reason``.  Lines are only ever appended
-(``O_APPEND`` plus ``fsync``); nothing in Chartfile rewrites the file.  An
-anchor lets ``audit verify`` detect a truncated tail or a re-hashed rewrite of
-the trail that the chain alone cannot show.  Copy the file (or the chain head
-printed in every export) somewhere the database administrator cannot write.
-
-Write an anchor only for a head that is committed: anchoring an event of a
-transaction that later rolls back would raise a false alarm.
+Owns reading the anchor file earlier versions wrote (one line per anchor,
+``seq<TAB>sha256<TAB>UTC time<TAB>reason``) and parsing the ``SEQ:HASH`` chain
+heads printed in every export.  Chartfile no longer writes this file: the
+signed checkpoints of :mod:`indexer.audit.checkpoints`, published outside the
+data home, replace it.  ``audit verify`` still honours the old lines.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from indexer.audit.trail import now_iso
 
 AUDIT_DIR = "audit"
 ANCHOR_FILE = "anchors.log"
@@ -87,31 +80,3 @@ def read_anchors(home: Path) -> list[Anchor]:
         except AnchorFileError:
             pass
     return anchors
-
-
-def _ends_mid_line(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            return fh.read(1) != b"\n"
-    except (FileNotFoundError, OSError):
-        return False
-
-
-def write_anchor(home: Path, seq: int, digest: str, reason: str) -> Anchor | None:
-    """Append an anchor for the committed head (seq, digest); nothing for an empty trail."""
-    if seq <= 0:
-        return None
-    anchor = Anchor(seq, digest, now_iso(), reason)
-    path = anchors_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = anchor.line().encode("utf-8")
-    if _ends_mid_line(path):
-        data = b"\n" + data  # never glue a new anchor onto a line cut short by a crash
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return anchor

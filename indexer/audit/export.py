@@ -1,8 +1,8 @@
 """Audit export: an audited, anchored, streamed copy of the trail for the privacy officer.
 
 Owns the order of an export, which makes it audited *before* anything is
-disclosed: (1) one transaction records the ``export.audit`` event; (2) the
-committed head — that event — is written as an anchor and printed in the
+disclosed: (1) one transaction records the ``export.audit`` event (its commit
+publishes the head as a signed checkpoint); (2) that head is printed in the
 export; (3) the matching events up to that head are streamed in batches.  If
 streaming fails, an ``export.audit`` failure event is recorded too.
 """
@@ -12,10 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TextIO
 
-from indexer.audit.anchors import write_anchor
 from indexer.audit.formats import FORMATS, ChainHead, make_writer
 from indexer.audit.query import DEFAULT_BATCH, EventFilter, count_events, parse_sort, stream_events
 from indexer.audit.trail import head, now_iso, record
@@ -36,9 +34,9 @@ class ExportPlan:
     flt: EventFilter
 
 
-def start_export(db: Database, home: Path, flt: EventFilter, fmt: str, sort: str, *,
+def start_export(db: Database, flt: EventFilter, fmt: str, sort: str, *,
                  actor: str, client: str | None = None) -> ExportPlan:
-    """Record the export event, anchor the committed head and count what will be written."""
+    """Record the export event (its commit checkpoints the head) and count what will be written."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     parse_sort(sort)
@@ -48,7 +46,6 @@ def start_export(db: Database, home: Path, flt: EventFilter, fmt: str, sort: str
         seq, digest = head(s)
         bounded = replace(flt, max_seq=seq)
         total = count_events(s, bounded)
-    write_anchor(home, seq, digest, "export")
     log.info("audit export at head seq %d: %d events, %s", seq, total, fmt)
     return ExportPlan(ChainHead(seq, digest, now_iso()), total, bounded)
 

@@ -13,6 +13,8 @@ import json
 import uuid
 from typing import Any
 
+from indexer.audit import ids
+
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
 OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
@@ -85,7 +87,7 @@ def _entities(row: Any) -> list[dict[str, Any]]:
             "type": {"system": ENTITY_TYPE, "code": "1", "display": "Person"},
             "role": {"system": OBJECT_ROLE, "code": "1", "display": "Patient"},
         })
-    for doc_id in (d for d in (row.document_ids or "").split(",") if d):
+    for doc_id in ids.iter_ids(row.document_ids):
         out.append({
             "what": {"reference": f"DocumentReference/{doc_id}"},
             "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.engine import Row
@@ -21,13 +21,40 @@ from sqlalchemy.orm import Session
 
 from indexer.db.engine import Database
 from indexer.db.models import AuditEvent
-from intake.errors import InputError
+from intake.errors import UsageError
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 EVENT_COLUMNS = (
     "seq", "ts", "actor", "action", "event_type", "patient_mrn", "document_ids",
-    "outcome", "source", "detail", "prev_hash", "hash",
+    "outcome", "source", "detail", "os_login", "acting_for", "channel", "role", "key_id", "prev_hash", "hash",
 )
+
+
+class EventRow(NamedTuple):
+    """One stored event as plain values (attribute access on a tuple: fast enough to walk millions)."""
+
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    event_type: str
+    patient_mrn: str | None
+    document_ids: str
+    outcome: str
+    source: str
+    detail: str
+    os_login: str | None
+    acting_for: str | None
+    channel: str | None
+    role: str | None
+    key_id: str | None
+    prev_hash: str
+    hash: str
+
+
+assert EventRow._fields == EVENT_COLUMNS
+
+
 SORT_FIELDS = ("seq", "ts", "actor", "action", "event_type", "patient_mrn", "outcome")
 DEFAULT_BATCH = 2000
 
@@ -50,7 +77,7 @@ def parse_bound(text: str, *, end: bool) -> str:
                 parsed = parsed.astimezone(UTC).replace(tzinfo=None)
             moment = parsed + (timedelta(microseconds=1) if end else timedelta())
     except ValueError:
-        raise InputError(f"not a date or date-time: {text!r}",
+        raise UsageError(f"not a date or date-time: {text!r}",
                          hint="Use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC unless an offset is given).") from None
     return moment.strftime(TS_FORMAT)
 
@@ -98,8 +125,8 @@ def conditions(flt: EventFilter) -> list[ColumnElement[bool]]:
         conds.append(or_(AuditEvent.patient_mrn == flt.patient, AuditEvent.document_ids != ""))
     elif flt.patient:
         conds.append(AuditEvent.patient_mrn == flt.patient)
-    if flt.user:
-        conds.append(AuditEvent.actor == flt.user)
+    if flt.user:  # the actor, or the person a CLI user named with --user
+        conds.append(or_(AuditEvent.actor == flt.user, AuditEvent.acting_for == flt.user))
     if flt.types:
         conds.append(_type_condition(flt.types))
     if flt.max_seq is not None:
@@ -117,7 +144,7 @@ def parse_sort(text: str) -> tuple[str, bool]:
     descending = text.startswith("-")
     name = text.lstrip("-+")
     if name not in SORT_FIELDS:
-        raise InputError(f"cannot sort by {name!r}", hint="Sort by one of: " + ", ".join(SORT_FIELDS)
+        raise UsageError(f"cannot sort by {name!r}", hint="Sort by one of: " + ", ".join(SORT_FIELDS)
                          + " (prefix '-' for descending).")
     return name, descending
 
@@ -153,7 +180,7 @@ def stream_events(db: Database, flt: EventFilter = EventFilter(), sort: str = "s
     base = select(*columns, key.label("sort_key")).where(*conditions(flt))
     after: tuple[Any, int] | None = None
     while True:
-        with db.session() as s:
+        with db.read() as s:
             rows = s.execute(_page(base, key, descending, after).limit(batch)).all()
         if not rows:
             return
@@ -163,7 +190,7 @@ def stream_events(db: Database, flt: EventFilter = EventFilter(), sort: str = "s
             return
 
 
-def stream_chain(db: Database, batch: int = 5000) -> Iterator[Row[Any]]:
+def stream_chain(db: Database, batch: int = 5000) -> Iterator[EventRow]:
     """Every event in seq order — what ``verify`` walks (no upper bound: appends are fine)."""
     columns = [getattr(AuditEvent, c) for c in EVENT_COLUMNS]
     last: int | None = None
@@ -171,8 +198,8 @@ def stream_chain(db: Database, batch: int = 5000) -> Iterator[Row[Any]]:
         stmt = select(*columns).order_by(AuditEvent.seq).limit(batch)
         if last is not None:
             stmt = stmt.where(AuditEvent.seq > last)
-        with db.session() as s:
-            rows = s.execute(stmt).all()
+        with db.read() as s:
+            rows = [EventRow._make(r) for r in s.execute(stmt)]
         if not rows:
             return
         yield from rows

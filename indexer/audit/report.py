@@ -4,7 +4,9 @@ Owns the rule of what counts as access to one patient: an event naming the
 patient's MRN, or an event naming any document that is — or ever was — filed
 to the patient (so a search whose results included the patient's documents
 counts, although a search event carries no MRN).  Documents are resolved to
-the patient at report time from ``documents`` and the ``filings`` history.
+the patient at report time from ``documents`` and the ``filings`` history,
+plus the faxes they were split from (:mod:`indexer.lineage`): reads of a fax
+while it waited in review count for every patient whose part it held.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indexer.audit import ids
 from indexer.audit.formats import ChainHead, csv_writer, write_csv_row
 from indexer.audit.query import DEFAULT_BATCH, EventFilter, stream_events
 from indexer.db.engine import Database
 from indexer.db.models import Document, Filing, Patient
+from indexer.lineage import ancestors
+from intake.config import one_line
 from intake.errors import NotFoundError
 
 REPORT_EVENT = "audit.access_report"
-COLUMNS = ("seq", "ts", "actor", "action", "event_type", "outcome", "via", "document_ids", "detail", "source")
+COLUMNS = ("seq", "ts", "actor", "acting_for", "os_login", "action", "event_type", "outcome", "via", "document_ids",
+           "detail", "source")
 ACTION_NAMES = {"C": "create", "R": "read", "U": "update", "D": "delete", "E": "execute"}
 
 
@@ -42,6 +48,13 @@ class AccessEntry:
     document_ids: str  # only this patient's documents
     detail: str
     source: str
+    acting_for: str | None = None  # the --user named on the command line, when not the actor
+    os_login: str | None = None  # the OS account of the process
+
+    @property
+    def who(self) -> str:
+        """The actor as the text report names them: ``alice``, ``chartfile for clerk1``."""
+        return one_line(self.actor + (f" for {self.acting_for}" if self.acting_for else ""))
 
 
 @dataclass
@@ -70,14 +83,10 @@ def find_patient(session: Session, mrn: str) -> Patient:
 
 
 def patient_document_ids(session: Session, patient_id: int) -> set[int]:
-    """Documents filed to the patient now, or at any time in the filing history."""
+    """Documents filed to the patient now or at any time, and the faxes they were split from."""
     now = set(session.scalars(select(Document.id).where(Document.patient_id == patient_id)))
     ever = set(session.scalars(select(Filing.document_id).where(Filing.patient_id == patient_id)))
-    return now | ever
-
-
-def _doc_ids(text: str) -> set[int]:
-    return {int(d) for d in text.split(",") if d.strip().isdigit()}
+    return now | ever | ancestors(session, now | ever)
 
 
 def access_entries(db: Database, mrn: str, doc_ids: set[int], flt: EventFilter,
@@ -86,13 +95,14 @@ def access_entries(db: Database, mrn: str, doc_ids: set[int], flt: EventFilter,
     query = EventFilter(since=flt.since, until=flt.until, max_seq=flt.max_seq, patient=mrn,
                         or_with_documents=True)
     for row in stream_events(db, query, "seq", batch):
-        mine = _doc_ids(row.document_ids) & doc_ids
+        mine = ids.decode(row.document_ids) & doc_ids
         if row.patient_mrn != mrn and not mine:
             continue
         yield AccessEntry(
             seq=row.seq, ts=row.ts, actor=row.actor, action=row.action, event_type=row.event_type,
             outcome=row.outcome, via="mrn" if row.patient_mrn == mrn else "documents",
-            document_ids=",".join(str(d) for d in sorted(mine)), detail=row.detail, source=row.source,
+            document_ids=ids.encode(mine), detail=row.detail, source=row.source,
+            acting_for=row.acting_for, os_login=row.os_login,
         )
 
 
@@ -100,13 +110,13 @@ def summarise(entries: Iterable[AccessEntry]) -> list[ActorSummary]:
     """Per-actor summaries, most active first."""
     out: dict[str, ActorSummary] = {}
     for e in entries:
-        out.setdefault(e.actor, ActorSummary(e.actor)).add(e)
+        out.setdefault(e.who, ActorSummary(e.who)).add(e)
     return sorted(out.values(), key=lambda a: (-a.events, a.actor))
 
 
 def write_text(out: TextIO, entries: list[AccessEntry], *, mrn: str, name: str, period: str,
                head: ChainHead) -> None:
-    """Human-readable report: who, how often, then every event."""
+    """Human-readable report: who, how often, then every event (one line each, whatever the fields hold)."""
     out.write(f"Access report for MRN {mrn} ({name})\n")
     out.write(f"Period: {period}\nGenerated: {head.generated}; audit chain head seq {head.seq} "
               f"sha256 {head.hash}\n\n")
@@ -122,8 +132,8 @@ def write_text(out: TextIO, entries: list[AccessEntry], *, mrn: str, name: str, 
     for e in entries:
         docs = f" docs {e.document_ids}" if e.document_ids else ""
         flag = "" if e.outcome == "success" else " FAILED"
-        out.write(f"  #{e.seq:<7} {e.ts[:19]}Z  {e.actor:<16} {ACTION_NAMES.get(e.action, e.action):<7} "
-                  f"{e.event_type:<22} via {e.via}{docs}{flag}  {e.detail}\n")
+        out.write(f"  #{e.seq:<7} {e.ts[:19]}Z  {e.who:<16} {ACTION_NAMES.get(e.action, e.action):<7} "
+                  f"{one_line(e.event_type):<22} via {e.via}{docs}{flag}  {one_line(e.detail)}\n")
 
 
 def write_csv(out: TextIO, entries: list[AccessEntry], head: ChainHead) -> None:

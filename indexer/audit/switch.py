@@ -2,10 +2,13 @@
 
 Owns the persisted switch ``settings['audit.enabled']`` (absent = on).  The
 ``audit.stop``/``audit.start`` event and the switch change are one transaction:
-both happen or neither does.  ``Config.audit_enabled = false`` (chartfile.toml
-or ``CHARTFILE_AUDIT_ENABLED``) is applied as the same audited change the next
-time a command opens the database, and while it is set, ``enable`` is refused.
-Once user roles exist, both changes need the admin role (see docs/audit.md).
+both happen or neither does, and its commit publishes a checkpoint at once
+(fsynced), so a switch-off cannot be hidden afterwards.  Switching off needs a
+written reason; the entrypoints also require the admin role.
+``CHARTFILE_AUDIT_ENABLED=false`` in the service's environment (never
+chartfile.toml, see :mod:`intake.config`) is applied as the same audited change
+the next time a command opens the database, and while it is set, ``enable`` is
+refused.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from indexer.audit.trail import AUDIT_START, AUDIT_STOP, SWITCH_KEY, head, recor
 from indexer.db.engine import Database
 from indexer.db.models import AuditEvent, Setting
 from intake.config import Config
-from intake.errors import RefusedError
+from intake.errors import InputError, RefusedError
 
 log = logging.getLogger(__name__)
 
 CONFIG_REASON = "audit_enabled = false in the configuration"
+MIN_REASON = 3  # characters: an explanation, not a keystroke
 
 
 @dataclass
@@ -49,6 +53,10 @@ def _write_switch(session: Session, enabled: bool) -> None:
 def set_enabled(db: Database, enabled: bool, *, actor: str, reason: str = "",
                 client: str | None = None) -> SwitchChange:
     """Switch auditing on or off, recording ``audit.start``/``audit.stop`` in the same transaction."""
+    reason = " ".join((reason or "").split())
+    if not enabled and len(reason) < MIN_REASON:
+        raise InputError("switching auditing off needs a reason (recorded in the trail)",
+                         hint="e.g. --reason \"storage migration, ticket 42\"")
     with db.transaction() as s:
         current = switch_state(s, lock=True)
         if current == enabled:
@@ -67,7 +75,7 @@ def refuse_enable_if_configured_off(cfg: Config) -> None:
     if not cfg.audit_enabled:
         raise RefusedError(
             "the configuration sets audit_enabled = false",
-            hint="Remove audit_enabled from chartfile.toml / CHARTFILE_AUDIT_ENABLED, then run "
+            hint="Remove CHARTFILE_AUDIT_ENABLED from the service's environment, then run "
                  "'chartfile audit enable'.",
         )
 

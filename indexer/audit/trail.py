@@ -6,6 +6,11 @@ end of this module; migration 0003 adds database triggers as well).  An append
 runs in the caller's transaction, so an audit write failure fails the action it
 records: there is no unaudited access.
 
+Every event is authenticated with the audit key (HMAC-SHA256; see
+:mod:`indexer.audit.keys`) and carries the OS account of the process
+(``os_login``) besides the acting user; when the transaction commits, its new
+head is published as a signed checkpoint (:mod:`indexer.audit.context`).
+
 The persisted audit switch (``settings['audit.enabled']``) is read here, inside
 the same transaction; on PostgreSQL that read also locks the row, which
 serialises appends so two writers never compute the same ``seq``.  (SQLite
@@ -19,14 +24,16 @@ import os
 import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session, object_session
 
+from indexer.audit import context, ids
 from indexer.audit.chain import GENESIS, event_hash
+from indexer.audit.context import now_iso
 from indexer.db.models import AuditEvent, Setting
+from intake.config import bad_text
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +43,16 @@ SYSTEM_ACTOR = "system"
 SWITCH_KEY = "audit.enabled"
 AUDIT_STOP = "audit.stop"
 AUDIT_START = "audit.start"
-SWITCH_EVENTS = frozenset({AUDIT_STOP, AUDIT_START})  # recorded even while auditing is off
+SWITCH_EVENTS = frozenset({AUDIT_STOP, AUDIT_START})
+ALWAYS_RECORDED = SWITCH_EVENTS | {"audit.verify"}  # recorded even while auditing is off
 
 MAX_ACTOR = 80
+CHANNELS = frozenset({"cli", "web", "api", "system"})
 MAX_EVENT_TYPE = 60
 MAX_SOURCE = 200
 MAX_DETAIL = 2000
 
 _HOST = socket.gethostname()
-
-
-def now_iso() -> str:
-    """UTC now as stored in ``audit_events.ts`` (ISO-8601, microseconds, ``Z``)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def default_source(client: str | None = None) -> str:
@@ -91,7 +95,7 @@ def switch_state(session: Session, lock: bool = False) -> bool:
 
 
 def _check(actor: str, action: str, event_type: str, outcome: str) -> None:
-    """Reject calls that would store a malformed event (programming errors)."""
+    """Reject calls that would store a malformed event (programming errors: entrypoints validate names)."""
     if action not in ACTIONS:
         raise ValueError(f"audit action must be one of {sorted(ACTIONS)}, got {action!r}")
     if outcome not in OUTCOMES:
@@ -100,6 +104,8 @@ def _check(actor: str, action: str, event_type: str, outcome: str) -> None:
         raise ValueError(f"audit event_type must be 1..{MAX_EVENT_TYPE} characters")
     if not actor:
         raise ValueError("audit actor must not be empty (use 'system' for automatic actions)")
+    if bad_text(actor):
+        raise ValueError("audit actor must not contain control or bidirectional characters")
 
 
 def record(
@@ -113,17 +119,25 @@ def record(
     outcome: str = "success",
     detail: str = "",
     client: str | None = None,
+    acting_for: str | None = None,
+    channel: str | None = None,
+    role: str | None = None,
 ) -> AuditRecord | None:
-    """Append one chained event inside the caller's transaction and return it.
+    """Append one authenticated, chained event inside the caller's transaction and return it.
 
-    Returns None (and writes nothing) while auditing is switched off, except
-    for the ``audit.stop``/``audit.start`` events themselves.  Any failure
-    propagates, so the caller's transaction — the audited action — rolls back.
+    ``acting_for``/``channel``/``role`` default to what the entrypoint put in
+    the session (``context.IDENTITY_INFO``).  Returns None (and writes nothing)
+    while auditing is switched off, except for ``audit.verify`` and the
+    ``audit.stop``/``audit.start`` events themselves.  Any failure propagates, so the
+    caller's transaction — the audited action — rolls back; a missing audit key
+    is a ConfigError before anything is written.
     """
     _check(actor, action, event_type, outcome)
+    ctx = context.for_session(session)
     enabled = switch_state(session, lock=True)
-    if not enabled and event_type not in SWITCH_EVENTS:
+    if not enabled and event_type not in ALWAYS_RECORDED:
         return None
+    who = {} if actor == SYSTEM_ACTOR else context.identity(session)  # automatic work acts for nobody
     seq, prev = head(session)
     fields: dict[str, object] = {
         "seq": seq + 1,
@@ -132,14 +146,21 @@ def record(
         "action": action,
         "event_type": event_type,
         "patient_mrn": patient_mrn or None,
-        "document_ids": ",".join(str(d) for d in sorted({int(d) for d in document_ids})),
+        "document_ids": ids.encode(document_ids),
         "outcome": outcome,
         "source": default_source(client),
         "detail": (detail or "")[:MAX_DETAIL],
+        "os_login": context.os_login(),
+        "acting_for": (acting_for or who.get("acting_for") or None),
+        "channel": channel or who.get("channel") or ("system" if actor == SYSTEM_ACTOR else None),
+        "role": role or who.get("role") or None,
+        "key_id": ctx.key.key_id,
     }
-    digest = event_hash(fields, prev)
+    digest = event_hash(fields, prev, ctx.key.mac_key)
     # Core insert on the session's connection: same transaction, a fraction of an ORM flush's cost.
     session.connection().execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest})
+    switch = event_type in SWITCH_EVENTS
+    context.mark_pending(session, ctx, seq + 1, digest, reason=event_type if switch else "commit", durable=switch)
     log.debug("audit event %d %s", seq + 1, event_type)
     return AuditRecord(seq + 1, str(fields["ts"]), event_type, digest, prev)
 
@@ -176,3 +197,6 @@ def _refuse_delete(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
 # UPDATE or DELETE of an audit row.
 event.listen(AuditEvent, "before_update", _refuse_update)
 event.listen(AuditEvent, "before_delete", _refuse_delete)
+# Publish the committed head of every transaction that appended events (no I/O until a commit).
+event.listen(Session, "after_commit", context.after_commit)
+event.listen(Session, "after_rollback", context.after_rollback)

@@ -13,7 +13,8 @@ known intact and never overwrites a home that holds anything:
    (anchored at the chain head the backup recorded) must all pass.
 
 The verification is passed in (:data:`Verifier`) so that the entrypoint
-decides which checks make a restore good; :func:`standard_checks` runs them all.
+decides which checks make a restore good (:func:`chartfile.service.storage.restore_checks`
+runs them all).
 """
 
 from __future__ import annotations
@@ -102,20 +103,3 @@ def restore_backup(folder: Path, home: Path, verify: Verifier, environ: dict[str
         log.error("restore finished with %d problems", len(result.problems))
     return result
 
-
-def standard_checks(cfg: Config, db: Database, man: Manifest) -> list[str]:
-    """Rebuild the index; then intake check, the archive scrub and audit verify must pass."""
-    from indexer.archive_verify import verify_archive
-    from indexer.audit import verify_trail
-    from indexer.intake_check import check
-    from indexer.searchindex import SearchIndex, rebuild
-
-    index = SearchIndex(cfg)
-    with db.transaction() as s:
-        rebuild(s, index)
-    problems = list(check(cfg, db, index).problems)
-    problems += verify_archive(cfg, db).problems()
-    trail = verify_trail(db, cfg.home, extra_anchors=[man.audit_head])
-    if not trail.ok:
-        problems.append(f"audit trail: {trail.problem}")
-    return problems

@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "indexer.db.models",
     "indexer.roi.models",
+    "chartfile.service.auth_models",
 )
 
 

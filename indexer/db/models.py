@@ -71,6 +71,7 @@ class PatientAlias(Base):
     source: Mapped[str] = mapped_column(String(40), default="review", nullable=False)
     created_by: Mapped[str] = mapped_column(String(80), default="system", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # the filing that taught it (0008)
 
 
 class IntakeItem(Base):
@@ -125,7 +126,7 @@ class Document(Base):
         Index("ix_documents_item", "intake_item_id"),
         Index("ix_documents_patient", "patient_id"),
         Index("ix_documents_status", "status"),
-        Index("ix_documents_indexed_at", "indexed_at"),  # search: finding documents to index (migration 0005)
+        Index("ix_documents_indexed_at", "indexed_at"),  # search: finding documents to index (migration 0004_search)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -147,6 +148,7 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
     indexed_at: Mapped[datetime | None] = mapped_column(DateTime)  # null = index must (re)write it
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # parent of a split part (0008)
 
     intake_item: Mapped[IntakeItem] = relationship(back_populates="documents")
     patient: Mapped[Patient | None] = relationship()
@@ -166,6 +168,23 @@ class Filing(Base):
     grade: Mapped[str | None] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(80), default="system", nullable=False)
     reason: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)  # filed despite named contradictions (0008)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class DocumentCorrection(Base):
+    """Append-only history of a clerk's corrections of a document's type, date or sender (0008)."""
+
+    __tablename__ = "document_corrections"
+    __table_args__ = (Index("ix_document_corrections_document", "document_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), nullable=False)
+    field: Mapped[str] = mapped_column(String(20), nullable=False)  # doc_type | doc_date | sender_org
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    actor: Mapped[str] = mapped_column(String(80), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
@@ -212,7 +231,12 @@ class AuditEvent(Base):
     source: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     detail: Mapped[str] = mapped_column(Text, default="", nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)  # HMAC-SHA256 when key_id is set (0006)
+    os_login: Mapped[str | None] = mapped_column(String(80))  # the OS account of the process
+    acting_for: Mapped[str | None] = mapped_column(String(80))  # the --user named, when not the actor
+    channel: Mapped[str | None] = mapped_column(String(10))  # cli | web | api | system
+    role: Mapped[str | None] = mapped_column(String(20))  # the actor's role when it acted
+    key_id: Mapped[str | None] = mapped_column(String(16))  # the audit key; empty = legacy SHA-256 event
 
 
 class Setting(Base):

@@ -11,55 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-import jellyfish
 from nicknames import NickNamer
+
+from intake.ocrchars import CONFUSABLE  # one table of OCR confusions for reading and matching
+from intake.text import fold, phonetic  # noqa: F401 - the one fold and phonetic code (re-exported)
 
 SUFFIXES: frozenset[str] = frozenset({"jr", "sr", "ii", "iii", "iv", "2nd", "3rd"})
 TITLES: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr"})  # not "do": a family name
 PARTICLES: frozenset[str] = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "das", "st", "y"}
 )
-_SPECIAL = str.maketrans({"ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
-_APOSTROPHES = re.compile(r"[’‘'`´ʼ]")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
-# Characters OCR commonly confuses, as seen in identifiers and dates.
-_CONFUSABLE_PAIRS: tuple[tuple[str, str], ...] = (
-    ("0", "8"), ("0", "6"), ("0", "9"), ("0", "O"), ("0", "D"), ("0", "Q"),
-    ("1", "7"), ("1", "4"), ("1", "I"), ("1", "L"), ("1", "T"),
-    ("2", "Z"), ("2", "7"), ("3", "8"), ("3", "5"), ("4", "9"), ("4", "A"),
-    ("5", "6"), ("5", "S"), ("6", "8"), ("6", "G"), ("8", "9"), ("8", "B"), ("9", "G"),
-)
-
-
-def _confusion_table() -> dict[str, frozenset[str]]:
-    table: dict[str, set[str]] = {}
-    for a, b in _CONFUSABLE_PAIRS:
-        table.setdefault(a, set()).add(b)
-        table.setdefault(b, set()).add(a)
-    return {k: frozenset(v) for k, v in table.items()}
-
-
-CONFUSABLE: dict[str, frozenset[str]] = _confusion_table()
 _NICKNAMER = NickNamer()
 
 
 def confusable(a: str, b: str) -> bool:
     """True when OCR plausibly read character ``a`` as ``b`` (or vice versa)."""
     return b in CONFUSABLE.get(a, frozenset())
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Lower-case, strip diacritics and apostrophes: ``"O’Brien-Núñez"`` → ``"obrien-nunez"``."""
-    low = text.casefold().translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", low)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _APOSTROPHES.sub("", plain)
 
 
 @dataclass(frozen=True)
@@ -128,12 +100,6 @@ def name_parts(family: str, given: str, middle: str | None = None) -> NameParts:
         family_raw=(family or "").casefold().strip(),
         given_raw=(given or "").casefold().strip(),
     )
-
-
-@lru_cache(maxsize=65536)
-def phonetic(token: str) -> str:
-    """Metaphone code of one token ('' for empty)."""
-    return jellyfish.metaphone(token) if token else ""
 
 
 @lru_cache(maxsize=65536)

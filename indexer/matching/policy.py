@@ -7,13 +7,12 @@ document.  It blocks, scores and ranks candidates (via
 * file only a single ``certain`` candidate, with no conflicting identifier
   and a margin of at least ``min_margin`` over the runner-up;
 * always review twins (same family name, DOB and address), a document DOB or
-  MRN that conflicts with the best candidate, a patient not in the roster, a
-  document whose only MRN belongs to another facility, and a document that
-  names more than one patient.
+  MRN that conflicts with the best candidate, a patient not in the roster and
+  a document that names more than one patient.
 
-A foreign identifier *alongside* our own MRN does not block filing: the own
-MRN must then agree exactly or nearly, and the usual certainty gate (name plus
-MRN or DOB) still applies.  The matcher never creates patients.
+Identifiers of other facilities (their MRN, account or member number) are
+never trusted — neither for nor against a patient — so they do not block
+filing on name and DOB either.  The matcher never creates patients.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from indexer.matching.fields import FAMILY_AGREE, compare_family, compare_given
+from indexer.matching.fields import FAMILY_AGREE, GIVEN_STRONG, compare_family, compare_given
 from indexer.matching.normalize import NameParts, date_relation, mrn_relation
 from indexer.matching.roster import Roster
 from indexer.matching.scoring import MAX_SCORED, Query, Scored, certainty_gate, grade, prepare_query, score_patient
@@ -36,7 +35,6 @@ NOT_IN_ROSTER = "patient not in roster"
 NO_IDENTIFIERS = "document carries no patient identifiers"
 DOB_CONFLICT = "document DOB conflicts with the roster"
 MRN_CONFLICT = "document MRN conflicts with the roster"
-FOREIGN_ONLY = "MRN belongs to another facility"
 MULTI_PATIENT = "document names more than one patient"
 TWINS = "twins: same family name, DOB and address"
 
@@ -80,8 +78,6 @@ def document_reasons(q: Query) -> list[str]:
     if max(people, dobs, mrns) > 1:
         what = [f"{n} {label}" for n, label in ((people, "names"), (dobs, "DOBs"), (mrns, "MRNs")) if n > 1]
         out.append(f"{MULTI_PATIENT} ({', '.join(what)})")
-    if q.foreign_mrns and not q.own_mrns:
-        out.append(FOREIGN_ONLY)
     return out
 
 
@@ -92,15 +88,29 @@ def _candidate(s: Scored, cfg: MatchConfig) -> Candidate:
 
 def rank(q: Query, roster: Roster) -> list[Scored]:
     """Score every blocked patient; best first (ties broken by patient id for determinism)."""
-    ids = roster.block(q.scored_names, q.scored_dobs, q.own_mrns[:MAX_SCORED], q.phones[:MAX_SCORED])
+    mrns = (q.own_mrns or q.plain_mrns)[:MAX_SCORED]
+    ids = roster.block(q.scored_names, q.scored_dobs, mrns, q.phones[:MAX_SCORED])
     taken = roster.owned_mrns(q.own_mrns)
     scored = [score_patient(q, roster.get(i), roster, taken=taken) for i in ids]
     scored.sort(key=lambda s: (-s.score, s.prepared.patient.id))
     return scored
 
 
+def twin_in_doubt(q: Query, top: Scored, roster: Roster) -> bool:
+    """Could the document be about the best candidate's twin?  Not when its given name is written in
+    full, agrees with the candidate's and differs from every twin's (Ava, not Aiden, Kowalski)."""
+    twins = roster.twins_of(top.prepared.patient.id)
+    if not twins:
+        return False
+    if top.level("given_name") not in GIVEN_STRONG:
+        return True
+    names = [n for n in q.scored_names if len(n.given_first) > 1]
+    return not names or any(compare_given(n, roster.get(t).name)[0] != "conflict" for n in names for t in twins)
+
+
 def candidate_reasons(
-    top: Scored | None, runner: Scored | None, top_grade: str, roster: Roster, cfg: MatchConfig
+    top: Scored | None, runner: Scored | None, top_grade: str, roster: Roster, cfg: MatchConfig,
+    q: Query | None = None,
 ) -> list[str]:
     """Review reasons that follow from the best candidate and the runner-up."""
     if top is None or top_grade == NONE:
@@ -119,7 +129,7 @@ def candidate_reasons(
             out.append(f"not certain: {why}")
         elif not top.conflicts:
             out.append(f"best candidate only {top_grade} (score {top.score:.1f} < {cfg.certain_score:.1f})")
-    if roster.twins_of(top.prepared.patient.id):
+    if twin_in_doubt(q, top, roster) if q is not None else roster.twins_of(top.prepared.patient.id):
         out.append(TWINS)
     if runner is not None and top_grade in (CERTAIN, PROBABLE):
         margin = top.score - runner.score
@@ -134,7 +144,7 @@ def decide(q: Query, roster: Roster, cfg: MatchConfig) -> MatchResult:
     top = scored[0] if scored else None
     runner = scored[1] if len(scored) > 1 else None
     top_grade = grade(top, cfg) if top else NONE
-    review = document_reasons(q) + candidate_reasons(top, runner, top_grade, roster, cfg)
+    review = document_reasons(q) + candidate_reasons(top, runner, top_grade, roster, cfg, q)
     candidates = [_candidate(s, cfg) for s in scored[:MAX_CANDIDATES] if s.score > 0 or s is top]
     reasons = [] if top is None else [f"{f.field}: {f.reason}" for f in top.fields]
     filed = top is not None and top_grade == CERTAIN and not review

@@ -37,6 +37,7 @@ from indexer.matching.normalize import (
     address_key,
     canonical_mrn,
     canonical_phone,
+    mrn_relation,
     name_parts,
     parse_date,
 )
@@ -59,6 +60,7 @@ class Query:
     sex: str | None
     phones: tuple[str, ...]
     address: AddressKey | None
+    plain_mrns: tuple[str, ...] = ()  # our MRN shape after a label that does not say whose it is
 
     @property
     def empty(self) -> bool:
@@ -89,11 +91,12 @@ def prepare_query(entities: Entities) -> Query:
     parts = (name_parts(m.family, m.given, m.middle) for m in primary_mentions(entities.patient_names))
     names = tuple(n for n in dict.fromkeys(parts) if n.family or n.given)
     dobs = tuple(dict.fromkeys(d for d in (parse_date(v.value) for v in entities.dobs) if d is not None))
-    own = _unique([canonical_mrn(v.value) for v in entities.mrns if v.scheme != "foreign"])
+    own = _unique([canonical_mrn(v.value) for v in entities.mrns if v.scheme not in ("foreign", "plain")])
     foreign = _unique([canonical_mrn(v.value) for v in entities.mrns if v.scheme == "foreign"])
+    plain = _unique([canonical_mrn(v.value) for v in entities.mrns if v.scheme == "plain"])
     phones = _unique([canonical_phone(v.value) or "" for v in entities.phones])
     sex = (entities.sex or "").upper()[:1] or None
-    return Query(names, dobs, own, foreign, sex, phones, address_key(entities.address))
+    return Query(names, dobs, own, foreign, sex, phones, address_key(entities.address), plain)
 
 
 def query_for_values(names: list[NameMention], dobs: list[ValueMention], mrns: list[ValueMention]) -> Query:
@@ -194,7 +197,24 @@ def score_patient(
         if extra is not None:
             fields.append(extra)
     fields = [f for f in fields if f.level != "missing"]
+    plain = _plain_mrn(q, prep, fields, w)
+    if plain is not None:
+        fields = [f for f in fields if f.field != "mrn"] + [plain]
     return Scored(prep, round(sum(f.weight for f in fields), 2), fields, via_alias, swapped)
+
+
+def _plain_mrn(q: Query, prep: Prepared, fields: list[FieldScore], w: Weights) -> FieldScore | None:
+    """An MRN whose label does not say whose it is counts only when it is exactly this patient's and
+    the patient's name or DOB agrees too (then it is ours by the roster); otherwise it is ignored."""
+    if q.own_mrns or not q.plain_mrns or not prep.mrn:
+        return None
+    if not any(mrn_relation(m, prep.mrn)[0] == "exact" for m in q.plain_mrns):
+        return None
+    levels = {f.field: f.level for f in fields}
+    name_ok = levels.get("family_name") in FAMILY_AGREE and levels.get("given_name") in GIVEN_AGREE
+    if not (name_ok or levels.get("dob") == "exact"):
+        return None
+    return FieldScore("mrn", "exact", w.mrn_exact, "exact (unqualified MRN label; the roster agrees)")
 
 
 def certainty_gate(s: Scored) -> str | None:

@@ -2,9 +2,11 @@
 
 Owns which releases a patient's accounting lists: by default the six years
 before the day it is produced, excluding the categories the rule exempts
-(treatment/payment/operations, disclosures to the individual, disclosures
-pursuant to an authorization); ``include_all`` keeps them, labelled, for the
-office's full disclosure report.  Entries superseded by a correction are
+(treatment/payment/operations, disclosures to the individual or the designee
+of their written request, disclosures pursuant to an authorization) — judged
+from each release's facts by :func:`indexer.roi.recipients.exemption`, never
+from its basis label alone; ``include_all`` keeps them, labelled with the
+reason, for the office's full disclosure report.  Entries superseded by a correction are
 replaced by the correction; voided entries are left out.  Each entry gives
 the date, recipient and address, a brief description and the purpose —
 and nothing else about the patient (minimum necessary).
@@ -21,15 +23,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.roi.models import BASIS_LABELS, Release
+from indexer.db.models import Patient
+from indexer.roi.models import BASIS_LABELS, Release, Request
+from indexer.roi.recipients import exemption
 from indexer.roi.releases import superseded_ids
 
 ACCOUNTING_YEARS = 6  # 164.528(a)(3)
-EXEMPT = {
-    "tpo": "treatment, payment or health care operations [164.528(a)(1)(i)]",
-    "individual": "to the individual [164.528(a)(1)(ii)]",
-    "authorization": "pursuant to an authorization [164.528(a)(1)(iv)]",
-}
 FIELDS = ("date", "recipient", "recipient_address", "description", "purpose", "basis", "legal_reference",
           "release_id", "corrects_release_id", "accountable", "exempt_because")
 
@@ -45,11 +44,6 @@ def years_before(d: date, years: int) -> date:
 def default_window(today: date) -> tuple[date, date]:
     """The six years before ``today``, both ends inclusive."""
     return years_before(today, ACCOUNTING_YEARS), today
-
-
-def is_accountable(basis: str) -> bool:
-    """Whether a disclosure on ``basis`` must appear in the accounting."""
-    return basis not in EXEMPT
 
 
 @dataclass(frozen=True)
@@ -69,12 +63,12 @@ class Entry:
     exempt_because: str
 
 
-def _entry(r: Release) -> Entry:
+def _entry(r: Release, exempt_because: str) -> Entry:
     return Entry(date=r.released_on.isoformat(), recipient=r.recipient_name,
                  recipient_address=r.recipient_address or "", description=r.description, purpose=r.purpose,
                  basis=BASIS_LABELS.get(r.basis, r.basis), legal_reference=r.legal_reference or "",
                  release_id=r.id, corrects_release_id=r.corrects_release_id,
-                 accountable=is_accountable(r.basis), exempt_because=EXEMPT.get(r.basis, ""))
+                 accountable=not exempt_because, exempt_because=exempt_because)
 
 
 def entries(s: Session, patient_id: int, start: date, end: date, *, include_all: bool = False) -> list[Entry]:
@@ -83,12 +77,14 @@ def entries(s: Session, patient_id: int, start: date, end: date, *, include_all:
                                            Release.released_on <= end)
                      .order_by(Release.released_on, Release.id))
     replaced = superseded_ids(s)
+    patient = s.get(Patient, patient_id)
     out = []
     for r in rows:
         if r.id in replaced or r.voided:
             continue
-        if include_all or is_accountable(r.basis):
-            out.append(_entry(r))
+        reason = exemption(r, patient, s.get(Request, r.request_id) if r.request_id else None)
+        if include_all or not reason:
+            out.append(_entry(r, reason))
     return out
 
 

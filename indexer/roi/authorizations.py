@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from indexer.audit import record as audit
 from indexer.db.models import ReviewItem, utcnow
 from indexer.roi import lookup
+from indexer.roi.expiry import ExpiryKind, interpret
 from indexer.roi.models import Authorization, join_list
 from indexer.roi.scope import ALL_TYPES
-from indexer.roi.validation import Validation, validate
+from indexer.roi.validation import Validation, check_signer, validate
 from intake.doctype import DOC_TYPES
 from intake.errors import InputError, RefusedError
 
@@ -47,6 +48,7 @@ class AuthorizationFields:
     purpose: str | None = None
     expires_on: date | None = None
     expiration_event: str | None = None
+    expiry_text: str | None = None  # an expiry typed as words: "one year from the date signed"
     signed_on: date | None = None
     signer_name: str | None = None
     signed_by_representative: bool | None = None
@@ -74,11 +76,14 @@ def check_statements(values: Iterable[str]) -> list[str]:
     return out
 
 
-def apply_fields(auth: Authorization, given: AuthorizationFields) -> None:
-    """Copy every given field onto the row (validated names and types)."""
+EXPIRY_FIELDS = ("expires_on", "expiration_event", "expiry_text")
+
+
+def apply_fields(auth: Authorization, given: AuthorizationFields, *, actor: str, today: date) -> None:
+    """Copy every given field onto the row (validated names and types), then settle the expiry."""
     for f in fields(given):
         value = getattr(given, f.name)
-        if value is None:
+        if value is None or f.name in EXPIRY_FIELDS:
             continue
         if f.name == "doc_types":
             auth.doc_types = join_list(check_doc_types(value))
@@ -91,11 +96,56 @@ def apply_fields(auth: Authorization, given: AuthorizationFields) -> None:
             setattr(auth, f.name, value)
     if auth.representative_authority:
         auth.signed_by_representative = True
+    if any(getattr(given, name) is not None for name in EXPIRY_FIELDS):
+        enter_expiry(auth, given, actor=actor, today=today)
+    else:
+        settle_expiry(auth, today)
+
+
+def enter_expiry(auth: Authorization, given: AuthorizationFields, *, actor: str, today: date) -> None:
+    """A clerk enters the expiry: a date, words ("90 days after signature"), and/or an event.
+
+    Words that are a duration become a date counted from the signature; a
+    duration is never stored as an event.  What cannot be worked out is refused
+    with the reason, so the clerk enters a date instead.
+    """
+    phrase = (given.expiry_text or given.expiration_event or "").strip() or None
+    on, event = given.expires_on, None
+    if phrase is not None:
+        read = interpret(phrase, signed_on=auth.signed_on, today=today)
+        if read.kind is ExpiryKind.EVENT and given.expiration_event is None:
+            raise InputError(f"'{phrase}' is not a date or a length of time",
+                             hint="give a date (--expires YYYY-MM-DD) or, for an event, --expiry-event TEXT")
+        if read.kind in (ExpiryKind.NONE, ExpiryKind.UNKNOWN) or (read.kind is ExpiryKind.RELATIVE
+                                                                   and read.on is None):
+            raise InputError(f"cannot work out the expiry '{phrase}': {read.problem}",
+                             hint="enter the date: --expires YYYY-MM-DD (and --signed DATE for a duration)")
+        event = read.event
+        if read.kind is not ExpiryKind.EVENT:
+            on = min(d for d in (on, read.on) if d is not None)
+    auth.expires_on, auth.expiration_event = on, event
+    auth.expiry_phrase = phrase if phrase and event != phrase else None
+    auth.expiry_entered_by = actor
+
+
+def settle_expiry(auth: Authorization, today: date) -> None:
+    """Re-derive the expiry from its written phrase (the signature date may have changed)."""
+    if auth.expiry_phrase:
+        read = interpret(auth.expiry_phrase, signed_on=auth.signed_on, today=today)
+        auth.expires_on, auth.expiration_event = read.on, read.event
+    elif auth.expiration_event:  # a row from before issue 18 may hold a duration as its "event"
+        read = interpret(auth.expiration_event, signed_on=auth.signed_on, today=today)
+        if read.kind is not ExpiryKind.EVENT:
+            auth.expiry_phrase = auth.expiration_event
+            auth.expires_on, auth.expiration_event = auth.expires_on or read.on, read.event
 
 
 def evaluate(s: Session, auth: Authorization, today: date) -> Validation:
     """Validate for ``today`` and store the result on the row (only writes when it changed)."""
+    if auth.expiration_event and not auth.expiry_phrase:
+        settle_expiry(auth, today)
     result = validate(auth, today)
+    result = check_signer(result, auth, auth.patient)
     stored = result.to_json()
     if auth.validation_json != stored or auth.valid != result.valid:
         auth.validation_json = stored
@@ -130,7 +180,7 @@ def add(s: Session, *, mrn: str, given: AuthorizationFields, actor: str,
     patient = lookup.patient_by_mrn(s, mrn)
     auth = Authorization(status="active", patient_id=patient.id, created_by=actor, confirmed_by=actor,
                          confirmed_at=utcnow(), doc_types="")
-    apply_fields(auth, given)
+    apply_fields(auth, given, actor=actor, today=today)
     _check_source(s, auth)
     s.add(auth)
     s.flush()
@@ -167,7 +217,7 @@ def confirm(s: Session, ident: int, *, given: AuthorizationFields, mrn: str | No
         if auth.patient_id is not None and auth.patient_id != patient.id:
             raise RefusedError(f"draft #{ident} belongs to another patient than MRN {mrn}")
         auth.patient_id = patient.id
-    apply_fields(auth, given)
+    apply_fields(auth, given, actor=actor, today=today)
     _check_source(s, auth)
     if auth.patient_id is None:
         raise InputError(f"draft #{ident} has no patient", hint="give --mrn of the patient the form is about")
@@ -211,6 +261,26 @@ def record_event(s: Session, ident: int, *, occurred_on: date, actor: str, today
     result = evaluate(s, auth, today)
     _audit(s, auth, actor=actor, action="U", event="event", detail=f"expiration event on {occurred_on}")
     return result
+
+
+def set_expiry(s: Session, ident: int, *, given: AuthorizationFields, actor: str, today: date) -> Validation:
+    """A clerk enters (or corrects) the expiry of a draft or active authorization, as read on the form."""
+    auth = lookup.authorization(s, ident)
+    if given.expires_on is None and not given.expiry_text and not given.expiration_event:
+        raise InputError("give the expiry", hint="--expires YYYY-MM-DD, --expires 'one year from the date signed' "
+                                                 "or --expiry-event TEXT")
+    before = auth.expires_on, auth.expiration_event
+    enter_expiry(auth, given, actor=actor, today=today)
+    result = evaluate(s, auth, today)
+    now = _expiry_label(auth.expires_on, auth.expiration_event)
+    _audit(s, auth, actor=actor, action="U", event="expiry", detail=f"expiry entered: was {_expiry_label(*before)}, "
+                                                                    f"now {now}")
+    return result
+
+
+def _expiry_label(on: date | None, event: str | None) -> str:
+    parts = ([on.isoformat()] if on is not None else []) + (["an event"] if event else [])
+    return " or ".join(parts) or "none"
 
 
 def flag_false(s: Session, ident: int, *, reason: str, actor: str, today: date) -> Validation:

@@ -52,7 +52,8 @@ def _draft(document: Document, form: ParsedForm) -> Authorization:
         discloser=form.discloser, recipient_name=form.recipient_name, recipient_address=form.recipient_address,
         description=form.description, doc_types=join_list(form.doc_types), info_from=form.info_from,
         info_to=form.info_to, purpose=form.purpose, expires_on=form.expires_on,
-        expiration_event=form.expiration_event, signed_on=form.signed_on, signer_name=form.signer_name,
+        expiration_event=form.expiration_event, expiry_phrase=form.expiry_phrase, signed_on=form.signed_on,
+        signer_name=form.signer_name,
         signed_by_representative=form.representative_authority is not None,
         representative_authority=form.representative_authority, stmt_revocation=form.stmt_revocation,
         stmt_conditioning=form.stmt_conditioning, stmt_redisclosure=form.stmt_redisclosure,
@@ -70,6 +71,7 @@ def draft_from_document(s: Session, document: Document, entities: Entities, page
     form = parse_form("\n".join(page_texts), today)
     if form.signed_on is None:
         form.signed_on = _signed_fallback(entities)
+        form.resolve_expiry(today)  # "one year from the date signed" counts from this date
     auth = _draft(document, form)
     s.add(auth)
     s.flush()

@@ -2,9 +2,10 @@
 
 Owns the regexes that find, on a scanned release-of-information form: who
 may disclose ("I authorize X to disclose"), the recipient, the checked
-record categories and dates of service, the purpose, the expiration date or
-event, the signer, the signature date, a personal representative's
-authority and the three 164.508(c)(2) statements.  Anything not found is
+record categories and dates of service, the purpose, the expiration phrase
+(read into a date or an event by :mod:`indexer.roi.expiry`), the signer,
+the signature date, a personal representative's authority and the three
+164.508(c)(2) statements.  Anything not found is
 left empty, so validation names it as missing and a clerk completes it.
 """
 
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from indexer.roi.expiry import Expiry, interpret
 from intake.dates import find_dates
 
 _LABEL_LINE = re.compile(r"^\s*[A-Za-z][A-Za-z /()'#.-]{1,40}:")
@@ -65,12 +67,22 @@ class ParsedForm:
     purpose: str | None = None
     expires_on: date | None = None
     expiration_event: str | None = None
+    expiry_phrase: str | None = None  # as written: "one year from the date signed", "12/31/2027"
     signer_name: str | None = None
     signed_on: date | None = None
     representative_authority: str | None = None
     stmt_revocation: bool = False
     stmt_conditioning: bool = False
     stmt_redisclosure: bool = False
+
+    def resolve_expiry(self, today: date) -> Expiry | None:
+        """Work out the expiry date/event from the phrase and the signature date (a duration is never an event)."""
+        if not self.expiry_phrase:
+            self.expires_on = self.expiration_event = None
+            return None
+        expiry = interpret(self.expiry_phrase, signed_on=self.signed_on, today=today)
+        self.expires_on, self.expiration_event = expiry.on, expiry.event
+        return expiry
 
     @property
     def found(self) -> list[str]:
@@ -121,21 +133,16 @@ def _first_date(text: str, today: date) -> date | None:
     return date.fromisoformat(hits[0].iso) if hits else None
 
 
-def _expiration(flat: str, today: date) -> tuple[date | None, str | None]:
-    """The expiration date, or else the expiration event (text up to the end of its sentence)."""
+def _expiry_phrase(flat: str) -> str | None:
+    """The words after "expires" up to the end of their sentence ("one year from the date signed")."""
     for m in _EXPIRES.finditer(flat):
         tail = flat[m.end():m.end() + 160]
-        hits = find_dates(tail[:40], "any", today)
-        if hits and hits[0].start <= 3:
-            return date.fromisoformat(hits[0].iso), None
-        if re.match(r"\W{0,3}\d", tail):
-            return None, None  # a date the OCR garbled: the clerk enters it
-        event = re.split(r"(?<=[a-z0-9)])\.(?:\s|$)|\s(?=[A-Z]{2,}\b\W*\s[A-Z]{2,}\b)|\sSignature\b", tail,
-                         maxsplit=1)[0]
-        event = clean_value(event)
-        if 3 <= len(event) <= 150 and not re.match(r"(?i)date\b", event):
-            return None, event
-    return None, None
+        phrase = re.split(r"(?<=[a-z0-9)])\.(?:\s|$)|\s(?=[A-Z]{2,}\b\W*\s[A-Z]{2,}\b)|\sSignature\b", tail,
+                          maxsplit=1)[0]
+        phrase = clean_value(phrase)
+        if 1 <= len(phrase) <= 150 and not re.match(r"(?i)date\b", phrase):
+            return phrase
+    return None
 
 
 def _signature(text: str, today: date) -> tuple[str | None, date | None]:
@@ -185,8 +192,9 @@ def parse_form(text: str, today: date) -> ParsedForm:
     form.info_from, form.info_to, dates_text = _service_range(text, today)
     parts = labels + ([f"dates of service {dates_text}"] if dates_text else [])
     form.description = "; ".join(parts) or None
-    form.expires_on, form.expiration_event = _expiration(flat, today)
     form.signer_name, form.signed_on = _signature(text, today)
+    form.expiry_phrase = _expiry_phrase(flat)
+    form.resolve_expiry(today)
     if (m := _REPRESENTATIVE.search(text)) and m.group(1).strip().lower() not in _SELF:
         form.representative_authority = m.group(1).strip()
     form.stmt_revocation = bool(_REVOKE.search(flat))

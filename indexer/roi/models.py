@@ -77,6 +77,8 @@ class Authorization(Base):
     purpose: Mapped[str | None] = mapped_column(String(300))
     expires_on: Mapped[date | None] = mapped_column(Date)  # not valid on or after this date
     expiration_event: Mapped[str | None] = mapped_column(String(300))
+    expiry_phrase: Mapped[str | None] = mapped_column(String(300))  # as written; source of the two above (0008)
+    expiry_entered_by: Mapped[str | None] = mapped_column(String(80))  # clerk who entered the expiry (0008)
     event_occurred_on: Mapped[date | None] = mapped_column(Date)
     event_note: Mapped[str | None] = mapped_column(Text)
     signed_on: Mapped[date | None] = mapped_column(Date)

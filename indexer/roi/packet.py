@@ -1,11 +1,12 @@
 """The release packet: one PDF with a cover sheet followed by exactly the released pages.
 
-Owns rendering (cover sheet with reportlab; PDF source pages copied with
-pypdf; TIFF frames, PNG and JPEG drawn onto PDF pages with reportlab via
-Pillow), the SHA-256 of the bytes that go out, and writing the file
-atomically with owner-only permissions where the user asked.  The cover
-carries no patient identifiers (minimum necessary): recipient, purpose,
-basis, authorization reference, page count and the redisclosure notice.
+Owns assembling the packet (cover sheet from :mod:`indexer.roi.cover`; PDF
+source pages rebuilt without anything active by :mod:`indexer.roi.sanitize`,
+or rendered to images when they cannot be; TIFF frames, PNG and JPEG drawn
+onto PDF pages with reportlab via Pillow), stamping every page with the
+release reference and "page i of n", the final check that nothing active is
+in it, the SHA-256 of the bytes that go out, and writing the file atomically
+with owner-only permissions where the user asked.
 """
 
 from __future__ import annotations
@@ -21,23 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageSequence
-from pypdf import PdfReader, PdfWriter
-from reportlab.lib.pagesizes import letter
-from reportlab.lib.units import inch
+from pypdf import PdfReader, PdfWriter, Transformation
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from intake.errors import IntegrityError, NotFoundError, RefusedError
+from indexer.roi import cover, sanitize
+from intake.errors import InputError, IntegrityError, NotFoundError, RefusedError
 
 log = logging.getLogger(__name__)
 
-REDISCLOSURE_NOTICE = (
-    "PROHIBITION ON REDISCLOSURE: The enclosed information has been disclosed to you from "
-    "confidential health records protected by federal privacy law (45 CFR Parts 160 and 164) "
-    "and may be protected by state law. You may not further use or disclose it except as permitted "
-    "by the authorization or legal basis under which it was released, or as required by law. "
-    "If you received this in error, notify the sender immediately and destroy all copies."
-)
 DEFAULT_DPI = 200.0
 IMAGE_KINDS = {"tiff", "png", "jpeg"}
 
@@ -55,24 +48,6 @@ class SourceRange:
     @property
     def pages(self) -> int:
         return self.last_page - self.first_page + 1
-
-
-@dataclass(frozen=True)
-class Cover:
-    """What the cover sheet says (no patient identifiers)."""
-
-    reference: str
-    released_on: str
-    sender: str
-    recipient_name: str
-    recipient_address: str | None
-    method: str
-    purpose: str
-    basis: str
-    authorization_ref: str | None
-    legal_reference: str | None
-    record_pages: int
-    documents: int
 
 
 @dataclass(frozen=True)
@@ -108,67 +83,6 @@ def resolve_source(home: Path, stored_path: str | None, document_id: int) -> Pat
     return path
 
 
-def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, size: float = 10) -> float:
-    """Draw ``text`` word-wrapped to ``width``; return the y below it."""
-    canvas.setFont("Helvetica", size)
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if canvas.stringWidth(trial, "Helvetica", size) > width and line:
-            canvas.drawString(x, y, line)
-            y -= size * 1.35
-            line = word
-        else:
-            line = trial
-    if line:
-        canvas.drawString(x, y, line)
-        y -= size * 1.35
-    return y
-
-
-def cover_rows(cover: Cover) -> list[tuple[str, str]]:
-    """Label/value rows printed on the cover sheet."""
-    rows = [
-        ("Release reference", cover.reference),
-        ("Date released", cover.released_on),
-        ("From", cover.sender),
-        ("To", cover.recipient_name),
-        ("Address", cover.recipient_address or "-"),
-        ("Sent by", cover.method),
-        ("Purpose", cover.purpose),
-        ("Basis", cover.basis),
-    ]
-    if cover.authorization_ref:
-        rows.append(("Authorization", cover.authorization_ref))
-    if cover.legal_reference:
-        rows.append(("Legal reference", cover.legal_reference))
-    rows.append(("Pages", f"{cover.record_pages} page(s) of records in {cover.documents} document(s), "
-                          "plus this cover sheet"))
-    return rows
-
-
-def render_cover(cover: Cover) -> bytes:
-    """One-page cover sheet as PDF bytes."""
-    buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=letter, invariant=True)
-    width, height = letter
-    left, y = 0.9 * inch, height - 1.0 * inch
-    canvas.setFont("Helvetica-Bold", 16)
-    canvas.drawString(left, y, "RELEASE OF INFORMATION - COVER SHEET")
-    y -= 0.45 * inch
-    for label, value in cover_rows(cover):
-        canvas.setFont("Helvetica-Bold", 10)
-        canvas.drawString(left, y, f"{label}:")
-        y = _wrapped(canvas, value, left + 1.5 * inch, y, width - left * 2 - 1.5 * inch) - 4
-    y -= 0.3 * inch
-    canvas.setFont("Helvetica-Bold", 11)
-    canvas.drawString(left, y, "CONFIDENTIAL HEALTH INFORMATION")
-    _wrapped(canvas, REDISCLOSURE_NOTICE, left, y - 16, width - left * 2)
-    canvas.showPage()
-    canvas.save()
-    return buf.getvalue()
-
-
 def _frames(path: Path, kind: str) -> Iterator[Image.Image]:
     with Image.open(path) as img:
         if kind == "tiff":
@@ -186,6 +100,14 @@ def _page_image(img: Image.Image) -> Image.Image:
 
 def render_images(src: SourceRange) -> bytes:
     """The range's image pages (TIFF frames, PNG, JPEG) as PDF pages at their own size."""
+    try:
+        return _render_images(src)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise RefusedError(f"the source image of document #{src.document_id} cannot be rendered for release",
+                           hint="The stored image is damaged; release a rescanned copy instead.") from exc
+
+
+def _render_images(src: SourceRange) -> bytes:
     buf = io.BytesIO()
     canvas = Canvas(buf, invariant=True)
     drawn = 0
@@ -208,14 +130,10 @@ def render_images(src: SourceRange) -> bytes:
 
 
 def _append_pdf_range(writer: PdfWriter, src: SourceRange) -> None:
-    reader = PdfReader(str(src.path))
-    if reader.is_encrypted:
-        reader.decrypt("")
-    if src.last_page > len(reader.pages) or src.first_page < 1:
-        raise IntegrityError(f"document #{src.document_id} spans pages {src.first_page}-{src.last_page} "
-                             f"but its source file has {len(reader.pages)} pages")
-    for index in range(src.first_page - 1, src.last_page):
-        writer.add_page(reader.pages[index])
+    data = sanitize.clean_pdf(src.path, src.first_page, src.last_page)
+    if data is None:  # unreadable by pypdf, or still active after cleaning: pdfium renders it
+        data = sanitize.render_pdf_pages(src.path, src.first_page, src.last_page, src.document_id)
+    _append_bytes(writer, data)
 
 
 def _append_bytes(writer: PdfWriter, data: bytes) -> None:
@@ -223,10 +141,27 @@ def _append_bytes(writer: PdfWriter, data: bytes) -> None:
         writer.add_page(page)
 
 
-def build(cover: Cover, sources: list[SourceRange]) -> Packet:
-    """Assemble cover + released pages into one PDF and hash it."""
+def _stamp(writer: PdfWriter, reference: str) -> None:
+    """``<reference> - page i of n`` in the bottom margin of every page (cover included)."""
+    boxes = [page.mediabox for page in writer.pages]
+    overlays = PdfReader(io.BytesIO(cover.render_stamps(reference, [(float(b.width), float(b.height))
+                                                                    for b in boxes])))
+    for page, box, overlay in zip(writer.pages, boxes, overlays.pages, strict=True):
+        page.merge_transformed_page(overlay, Transformation().translate(float(box.left), float(box.bottom)))
+
+
+def _check_inert(data: bytes) -> None:
+    found = sanitize.active_content(PdfReader(io.BytesIO(data)))
+    if found:
+        log.error("packet refused: active content at %s", ", ".join(found[:5]))
+        raise IntegrityError("the packet would contain active content (scripts, actions, forms, attachments or "
+                             "links); nothing was released", hint="Report this; the source document needs review.")
+
+
+def build(sheet: cover.Cover, sources: list[SourceRange]) -> Packet:
+    """Assemble cover + released pages into one stamped PDF with nothing active, and hash it."""
     writer = PdfWriter()
-    _append_bytes(writer, render_cover(cover))
+    _append_bytes(writer, cover.render_cover(sheet))
     cover_pages = len(writer.pages)
     for src in sources:
         if src.kind == "pdf":
@@ -235,13 +170,16 @@ def build(cover: Cover, sources: list[SourceRange]) -> Packet:
             _append_bytes(writer, render_images(src))
         else:
             raise RefusedError(f"document #{src.document_id}: cannot render a {src.kind!r} source file")
-    writer.add_metadata({"/Producer": "Chartfile", "/Title": f"Release {cover.reference}"})
-    out = io.BytesIO()
-    writer.write(out)
-    data = out.getvalue()
     record_pages = len(writer.pages) - cover_pages
     if record_pages != sum(s.pages for s in sources):
         raise IntegrityError("the packet does not contain exactly the released pages")
+    _stamp(writer, sheet.reference)
+    writer.add_metadata({"/Producer": "Chartfile", "/Title": f"Release {sheet.reference}"})
+    writer.compress_identical_objects()  # drops duplicates, and orphans of what cleaning removed
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    _check_inert(data)
     return Packet(data, hashlib.sha256(data).hexdigest(), len(writer.pages), record_pages)
 
 
@@ -250,7 +188,9 @@ def stage(data: bytes, target: Path) -> Path:
     if target.exists():
         raise RefusedError(f"{target} already exists; packets are never overwritten",
                            hint="choose another --output file")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        raise InputError(f"the folder {target.parent} does not exist", hint="create it first, or choose another "
+                         "--output file")
     fd, tmp = tempfile.mkstemp(prefix=".roi-", suffix=".part", dir=target.parent)  # mode 0600
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)

@@ -3,11 +3,18 @@
 Owns the release decision: every reason to refuse is collected and raised
 as one :class:`~intake.errors.RefusedError` (exit 6) naming them all — an
 invalid, expired, revoked, draft or false authorization, a recipient or
-scope it does not cover, documents not filed to the patient.  A refused
-attempt is itself audited (outcome ``refused``).  An accepted release gets
-its packet (cover + exactly the released pages), whose SHA-256 is stored
-with the append-only release row; the file is published only after commit.
-Corrections are new rows referencing the earlier entry.
+scope it does not cover, documents not filed to the patient.  There are no
+side doors: a release that fulfils a logged request goes to that request's
+recipient; a release on the individual's right of access needs the logged
+request and goes to the patient, or to the person the patient designated in
+a written request (164.524(c)(3)(ii)); a treatment/payment/operations
+release needs the logged request too; mail needs an address (the patient's
+own, by default, for the patient's copy).  A refused attempt is itself
+audited (outcome ``failure``).  An accepted release gets its packet (cover +
+exactly the released pages, stamped, nothing active), whose SHA-256 is
+stored with the append-only release row; the file is published only after
+commit.  Corrections are new rows referencing the earlier entry, and cannot
+re-route a disclosure around these rules.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from sqlalchemy.orm import Session
 from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import Document, Patient
-from indexer.roi import lookup, packet
+from indexer.roi import cover, lookup, packet, recipients
 from indexer.roi.authorizations import evaluate
 from indexer.roi.models import BASES, BASIS_LABELS, METHODS, Authorization, Release, ReleaseDocument, Request
 from indexer.roi.scope import (
@@ -75,6 +82,8 @@ class Plan:
     auth: Authorization | None
     request: Request | None
     problems: list[str] = field(default_factory=list)
+    own_copy: bool = False  # the patient's own copy (to the patient, on the right of access)
+    address: str | None = None  # where it goes (for mail: required)
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,21 @@ def _authorization_problems(s: Session, plan: Plan, inp: ReleaseInput, today: da
     return problems
 
 
+def _individual_problems(p: Plan, inp: ReleaseInput) -> list[str]:
+    problems, p.own_copy = recipients.individual_problems(p.patient, p.request, inp.recipient_name)
+    return problems
+
+
+def _address_problems(p: Plan, inp: ReleaseInput) -> list[str]:
+    p.address = (inp.recipient_address or "").strip() or None
+    if p.address is None and p.own_copy:
+        p.address = recipients.postal_address(p.patient)
+    if inp.method == "mail" and p.address is None:
+        return ["mail needs an address: give --address" + (" (the patient has no complete address on file)"
+                                                            if p.own_copy else "")]
+    return []
+
+
 def _resolve_request(s: Session, inp: ReleaseInput, patient: Patient, problems: list[str]) -> Request | None:
     if inp.request_id is None:
         return None
@@ -151,10 +175,18 @@ def plan(s: Session, inp: ReleaseInput, today: date) -> Plan:
     p = Plan(patient, docs, basis, "", inp.legal_reference or (req.legal_reference if req else None),
              lookup.authorization(s, auth_id) if auth_id else None, req)
     problems += _document_problems(patient, inp.document_ids, docs)
+    if req is not None:
+        problems += recipients.request_recipient_problems(req, inp.recipient_name, inp.recipient_address)
     if basis == "authorization":
         problems += _authorization_problems(s, p, inp, today)
+    elif basis == "individual":
+        problems += _individual_problems(p, inp)
+    elif basis == "tpo" and req is None:
+        problems.append("a treatment, payment or operations release needs the logged request of the provider "
+                        "or plan (--request ID; 'roi request add --basis tpo')")
     elif basis in ("legal", "other") and not p.legal_reference:
         problems.append(f"a release on a {basis} basis needs --legal-reference")
+    problems += _address_problems(p, inp)
     auth_purpose = p.auth.purpose if p.auth and basis == "authorization" else None
     p.purpose = (inp.purpose or auth_purpose or DEFAULT_PURPOSE.get(basis) or "").strip()
     if not p.purpose:
@@ -172,17 +204,24 @@ def _sources(cfg: Config, docs: list[Document]) -> list[packet.SourceRange]:
     return out
 
 
-def _cover(p: Plan, inp: ReleaseInput, reference: str, today: date, record_pages: int) -> packet.Cover:
+def _sender(cfg: Config, p: Plan) -> cover.Sender:
+    """The office profile; without one, the discloser the authorization names, or a generic label."""
+    office = cfg.office
+    if office.name:
+        return cover.Sender(office.name, office.address, office.phone, office.fax)
+    return cover.Sender((p.auth.discloser if p.auth and p.basis == "authorization" else None) or DEFAULT_SENDER)
+
+
+def _cover(cfg: Config, p: Plan, inp: ReleaseInput, reference: str, today: date, record_pages: int) -> cover.Cover:
     auth_ref = None
     if p.auth is not None and p.basis == "authorization":
         signed = p.auth.signed_on.isoformat() if p.auth.signed_on else "undated"
         auth_ref = f"authorization #{p.auth.id}, signed {signed}"
-    sender = (p.auth.discloser if p.auth and p.basis == "authorization" else None) or DEFAULT_SENDER
-    return packet.Cover(reference=reference, released_on=today.isoformat(), sender=sender,
-                        recipient_name=inp.recipient_name.strip(), recipient_address=inp.recipient_address,
-                        method=inp.method, purpose=p.purpose, basis=BASIS_LABELS[p.basis],
-                        authorization_ref=auth_ref, legal_reference=p.legal_reference,
-                        record_pages=record_pages, documents=len(p.docs))
+    return cover.Cover(reference=reference, released_on=today.isoformat(), sender=_sender(cfg, p),
+                       recipient_name=inp.recipient_name.strip(), recipient_address=p.address,
+                       method=inp.method, purpose=p.purpose, basis=BASIS_LABELS[p.basis],
+                       authorization_ref=auth_ref, legal_reference=p.legal_reference,
+                       record_pages=record_pages, documents=len(p.docs), own_copy=p.own_copy)
 
 
 def new_reference(today: date) -> str:
@@ -195,14 +234,16 @@ def _record(s: Session, cfg: Config, p: Plan, inp: ReleaseInput, actor: str,
     reference = new_reference(today)
     sources = _sources(cfg, p.docs)
     record_pages = sum(src.pages for src in sources)
-    pkt = packet.build(_cover(p, inp, reference, today, record_pages), sources)
+    pkt = packet.build(_cover(cfg, p, inp, reference, today, record_pages), sources)
+    if inp.output is None:
+        cfg.exports_dir.mkdir(parents=True, exist_ok=True)  # the data home's own exports folder
     target = (inp.output or cfg.exports_dir / f"roi-{reference}.pdf").resolve()
     rel = Release(
         reference=reference, kind="release", patient_id=p.patient.id,
         request_id=p.request.id if p.request else None,
         authorization_id=p.auth.id if p.auth and p.basis == "authorization" else None,
         basis=p.basis, legal_reference=p.legal_reference, recipient_name=inp.recipient_name.strip(),
-        recipient_address=(inp.recipient_address or "").strip() or None, method=inp.method,
+        recipient_address=p.address, method=inp.method,
         purpose=p.purpose, description=describe(_doc_facts(p.docs), record_pages), page_count=record_pages,
         packet_sha256=pkt.sha256, packet_path=str(target), released_on=today, released_by=actor,
         documents=[ReleaseDocument(document_id=d.id, first_page=d.first_page, last_page=d.last_page,
@@ -281,6 +322,11 @@ def correct(s: Session, ident: int, change: Correction, *, actor: str) -> Releas
         raise InputError("a correction needs --reason")
     if change.method is not None and change.method not in METHODS:
         raise InputError(f"unknown method {change.method!r}", hint=f"one of {', '.join(METHODS)}")
+    if change.recipient_name is not None:
+        problems = recipients.correction_problems(s, orig, change.recipient_name, change.recipient_address)
+        if problems:
+            raise RefusedError("correction refused: " + "; ".join(problems),
+                               hint="A disclosure to someone else is a new release, not a correction.")
     fix = Release(
         reference=new_reference(orig.released_on), kind="correction", corrects_release_id=orig.id,
         correction_reason=change.reason.strip(), voided=change.void, patient_id=orig.patient_id,

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 ACCESS_DUE_DAYS = 30  # 164.524(b)(2)(i)
 EXTENSION_DAYS = 30  # 164.524(b)(2)(ii), once
-REQUEST_BASES = ("authorization", "individual", "legal", "other")
+REQUEST_BASES = ("authorization", "individual", "legal", "other", "tpo")
 CLOSING_STATUSES = ("fulfilled", "denied", "withdrawn")
 
 

@@ -135,3 +135,24 @@ def describe(docs: Sequence[DocFacts], page_count: int) -> str:
 def plural(n: int, noun: str) -> str:
     """``1 page``, ``2 pages``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "jr", "sr", "ii", "iii", "iv"})
+
+
+def _name_words(text: str | None) -> list[str]:
+    return re.findall(r"[a-z0-9]+", (text or "").lower().replace("'", ""))
+
+
+def names_person(text: str | None, given: str, family: str, middle: str | None = None) -> bool:
+    """Whether ``text`` names this person: given and family name, nothing else but a middle name or title.
+
+    "Pat Testperson", "Testperson, Pat Q." and "Mr. Pat Quinn Testperson" name
+    Pat Quinn Testperson; "Pat" alone, "Pat Testperson Smith" or "Evil Corp"
+    do not.
+    """
+    words = set(_name_words(text))
+    needed = set(_name_words(given)) | set(_name_words(family))
+    middle_words = _name_words(middle)
+    allowed = needed | set(middle_words) | {w[0] for w in middle_words} | _TITLES
+    return bool(needed) and needed <= words and words <= allowed

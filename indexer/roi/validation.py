@@ -7,6 +7,13 @@ completely, revoked in writing (effective from the day the office received
 the revocation), material information known to be false; plus this office's
 rule that a draft parsed from a scan is never usable until a clerk confirms it.
 
+Expiry is worked out by :mod:`indexer.roi.expiry`: a duration ("one year from
+the date signed") counts from the signature date, even when an older row
+stored it as an event; an expiry that cannot be worked out, or an event read
+from a scan that no clerk entered, keeps the authorization invalid.  Each
+result carries one :class:`AuthStatus` (draft, valid, expired, revoked,
+invalid) next to the reasons.
+
 Validity is always computed for a given date; nothing here reads the clock,
 so an authorization that expires today is invalid today without anyone
 touching its row.  No database access here.
@@ -17,7 +24,21 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Protocol
+
+from indexer.roi.expiry import ExpiryKind, interpret
+from indexer.roi.scope import names_person
+
+
+class AuthStatus(StrEnum):
+    """The one status shown for an authorization on a given day."""
+
+    DRAFT = "draft"  # parsed from a scan, not yet confirmed by a clerk
+    VALID = "valid"
+    EXPIRED = "expired"  # by date or by a recorded event
+    REVOKED = "revoked"  # written revocation received
+    INVALID = "invalid"  # any other reason (missing elements, unknown expiry, false information ...)
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,8 @@ class AuthorizationFacts(Protocol):
     purpose: str | None
     expires_on: date | None
     expiration_event: str | None
+    expiry_phrase: str | None
+    expiry_entered_by: str | None
     event_occurred_on: date | None
     signed_on: date | None
     signer_name: str | None
@@ -86,13 +109,45 @@ class Validation:
     valid: bool
     missing: list[str] = field(default_factory=list)  # element codes
     problems: list[str] = field(default_factory=list)  # clerk-readable reasons, missing ones first
+    status: str = AuthStatus.INVALID.value  # an AuthStatus value
+    expires_on: str | None = None  # ISO date the authorization stops being valid, as worked out
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @property
     def summary(self) -> str:
-        return "valid" if self.valid else "INVALID: " + "; ".join(self.problems)
+        return "valid" if self.valid else f"{self.status.upper()}: " + "; ".join(self.problems)
+
+
+@dataclass(frozen=True)
+class ExpiryFacts:
+    """The expiry of one authorization as it stands: a date, an event, or why neither is usable."""
+
+    on: date | None
+    event: str | None
+    problems: tuple[str, ...] = ()
+
+
+def expiry_facts(a: AuthorizationFacts, today: date) -> ExpiryFacts:
+    """Work out the expiry; a duration stored as an event (before issue 18) still counts from the signature."""
+    on, event, problems = a.expires_on, a.expiration_event, []
+    if event:
+        read = interpret(event, signed_on=a.signed_on, today=today)
+        if read.kind is not ExpiryKind.EVENT:  # "one year from the date signed" is not an event
+            on, event = on or read.on, read.event
+            if read.on is None and on is None:
+                problems.append(f"expiry '{read.phrase}': {read.problem}")
+    if on is None and event is None and a.expiry_phrase:
+        read = interpret(a.expiry_phrase, signed_on=a.signed_on, today=today)
+        on, event = read.on, read.event
+        if on is None and event is None:
+            problems.append(f"expiry cannot be worked out: {read.problem} "
+                            "('roi authorization expiry ID --expires DATE')")
+    if event and on is None and not a.expiry_entered_by:
+        problems.append(f"expiry event '{event}' was read from the scanned form: a clerk must enter it "
+                        "('roi authorization expiry ID --expiry-event TEXT' or '--expires DATE')")
+    return ExpiryFacts(on, event, tuple(problems))
 
 
 def _blank(value: str | None) -> bool:
@@ -107,7 +162,7 @@ def missing_elements(a: AuthorizationFacts) -> list[str]:
         "discloser": not _blank(a.discloser),
         "recipient": not _blank(a.recipient_name),
         "purpose": not _blank(a.purpose),
-        "expiration": a.expires_on is not None or not _blank(a.expiration_event),
+        "expiration": a.expires_on is not None or not _blank(a.expiration_event) or not _blank(a.expiry_phrase),
         "signature": not _blank(a.signer_name),
         "signature_date": a.signed_on is not None,
         "representative_authority": not a.signed_by_representative or not _blank(a.representative_authority),
@@ -123,19 +178,24 @@ def _missing_text(code: str) -> str:
     return f"missing {element.label} [{element.citation}]"
 
 
-def state_problems(a: AuthorizationFacts, today: date) -> list[str]:
-    """Reasons other than missing elements why the authorization cannot be used on ``today``."""
-    problems: list[str] = []
-    if a.status != "active":
-        problems.append("draft from a scanned form: a clerk must confirm it before any release")
-    if a.patient_id is None:
-        problems.append("no patient linked")
-    if a.expires_on is not None and today >= a.expires_on:
-        problems.append(f"expired on {a.expires_on.isoformat()} [164.508(b)(2)(i)]")
+def _lapsed(a: AuthorizationFacts, expiry: ExpiryFacts, today: date) -> list[str]:
+    """Why the authorization has run out on ``today`` (expired by date or by a recorded event)."""
+    out: list[str] = []
+    if expiry.on is not None and today >= expiry.on:
+        out.append(f"expired on {expiry.on.isoformat()} [164.508(b)(2)(i)]")
     if a.event_occurred_on is not None and today >= a.event_occurred_on:
-        problems.append(f"expiration event occurred on {a.event_occurred_on.isoformat()} [164.508(b)(2)(i)]")
+        out.append(f"expiration event occurred on {a.event_occurred_on.isoformat()} [164.508(b)(2)(i)]")
+    return out
+
+
+def _revoked(a: AuthorizationFacts, today: date) -> list[str]:
     if a.revoked_on is not None and today >= a.revoked_on:
-        problems.append(f"revoked in writing, received {a.revoked_on.isoformat()} [164.508(b)(5)]")
+        return [f"revoked in writing, received {a.revoked_on.isoformat()} [164.508(b)(5)]"]
+    return []
+
+
+def _other_problems(a: AuthorizationFacts, today: date) -> list[str]:
+    problems: list[str] = []
     if a.known_false:
         reason = f": {a.known_false_reason}" if a.known_false_reason else ""
         problems.append(f"material information known to be false{reason} [164.508(b)(2)(v)]")
@@ -146,11 +206,37 @@ def state_problems(a: AuthorizationFacts, today: date) -> list[str]:
     return problems
 
 
+DRAFT_PROBLEM = "draft from a scanned form: a clerk must confirm it before any release"
+
+
+def state_problems(a: AuthorizationFacts, today: date) -> list[str]:
+    """Reasons other than missing elements why the authorization cannot be used on ``today``."""
+    expiry = expiry_facts(a, today)
+    problems = [DRAFT_PROBLEM] if a.status != "active" else []
+    if a.patient_id is None:
+        problems.append("no patient linked")
+    return problems + list(expiry.problems) + _lapsed(a, expiry, today) + _revoked(a, today) \
+        + _other_problems(a, today)
+
+
+def status_of(a: AuthorizationFacts, today: date, problems: list[str]) -> AuthStatus:
+    """The one status: draft, then revoked, then expired, then invalid (any other problem), else valid."""
+    if a.status != "active":
+        return AuthStatus.DRAFT
+    if _revoked(a, today):
+        return AuthStatus.REVOKED
+    if _lapsed(a, expiry_facts(a, today), today):
+        return AuthStatus.EXPIRED
+    return AuthStatus.INVALID if problems else AuthStatus.VALID
+
+
 def validate(a: AuthorizationFacts, today: date) -> Validation:
     """Validate ``a`` as of ``today`` (164.508(b)(2) and (c))."""
     missing = missing_elements(a)
     problems = [_missing_text(code) for code in missing] + state_problems(a, today)
-    return Validation(as_of=today.isoformat(), valid=not problems, missing=missing, problems=problems)
+    expires = expiry_facts(a, today).on
+    return Validation(as_of=today.isoformat(), valid=not problems, missing=missing, problems=problems,
+                      status=status_of(a, today, problems).value, expires_on=expires.isoformat() if expires else None)
 
 
 def load_stored(validation_json: str) -> Validation | None:
@@ -158,4 +244,36 @@ def load_stored(validation_json: str) -> Validation | None:
     data = json.loads(validation_json or "{}")
     if not data:
         return None
-    return Validation(**data)
+    known = set(Validation.__dataclass_fields__)
+    return Validation(**{k: v for k, v in data.items() if k in known})
+
+
+class PersonName(Protocol):
+    """The patient's name as the roster holds it (the ORM Patient satisfies it)."""
+
+    given_name: str
+    family_name: str
+    middle_name: str | None
+
+
+def check_signer(result: Validation, a: AuthorizationFacts, patient: PersonName | None) -> Validation:
+    """164.508(c)(1)(vi): a form signed by someone other than the patient needs the representative's authority.
+
+    Applied after :func:`validate` (which cannot see the patient's name): a
+    signer who is not the patient, with no authority recorded, makes the
+    authorization invalid, reported as the missing representative authority.
+    """
+    if patient is None or _blank(a.signer_name) or not _blank(a.representative_authority):
+        return result
+    if names_person(a.signer_name, patient.given_name, patient.family_name, patient.middle_name):
+        return result
+    code = "representative_authority"
+    problem = (f"signed by '{a.signer_name}', who is not the patient, and no personal representative's "
+               f"authority is recorded [{ELEMENTS_BY_CODE[code].citation}]")
+    if code not in result.missing:
+        result.missing.append(code)
+    result.problems.append(problem)
+    result.valid = False
+    if result.status == AuthStatus.VALID:
+        result.status = AuthStatus.INVALID.value
+    return result

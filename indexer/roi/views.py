@@ -12,7 +12,8 @@ from typing import Any
 from indexer.roi.models import BASIS_LABELS, Authorization, Release, Request
 from indexer.roi.requests import OpenRequest
 from indexer.roi.scope import plural
-from indexer.roi.validation import Validation
+from indexer.roi.validation import DRAFT_PROBLEM, Validation
+from intake.textwidth import WIDTH, fit
 
 
 def _iso(d: date | None) -> str | None:
@@ -21,17 +22,18 @@ def _iso(d: date | None) -> str | None:
 
 def authorization_dict(a: Authorization, mrn: str | None, v: Validation) -> dict[str, Any]:
     return {
-        "id": a.id, "status": a.status, "mrn": mrn, "source_document_id": a.source_document_id,
+        "id": a.id, "confirmed": a.status == "active", "mrn": mrn, "source_document_id": a.source_document_id,
         "discloser": a.discloser, "recipient": a.recipient_name, "recipient_address": a.recipient_address,
         "description": a.description, "doc_types": a.doc_type_list, "from": _iso(a.info_from),
-        "to": _iso(a.info_to), "purpose": a.purpose, "expires_on": _iso(a.expires_on),
-        "expiration_event": a.expiration_event, "event_occurred_on": _iso(a.event_occurred_on),
+        "to": _iso(a.info_to), "purpose": a.purpose, "expires_on": v.expires_on or _iso(a.expires_on),
+        "expiration_event": a.expiration_event, "expiry_phrase": a.expiry_phrase,
+        "expiry_entered_by": a.expiry_entered_by, "event_occurred_on": _iso(a.event_occurred_on),
         "signed_on": _iso(a.signed_on), "signer": a.signer_name,
         "representative_authority": a.representative_authority,
         "statements": {"revocation": a.stmt_revocation, "conditioning": a.stmt_conditioning,
                        "redisclosure": a.stmt_redisclosure},
         "revoked_on": _iso(a.revoked_on), "known_false": a.known_false,
-        "valid": v.valid, "as_of": v.as_of, "missing": v.missing, "problems": v.problems,
+        "status": v.status, "valid": v.valid, "as_of": v.as_of, "missing": v.missing, "problems": v.problems,
     }
 
 
@@ -42,7 +44,6 @@ def _yes(flag: bool) -> str:
 def authorization_lines(d: dict[str, Any]) -> list[str]:
     """Text block for ``authorization show``."""
     span = f"{d['from'] or 'any date'} to {d['to'] or 'present'}" if d["from"] or d["to"] else "-"
-    expiry = d["expires_on"] or (f"event: {d['expiration_event']}" if d["expiration_event"] else "-")
     st = d["statements"]
     lines = [
         f"Authorization #{d['id']}  [{d['status']}]  patient {d['mrn'] or '(not linked)'}"
@@ -53,8 +54,8 @@ def authorization_lines(d: dict[str, Any]) -> list[str]:
         f"  Information      : types {', '.join(d['doc_types']) or '-'}; dates {span}",
         f"  Description      : {d['description'] or '-'}",
         f"  Purpose          : {d['purpose'] or '-'}",
-        f"  Expires          : {expiry}" + (f" (occurred {d['event_occurred_on']})" if d["event_occurred_on"]
-                                            else ""),
+        f"  Expires          : {expiry_text(d)}" + (f" (occurred {d['event_occurred_on']})"
+                                                     if d["event_occurred_on"] else ""),
         f"  Signed           : {d['signed_on'] or '-'} by {d['signer'] or '-'}"
         + (f" (representative: {d['representative_authority']})" if d["representative_authority"] else ""),
         f"  Statements       : revoke {_yes(st['revocation'])}, conditioning {_yes(st['conditioning'])}, "
@@ -62,17 +63,40 @@ def authorization_lines(d: dict[str, Any]) -> list[str]:
     ]
     if d["revoked_on"]:
         lines.append(f"  Revoked          : received {d['revoked_on']}")
-    verdict = "VALID" if d["valid"] else "INVALID"
-    lines.append(f"  Validation on {d['as_of']}: {verdict}")
+    lines.append(f"  Status on {d['as_of']}: {d['status'].upper()}")
     lines += [f"    - {p}" for p in d["problems"]]
     return lines
 
 
+def expiry_text(d: dict[str, Any]) -> str:
+    """``2026-08-04 (one year from the date signed)``, ``event: end of treatment``, or ``-``."""
+    parts = [d["expires_on"]] if d["expires_on"] else []
+    if d["expiration_event"]:
+        parts.append(f"{'or earlier on ' if parts else ''}event: {d['expiration_event']}")
+    text = " ".join(parts) or "-"
+    if d.get("expiry_phrase") and d["expiry_phrase"] != d["expiration_event"]:
+        text = f"{text} (\"{d['expiry_phrase']}\")" if parts else f"not worked out from \"{d['expiry_phrase']}\""
+    return text
+
+
+def _reasons(problems: list[str]) -> str:
+    if not problems:
+        return ""
+    first = problems[0].split(" [")[0]  # the citation is in 'show'
+    return first + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "")
+
+
 def authorization_row(d: dict[str, Any]) -> str:
-    """One line for ``authorization list``."""
-    verdict = "valid" if d["valid"] else f"INVALID ({len(d['problems'])} problems)"
-    return (f"#{d['id']:<5} {d['status']:<6} {d['mrn'] or '-':<10} to {d['recipient'] or '-'}; "
-            f"expires {d['expires_on'] or d['expiration_event'] or '-'}; {verdict}")
+    """One line (at most 80 columns) for ``authorization list``: id, patient, status, then what matters."""
+    head = f"#{d['id']:<4} {d['mrn'] or '-':<10} {d['status']:<8} "
+    if d["status"] == "valid":
+        until = d["expires_on"] or (f"event: {d['expiration_event']}" if d["expiration_event"] else "-")
+        detail = f"until {until}; to {d['recipient'] or '-'}"
+    elif d["status"] == "draft":
+        detail = _reasons([p for p in d["problems"] if p != DRAFT_PROBLEM]) or "complete: check it, then confirm it"
+    else:
+        detail = _reasons(d["problems"])
+    return head + fit(detail, WIDTH - len(head))
 
 
 def request_dict(o: OpenRequest, mrn: str) -> dict[str, Any]:

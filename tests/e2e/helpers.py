@@ -31,6 +31,9 @@ def write_settings(home: Path, extra: str = "") -> None:
         "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\npage_timeout_seconds = 20.0\n"
         "quiet_by_format = { tiff = 0.5 }\n"
         "max_attempts = 2\n\n[ocr]\nworkers = 2\ndetect_orientation = false\n" + extra, encoding="utf-8")
+    from tests.conftest import init_home
+
+    init_home(home)  # what 'chartfile init' does: commands refuse a data home that was never created
 
 
 def make_home(tmp_path: Path, **intake: Any) -> tuple[Config, Database]:
@@ -110,10 +113,10 @@ def wait_for(pred: Callable[[], bool], timeout: float, step: float = 0.2) -> boo
 
 
 class ThreadedWatch:
-    """Run a :class:`~indexer.runner.WatchLoop` in a thread (so tests can use a worker hook)."""
+    """Run a :class:`~chartfile.service.runner.WatchLoop` in a thread (so tests can use a worker hook)."""
 
     def __init__(self, cfg: Config, db: Database, inbox: Path, **kw: Any) -> None:
-        from indexer.runner import WatchLoop
+        from chartfile.service.runner import WatchLoop
 
         self.loop = WatchLoop(cfg, db, inbox, **kw)
         self.error: BaseException | None = None

@@ -23,7 +23,7 @@ def test_list_retry_and_check(chartfile: Callable[..., CliResult], home: Path, t
     assert "quarantined" in out.out and "portal.pdf" in out.out and "named like a PDF" in out.out
     assert "-rf long letter.pdf" in out.out and "pages; the limit is 0" in out.out
 
-    q = chartfile("intake", "list", "--state", "quarantined", "--json").json_lines()
+    q = json.loads(chartfile("intake", "list", "--state", "quarantined", "--json").out)
     assert sorted(r["source"] for r in q) == ["-rf long letter.pdf", "portal.pdf"]
     assert all(r["state"] == "quarantined" and r["reason"] for r in q)
     assert chartfile("intake", "list", "--state", "processed").out.startswith("No intake items in state processed")
@@ -33,7 +33,7 @@ def test_list_retry_and_check(chartfile: Callable[..., CliResult], home: Path, t
     r = chartfile("intake", "retry", str(letter["intake_id"]))
     assert r.code == 0 and "queued again" in r.out
     assert not list((home / "quarantine").glob(f"{letter['intake_id']:08d}-*"))
-    assert [x["state"] for x in chartfile("intake", "list", "--state", "received", "--json").json_lines()] \
+    assert [x["state"] for x in json.loads(chartfile("intake", "list", "--state", "received", "--json").out)] \
         == ["received"]
     assert chartfile("intake", "retry", str(letter["intake_id"])).code == 6  # not quarantined any more
     assert chartfile("intake", "retry", "999").code == 4

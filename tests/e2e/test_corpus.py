@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from chartfile.service.checks import check
+from chartfile.service.runner import ingest
 from indexer.db.models import IntakeItem
-from indexer.intake_check import check
-from indexer.runner import ingest
 from intake.spool import reason_sidecar
 from tests.e2e.helpers import CORPUS, make_home
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from chartfile.service.checks import check
 from indexer.audit import verify_trail
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
-from indexer.intake_check import check
 from intake.config import load_config
 from tests.e2e.helpers import REPO, drop, fax_tiff_bytes, text_pdf_bytes, wait_for, write_settings
 
@@ -46,7 +46,7 @@ def _files() -> dict[str, bytes]:
 def _start(home: Path, inbox: Path, log: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with open(log, "ab") as fh:
-        return subprocess.Popen([sys.executable, "-m", "search.cli.main", "--home", str(home), "-v", "watch",
+        return subprocess.Popen([sys.executable, "-m", "chartfile.cli.main", "--home", str(home), "-v", "watch",
                                  "--inbox", str(inbox)], env=env, stdout=fh, stderr=fh, cwd=REPO)
 
 
@@ -132,7 +132,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
     assert len(docs) == len(files) - len(bad)
     report = check(cfg, db)
     assert report.ok, report.problems
-    assert verify_trail(db, home).ok
+    assert verify_trail(db).ok
     mid_work = sum(p < len(files) for p in progress)
     assert mid_work >= (KILLS + 1) // 2, f"most kills came after the work was done: {progress}"
     print(f"crash test: {len(files)} files, {kills} kills (finished items at each kill: {progress}), "

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from chartfile.service.checks import check
 from indexer.db.models import IntakeItem
-from indexer.intake_check import check
 from intake.config import Config
 from intake.spool import display_name, reason_sidecar
 from samples.hostile import generate_hostile, start_slow_write

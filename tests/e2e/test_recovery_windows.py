@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from chartfile.service.checks import check
+from chartfile.service.runner import ingest
 from indexer import ledger, recovery
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
-from indexer.intake_check import check
-from indexer.runner import ingest
 from intake.config import Config
 from intake.spool import move_atomic, reason_sidecar
 from intake.workers import scratch_dir
@@ -116,7 +116,7 @@ def test_crash_between_claim_row_and_move_drops_the_row(home: tuple[Config, Data
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "fax.pdf").write_bytes(text_pdf_bytes(1))
-    monkeypatch.setattr("indexer.ledger.move_atomic", crash_before)
+    monkeypatch.setattr("intake.claim.move_atomic", crash_before)  # the claim step's move
     with pytest.raises(Crash):
         ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     monkeypatch.undo()
@@ -161,7 +161,7 @@ def test_cross_device_move_interrupted_before_unlink(home: tuple[Config, Databas
         shutil.copyfile(src, dest)
         raise Crash
 
-    monkeypatch.setattr("indexer.ledger.move_atomic", copy_then_die)
+    monkeypatch.setattr("intake.claim.move_atomic", copy_then_die)  # the claim step's move
     with pytest.raises(Crash):
         ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     monkeypatch.undo()
@@ -193,7 +193,7 @@ def test_crash_after_commit_before_index(home: tuple[Config, Database], tmp_path
     """The index was written but the database commit of ``indexed_at`` never happened."""
     cfg, db = home
     files = _files(tmp_path, 3)
-    from indexer.searchindex import index_pending
+    from search.writer import index_pending
 
     def index_then_die(*args: Any, **kwargs: Any) -> int:
         n = index_pending(*args, **kwargs)
@@ -201,7 +201,7 @@ def test_crash_after_commit_before_index(home: tuple[Config, Database], tmp_path
             raise Crash
         return n
 
-    monkeypatch.setattr("indexer.service.index_pending", index_then_die)
+    monkeypatch.setattr("search.writer.index_pending", index_then_die)  # (the index writer's drain)
     with pytest.raises(Crash):
         ingest(cfg, db, files)
     monkeypatch.undo()
@@ -315,7 +315,7 @@ def test_resend_while_original_in_flight_is_a_duplicate(home: tuple[Config, Data
 
 def test_the_consistency_check_notices_index_disagreements(home: tuple[Config, Database], tmp_path: Path) -> None:
     """The crash tests rely on this check: make sure it can fail."""
-    from indexer.searchindex import SearchIndex, load_records
+    from search.writer import SearchIndex, load_records
 
     cfg, db = home
     ingest(cfg, db, _files(tmp_path, 2))

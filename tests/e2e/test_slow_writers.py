@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from chartfile.service.checks import check
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem
-from indexer.intake_check import check
 from intake import watcher as watcher_module
 from tests.e2e.helpers import REPO, ThreadedWatch, fax_tiff_bytes, make_home, text_pdf_bytes, wait_for
 from tests.e2e.slow_writer import tiff_page_bytes

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from chartfile.service.checks import check
+from chartfile.service.runner import ingest, intake_lock
 from indexer import failures, recovery
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem
-from indexer.intake_check import check
-from indexer.runner import ingest, intake_lock
 from intake.config import load_config
 from intake.errors import DependencyError, RefusedError
 from tests.e2e import faults
@@ -92,7 +92,7 @@ def test_sigterm_finishes_work_in_hand_and_the_rest_resumes(tmp_path: Path) -> N
     for i in range(10):
         drop(inbox, f"lab {i:02d}.pdf", text_pdf_bytes(100 + i))
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "search.cli.main", "--home", str(home), "watch", "--inbox", str(inbox)]
+    cmd = [sys.executable, "-m", "chartfile.cli.main", "--home", str(home), "watch", "--inbox", str(inbox)]
     db = Database(load_config(home, environ={}))
 
     def some_done() -> bool:
@@ -169,9 +169,9 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, db = make_home(tmp_path)
     monkeypatch.setattr(failures, "BACKOFF_BASE_SECONDS", 0.2)
-    from indexer import ledger
+    from intake import claim  # the claim step's file move
 
-    real = ledger.move_atomic
+    real = claim.move_atomic
     calls = {"n": 0}
 
     def full_twice(src: Path, dest: Path) -> None:
@@ -182,7 +182,7 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(src, dest)
 
-    monkeypatch.setattr(ledger, "move_atomic", full_twice)
+    monkeypatch.setattr(claim, "move_atomic", full_twice)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     with ThreadedWatch(cfg, db, inbox):

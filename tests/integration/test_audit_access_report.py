@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from indexer.audit import trail
+from indexer.audit.context import os_login
 from intake.errors import ExitCode
 from tests.conftest import run_chartfile
 from tests.integration.test_audit_helpers import add_document, add_patient, events, open_db
@@ -77,8 +78,8 @@ def test_the_report_is_itself_audited_and_appears_in_later_reports(clinic: dict[
     home = clinic["home"]
     report(home, "CF104233")
     own = events(home)[-1]
-    assert (own["event_type"], own["actor"], own["action"], own["patient_mrn"]) == \
-        ("audit.access_report", "privacy1", "R", "CF104233")
+    assert (own["event_type"], own["actor"], own["acting_for"], own["action"], own["patient_mrn"]) == \
+        ("audit.access_report", os_login(), "privacy1", "R", "CF104233")
     rows = report(home, "CF104233")
     assert [r["event_type"] for r in rows[:-1]][-2:] == ["audit.access_report", "audit.access_report"]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.audit import verify_trail
+from indexer.audit.context import os_login
 from indexer.db.models import IntakeItem, Patient
 from indexer.filing import load_roster, record_extracted
 from indexer.ledger import mark_duplicate, mark_quarantined
@@ -44,11 +45,12 @@ def test_cli_actions_emit_their_events(chartfile, home: Path, tmp_path: Path) ->
     assert chartfile("init").code == 0
     assert chartfile("--user", "clerk1", "patients", "import", str(tmp_path / "roster.csv")).code == 0
     ev = _last(home, "patients.import")
-    assert ev["actor"] == "clerk1" and ev["action"] == "U" and "created 2" in str(ev["detail"])
+    assert ev["acting_for"] == "clerk1" and ev["action"] == "U" and "created 2" in str(ev["detail"])
+    assert ev["actor"] == ev["os_login"] == os_login() and (ev["channel"], ev["role"]) == ("cli", "admin")
 
     assert chartfile("--user", "clerk2", "patients", "show", "cf104233").code == 0
     ev = _last(home, "patient.chart_view")
-    assert (ev["actor"], ev["action"], ev["patient_mrn"]) == ("clerk2", "R", "CF104233")
+    assert (ev["acting_for"], ev["action"], ev["patient_mrn"]) == ("clerk2", "R", "CF104233")
 
     assert chartfile("index", "rebuild").code == 0
     assert _last(home, "index.rebuild")["action"] == "E"
@@ -85,7 +87,7 @@ def test_search_records_query_result_count_and_documents(chartfile, home: Path) 
     r = chartfile("--user", "clerk3", "search", "echocardiogram", "--json")
     assert r.code == 0, r.err
     ev = _last(home, "search")
-    assert ev["actor"] == "clerk3" and ev["action"] == "E" and ev["patient_mrn"] is None
+    assert ev["acting_for"] == "clerk3" and ev["action"] == "E" and ev["patient_mrn"] is None
     assert ev["document_ids"] == str(doc_id)
     assert json.loads(str(ev["detail"])) == {"query": "echocardiogram", "results": 1}
 
@@ -125,7 +127,7 @@ def test_processing_files_and_queues_with_events(home: Path) -> None:
     assert (quarantined["outcome"], quarantined["actor"], quarantined["detail"]) == \
         ("failure", "system", f"item {ids[4]}")
     assert "damaged" not in str(quarantined["detail"])  # reasons may quote the file; they stay out of the trail
-    assert verify_trail(db, home).ok
+    assert verify_trail(db).ok
     db.dispose()
 
 
@@ -152,7 +154,7 @@ def test_real_ingest_received_processed_quarantined_retried_duplicate(chartfile,
     item_id = str(quarantined["detail"]).split()[-1]
     assert chartfile("--user", "clerk1", "intake", "retry", item_id).code == 0
     retry = _last(home, "intake.retry")
-    assert (retry["actor"], retry["action"], retry["detail"]) == ("clerk1", "U", f"item {item_id}")
+    assert (retry["acting_for"], retry["action"], retry["detail"]) == ("clerk1", "U", f"item {item_id}")
 
     resend = tmp_path / "resend"
     resend.mkdir()

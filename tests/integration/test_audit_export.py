@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from indexer.audit import formats, trail
+from indexer.audit.context import os_login
 from indexer.audit.query import SORT_FIELDS, EventFilter, stream_events
 from intake.errors import ExitCode
 from tests.conftest import run_chartfile
@@ -83,13 +84,15 @@ def test_filters(trail_home: Path, args: tuple[str, ...], expected: list[int]) -
 def test_the_export_is_itself_audited_anchored_and_included(trail_home: Path) -> None:
     rows, trailer = export_jsonl(trail_home, "--patient", "CF000001")
     own = events(trail_home)[-1]
-    assert (own["event_type"], own["actor"], own["action"], own["patient_mrn"]) == \
-        ("export.audit", "privacy1", "E", "CF000001")
+    assert (own["event_type"], own["actor"], own["acting_for"], own["action"], own["patient_mrn"]) == \
+        ("export.audit", os_login(), "privacy1", "E", "CF000001")
     assert "format jsonl" in own["detail"] and "patient=CF000001" in own["detail"]
     assert seqs(rows) == [1, 6, own["seq"]]
     assert trailer["chain_head"] == {"seq": own["seq"], "hash": own["hash"]}
-    last_anchor = (trail_home / "audit" / "anchors.log").read_text().splitlines()[-1].split("\t")
-    assert last_anchor[:2] == [str(own["seq"]), own["hash"]] and last_anchor[3] == "export"
+    from indexer.audit.checkpoints import parse
+
+    last = parse((trail_home / "audit" / "checkpoints.log").read_text().splitlines()[-1])
+    assert last is not None and (last.seq, last.hash) == (own["seq"], own["hash"])
 
 
 @pytest.mark.parametrize("sort", ["actor", "-ts", "patient_mrn", "-event_type", "outcome", "-seq"])
@@ -105,9 +108,9 @@ def FIXTURE_ROWS() -> list[dict[str, Any]]:  # noqa: N802 - reads like the const
     return [dict(zip(keys, f, strict=True), seq=i) for i, f in enumerate(FIXTURE, start=1)]
 
 
-def test_bad_sort_field_is_an_input_error(trail_home: Path) -> None:
+def test_bad_sort_field_is_a_usage_error(trail_home: Path) -> None:
     r = run_chartfile(trail_home, "audit", "export", "--sort", "detail")
-    assert r.code == ExitCode.INPUT and "Sort by one of" in r.err
+    assert r.code == ExitCode.USAGE and "Sort by one of" in r.err
 
 
 @pytest.mark.parametrize("sort", [*SORT_FIELDS, *(f"-{f}" for f in SORT_FIELDS)])
@@ -188,7 +191,7 @@ class _Stream:
 ])
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, stdout_tty: bool, stderr_tty: bool,
                                          to_file: bool, shown: bool) -> None:
-    from search.cli import audit as audit_cli
+    from chartfile.cli import audit as audit_cli
 
     monkeypatch.setattr(audit_cli.sys, "stdout", _Stream(stdout_tty))
     monkeypatch.setattr(audit_cli.sys, "stderr", _Stream(stderr_tty))

@@ -44,11 +44,11 @@ def test_concurrent_writers_keep_one_chain(pg: Database, tmp_path: Path) -> None
         t.start()
     for t in threads:
         t.join()
-    result = verify_trail(pg, tmp_path)
+    result = verify_trail(pg)
     assert result.ok and result.checked == 200, result.problem
     set_enabled(pg, False, actor="admin", reason="test")
     set_enabled(pg, True, actor="admin", reason="test")
-    assert verify_trail(pg, tmp_path).ok
+    assert verify_trail(pg).ok
 
 
 def test_triggers_and_column_type(pg: Database) -> None:

@@ -1,4 +1,4 @@
-"""``chartfile audit verify`` against raw-SQL tampering of the database and the anchor file."""
+"""``chartfile audit verify`` against raw-SQL tampering of the database (the attack table is in test_audit_attacks)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.audit import verify_trail, write_anchor
+from indexer.audit import verify_trail
 from indexer.audit.trail import AppendOnlyViolation
 from indexer.audit.verify import guards_present
 from indexer.db.models import AuditEvent
@@ -18,13 +18,11 @@ from tests.integration.test_audit_helpers import add_events, clone_home, drop_gu
 
 @pytest.fixture(scope="module")
 def trail_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with 12 chained events, anchored at seq 12, and the guard triggers removed (built once)."""
+    """A home with 12 keyed events, checkpointed at seq 12, and the guard triggers removed (built once)."""
     home = tmp_path_factory.mktemp("audit-verify") / "home"
     home.mkdir()
     db = open_db(home)
     add_events(db, 12)
-    last = events(home)[-1]
-    write_anchor(home, last["seq"], last["hash"], "test")
     db.dispose()
     drop_guards(home)
     return home
@@ -40,15 +38,16 @@ def verify(home: Path, *extra: str) -> tuple[int, str]:
     return r.code, r.out + r.err
 
 
-def test_intact_trail_verifies_and_is_anchored(trail: Path) -> None:
+def test_intact_trail_verifies_and_is_checkpointed(trail: Path) -> None:
     code, text = verify(trail)
     assert code == 0, text
-    assert "12 events" in text and "1 anchors matched" in text
+    assert "12 events (12 keyed" in text and "1 matched" in text
     assert "append-only triggers on audit_events are missing" in text  # the fixture dropped them
     ev = events(trail)
     assert ev[-1]["event_type"] == "audit.verify" and ev[-1]["outcome"] == "success"
-    anchors = (trail / "audit" / "anchors.log").read_text().splitlines()
-    assert anchors[-1].startswith(f"13\t{ev[-1]['hash']}\t")
+    assert ev[-1]["key_id"] and ev[-1]["os_login"]
+    last = (trail / "audit" / "checkpoints.log").read_text().splitlines()[-1]
+    assert f" seq=13 hash={ev[-1]['hash']} " in last
     assert verify(trail)[0] == 0  # verifying again, with its own events, still passes
 
 
@@ -59,21 +58,24 @@ TAMPERING = {
     "edit patient": ("UPDATE audit_events SET patient_mrn = NULL WHERE seq = 9", 9, "altered"),
     "edit hash": ("UPDATE audit_events SET hash = 'ff' || substr(hash, 3) WHERE seq = 4", 4, "altered"),
     "delete middle": ("DELETE FROM audit_events WHERE seq = 6", 6, "deleted"),
+    "delete middle, renumbered": ("DELETE FROM audit_events WHERE seq = 6; "
+                                  "UPDATE audit_events SET seq = seq - 1 WHERE seq > 6", 6, "(the event now at seq 6 "
+                                                                                         "was seq 7)"),
     "delete first": ("DELETE FROM audit_events WHERE seq = 1", 1, "deleted"),
     "insert renumbered": (
         "UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 4; "
         "UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1004; "
         "INSERT INTO audit_events (seq, ts, actor, action, event_type, patient_mrn, document_ids, outcome, "
         "source, detail, prev_hash, hash) SELECT 4, ts, actor, action, event_type, patient_mrn, document_ids, "
-        "outcome, source, 'forged', prev_hash, hash FROM audit_events WHERE seq = 3", 4, ""),
+        "outcome, source, 'forged', prev_hash, hash FROM audit_events WHERE seq = 3", 4, "inserted"),
     "insert before first": (
         "INSERT INTO audit_events (seq, ts, actor, action, event_type, patient_mrn, document_ids, outcome, "
         "source, detail, prev_hash, hash) SELECT 0, ts, actor, action, event_type, patient_mrn, document_ids, "
         "outcome, source, detail, prev_hash, hash FROM audit_events WHERE seq = 1", 0, "inserted"),
     "reorder": ("UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; "
-                "UPDATE audit_events SET seq = 4 WHERE seq = -1", 3, ""),
+                "UPDATE audit_events SET seq = 4 WHERE seq = -1", 3, "reordered"),
     "truncate tail": ("DELETE FROM audit_events WHERE seq > 9", 10, "truncated"),
-    "truncate everything": ("DELETE FROM audit_events", 1, "truncated"),
+    "truncate everything": ("DELETE FROM audit_events", 1, "every event was deleted"),
 }
 
 
@@ -89,23 +91,6 @@ def test_tampering_is_detected_and_exits_7(trail: Path, name: str) -> None:
     assert events(trail)[-1]["event_type"] == "audit.verify" and events(trail)[-1]["outcome"] == "failure"
 
 
-def test_rewrite_with_recomputed_hashes_is_caught_by_the_anchor(trail: Path) -> None:
-    from indexer.audit.chain import event_hash, row_fields
-
-    rows = events(trail)
-    rows[4]["detail"] = "rewritten"
-    prev = rows[3]["hash"]
-    with raw(trail) as conn:
-        for r in rows[4:]:
-            r["prev_hash"] = prev
-            r["hash"] = event_hash(row_fields(type("R", (), r)), prev)
-            conn.execute("UPDATE audit_events SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                         (r["detail"], r["prev_hash"], r["hash"], r["seq"]))
-            prev = r["hash"]
-    code, text = verify(trail)
-    assert code == ExitCode.INTEGRITY and "seq 12 differs from its anchored hash" in text
-
-
 def test_anchor_given_on_the_command_line_is_checked(home: Path) -> None:
     db = open_db(home)
     add_events(db, 5)
@@ -113,16 +98,17 @@ def test_anchor_given_on_the_command_line_is_checked(home: Path) -> None:
     drop_guards(home)
     with raw(home) as conn:
         conn.execute("DELETE FROM audit_events WHERE seq = 5")
-    assert verify_trail(db, home).ok  # no anchor file: the truncation is invisible …
+    (home / "audit" / "checkpoints.log").unlink()  # the tamperer removes the data home's own copy too
+    assert not verify_trail(db).ok  # no checkpoint left at all: reported as such
     db.dispose()
     code, text = verify(home, "--anchor", f"5:{head['hash']}")
-    assert code == ExitCode.INTEGRITY and "truncated" in text  # … until an exported head is given
+    assert code == ExitCode.INTEGRITY and "truncated" in text  # an exported head pins the length
     assert verify(home, "--anchor", "5:nothex")[0] == ExitCode.USAGE
 
 
-def test_edited_anchor_file_fails_verification(trail: Path) -> None:
+def test_edited_legacy_anchor_file_fails_verification(trail: Path) -> None:
     path = trail / "audit" / "anchors.log"
-    path.write_text("not an anchor\n" + path.read_text())
+    path.write_text("not an anchor\n")
     code, text = verify(trail)
     assert code == ExitCode.INTEGRITY and "line 1" in text
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from chartfile.service.runner import ingest
+from chartfile.service.storage import restore_checks as standard_checks
 from indexer.archive_verify import verify_archive
 from indexer.backup.create import create_backup
 from indexer.backup.manifest import MANIFEST, read
-from indexer.backup.restore import restore_backup, standard_checks
+from indexer.backup.restore import restore_backup
 from indexer.db.engine import Database
 from indexer.exports import iter_documents, iter_intake
-from indexer.runner import ingest
 from intake.config import load_config
 from intake.errors import IntegrityError, RefusedError
 from tests.e2e.helpers import make_home, text_pdf_bytes

@@ -63,3 +63,18 @@ def test_exit_codes(chartfile, tmp_path: Path) -> None:  # type: ignore[no-untyp
     assert chartfile("ingest", str(tmp_path / "missing.pdf")).code == 3
     assert chartfile("intake", "retry", "12345").code == 4
     assert chartfile("--help").code == 0
+
+
+def test_import_learns_the_mrn_format_from_the_roster(chartfile, tmp_path: Path, home: Path) -> None:  # type: ignore[no-untyped-def]
+    plain = write_csv(tmp_path / "eight.csv", [f"{10000000 + 7919 * i},Fam{i},Giv{i},,1960-01-01,F,,,,,"
+                                              for i in range(40)])
+    r = chartfile("patients", "import", str(plain))
+    assert r.code == 0 and "MRN format learned from 40 roster MRNs: 8 digits, no check digit" in r.out
+    prefixed = write_csv(tmp_path / "cf.csv", [f"CF{100000 + i},Fam{i},Giv{i},,1960-01-01,F,,,,,"
+                                              for i in range(40)])
+    other = home.parent / "other-home"
+    r = chartfile("--home", str(other), "patients", "import", str(prefixed))
+    assert r.code == 0 and "prefix 'CF' + 6 digits" in r.out
+    (home / "chartfile.toml").write_text('[extract]\nmrn_pattern = "\\\\d{8}"\n', encoding="utf-8")
+    r = chartfile("patients", "import", str(plain))
+    assert "the setting extract.mrn_pattern = '\\\\d{8}' overrides it" in r.out

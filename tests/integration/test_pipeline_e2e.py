@@ -132,7 +132,7 @@ def test_watch_takes_dropped_fax_and_stops_cleanly(chartfile, home: Path, tmp_pa
     inbox.mkdir()
     make_fax_tiff(inbox / "already-there.tif", LAB_LINES)  # present before start
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-m", "search.cli.main", "--home", str(home), "watch",
+    proc = subprocess.Popen([sys.executable, "-m", "chartfile.cli.main", "--home", str(home), "watch",
                              "--inbox", str(inbox)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         tmp = inbox / "late.tif.part"

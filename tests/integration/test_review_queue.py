@@ -54,7 +54,7 @@ def test_file_from_review_learns_alias_and_refile(chartfile, tmp_path: Path) -> 
     assert chartfile("ingest", str(drop)).code == 0
     doc = docs_by_source(chartfile)["xray.pdf"][0]
     assert doc["status"] == "review" and doc["patient_mrn"] is None
-    items = [json.loads(x) for x in chartfile("review", "list", "--json").out.splitlines()]
+    items = json.loads(chartfile("review", "list", "--json").out)
     assert len(items) == 1 and items[0]["document_id"] == doc["document_id"]
     rid = str(items[0]["review_id"])
     shown = json.loads(chartfile("review", "show", rid, "--json").out)
@@ -67,9 +67,12 @@ def test_file_from_review_learns_alias_and_refile(chartfile, tmp_path: Path) -> 
     assert doc["status"] == "filed" and doc["patient_mrn"] == "CF200417"
     hits = json.loads(chartfile("search", "mrn:CF200417", "--json").out)["hits"]
     assert [h["doc_id"] for h in hits] == [doc["document_id"]]
-    # found later to be misfiled: refile, history kept
-    assert chartfile("documents", "refile", str(doc["document_id"]), "--mrn", "CF104233",
-                     "--reason", "wrong chart").code == 0
+    # found later to be misfiled: refile, history kept.  The page names Chidi Okonkwo: moving it into
+    # Maria Garcia's chart contradicts the document, so it takes an override reason.
+    refused = chartfile("documents", "refile", str(doc["document_id"]), "--mrn", "CF104233", "--reason", "wrong chart")
+    assert refused.code == 6 and "name differs" in refused.err and "--override-reason" in refused.err
+    assert chartfile("documents", "refile", f"D{doc['document_id']}", "--mrn", "CF104233", "--reason", "wrong chart",
+                     "--override-reason", "the sender confirmed it is Maria Garcia's x-ray").code == 0
     assert docs_by_source(chartfile)["xray.pdf"][0]["patient_mrn"] == "CF104233"
     hits = json.loads(chartfile("search", "mrn:CF104233", "--json").out)["hits"]
     assert [h["doc_id"] for h in hits] == [doc["document_id"]]
@@ -80,10 +83,12 @@ def test_split_and_reject(chartfile, tmp_path: Path) -> None:  # type: ignore[no
     setup(chartfile, tmp_path)
     drop = tmp_path / "drop"
     drop.mkdir()
-    pdf(drop / "batch.pdf", [page("Zed Unknownperson"), page("Zed Unknownperson"), page("Quinn Otherstranger")])
+    # a two-page report (its counter says so) and a one-page report for someone else
+    pdf(drop / "batch.pdf", [page("Zed Unknownperson", "Page 1 of 2"), page("Zed Unknownperson", "Page 2 of 2"),
+                             page("Quinn Otherstranger", "Page 1 of 1")])
     assert chartfile("ingest", str(drop)).code == 0
     docs = docs_by_source(chartfile)["batch.pdf"]
-    items = [json.loads(x) for x in chartfile("review", "list", "--json").out.splitlines()]
+    items = json.loads(chartfile("review", "list", "--json").out)
     assert docs and all(d["status"] == "review" for d in docs)
     whole = [i for i in items if i["pages"] == [1, 3]]
     if whole:  # matcher proposed a split but was not certain: the clerk splits
@@ -93,7 +98,7 @@ def test_split_and_reject(chartfile, tmp_path: Path) -> None:  # type: ignore[no
         assert r.code == 0, r.err
         docs = docs_by_source(chartfile)["batch.pdf"]
     assert sorted(d["pages"] for d in docs) == [[1, 2], [3, 3]]
-    items = [json.loads(x) for x in chartfile("review", "list", "--json").out.splitlines()]
+    items = json.loads(chartfile("review", "list", "--json").out)
     target = [i for i in items if i["pages"] == [3, 3]][0]
     assert chartfile("review", "reject", str(target["review_id"]), "--reason", "not our patient").code == 0
     statuses = {tuple(d["pages"]): d["status"] for d in docs_by_source(chartfile)["batch.pdf"]}

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from indexer.roi import accounting, lookup, releases
+from indexer.roi import accounting, lookup, releases, requests
+from indexer.roi.recipients import EXEMPT
 from indexer.roi.releases import Correction, ReleaseInput
+from indexer.roi.requests import RequestFields
 from tests.integration.test_roi_support import (
     ADDRESS,
     MRN,
@@ -27,9 +29,19 @@ from tests.integration.test_roi_support import (
 TODAY = date(2025, 3, 1)
 
 
+def _request(home: Home, on: date, basis: str, recipient: str, requester: str | None = None,
+             channel: str = "mail") -> int:
+    fields = RequestFields(received_on=on, channel=channel, requester=requester or recipient,
+                           recipient_name=recipient, basis=basis)
+    with home.db.transaction() as s:
+        return requests.add(s, mrn=MRN, fields=fields, actor="clerk1", today=on).id
+
+
 def _release(home: Home, on: date, basis: str, recipient: str, doc: str = "lab", **extra: Any) -> int:
-    inp = ReleaseInput(mrn=MRN, document_ids=[home.docs[doc]], recipient_name=recipient, method="mail",
-                       basis=basis, **extra)
+    if basis in ("individual", "tpo") and "request_id" not in extra:
+        extra["request_id"] = _request(home, on, basis, recipient)
+    extra.setdefault("method", "mail" if extra.get("recipient_address") else "fax")
+    inp = ReleaseInput(mrn=MRN, document_ids=[home.docs[doc]], recipient_name=recipient, basis=basis, **extra)
     return releases.release(home.db, inp, actor="clerk1", today=on).release_id
 
 
@@ -84,8 +96,8 @@ def test_full_report_includes_exempt_categories_labelled(home: Home) -> None:
     assert [e.date for e in found] == ["2019-03-01", "2022-06-01", "2023-01-01", "2024-01-01", "2024-07-01",
                                        "2025-01-15"]
     exempt = {e.date: e.exempt_because for e in found if not e.accountable}
-    assert exempt == {"2023-01-01": accounting.EXEMPT["tpo"], "2024-01-01": accounting.EXEMPT["individual"],
-                      "2025-01-15": accounting.EXEMPT["authorization"]}
+    assert exempt == {"2023-01-01": EXEMPT["tpo"], "2024-01-01": EXEMPT["individual"],
+                      "2025-01-15": EXEMPT["authorization"]}
 
 
 def test_window_moves_with_today(home: Home) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 
+from indexer.db.engine import alembic_config
 from indexer.roi import authorizations as auths
 from indexer.roi import lookup
 from indexer.roi.models import Authorization
@@ -115,7 +117,7 @@ def test_cli_add_show_list_revoke(home: Home, capsys: Any) -> None:
     data = json.loads(out)
     assert code == 0 and data["missing"] == ["redisclosure_statement"] and data["mrn"] == MRN
     code, out, _ = run_cli(home, capsys, "roi", "authorization", "list", "--mrn", MRN)
-    assert code == 0 and out.startswith("#1 ") and "INVALID (1 problems)" in out
+    assert code == 0 and out.startswith("#1 ") and "invalid  missing statement that disclosed" in out
     code, out, _ = run_cli(home, capsys, "roi", "authorization", "list", "--mrn", OTHER_MRN)
     assert code == 0 and "(no authorizations)" in out
     code, out, _ = run_cli(home, capsys, "roi", "authorization", "revoke", "1", "--received", today.isoformat())
@@ -135,11 +137,21 @@ def test_cli_bad_date_is_usage_error(home: Home, capsys: Any) -> None:
 
 
 def test_cli_migrates_roi_tables_into_an_older_home(home: Home, capsys: Any) -> None:
-    """A data home created before the ROI migration gets its tables on the first roi command."""
+    """A data home created before the ROI migration (old multi-head history, no 0002) is refused with a
+    fix-it hint until 'chartfile db upgrade' adds the ROI tables."""
+    acfg = alembic_config(home.db.engine)
+    with home.db.engine.begin() as conn:  # first undo the later revision that builds on the ROI tables
+        acfg.attributes["connection"] = conn
+        command.downgrade(acfg, "0004_search")
     with home.db.engine.begin() as conn:
         for table in ("roi_release_documents", "roi_releases", "roi_requests", "roi_authorizations"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
-        conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0002'")
+        conn.exec_driver_sql("DELETE FROM alembic_version")
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0003'), ('0005_search')")
+    code, _, err = run_cli(home, capsys, "roi", "authorization", "list")
+    assert code == 5 and "chartfile db upgrade" in err
+    code, _, err = run_cli(home, capsys, "db", "upgrade")
+    assert code == 0, err
     code, out, err = run_cli(home, capsys, "roi", "authorization", "list")
     assert code == 0, err
     assert out.strip() == "(no authorizations)"

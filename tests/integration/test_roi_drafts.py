@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from indexer.audit.context import os_login
 from indexer.db.models import Document, IntakeItem, ReviewItem
 from indexer.filing import load_roster, record_extracted
 from indexer.roi import authorizations as auths
@@ -108,7 +109,7 @@ def test_draft_from_scan_is_never_releasable(home: Home) -> None:
     auth = _draft(home, doc.id)
     assert json.loads(auth.validation_json)["missing"] == []
     inp = releases.ReleaseInput(mrn=MRN, document_ids=[home.docs["lab"]], recipient_name=RECIPIENT,
-                                method="mail", basis="authorization", authorization_id=auth.id)
+                                method="fax", basis="authorization", authorization_id=auth.id)
     with pytest.raises(RefusedError, match="draft from a scanned form"):
         releases.release(home.db, inp, actor="clerk1", today=today)
 
@@ -120,15 +121,15 @@ def test_confirm_completes_activates_and_resolves_review(home: Home, capsys: Any
     code, out, err = run_cli(home, capsys, "roi", "authorization", "confirm", str(auth.id),
                              "--purpose", "Continuity of care")
     assert code == 0, err
-    assert f"Authorization #{auth.id}  [active]" in out and "VALID" in out
+    assert f"Authorization #{auth.id}  [valid]" in out and "Status on " in out and ": VALID" in out
     with home.db.session() as s:
-        assert lookup.authorization(s, auth.id).confirmed_by == "clerk1"
+        assert lookup.authorization(s, auth.id).confirmed_by == os_login()  # the OS login; --user is acting_for
         [item] = s.scalars(select(ReviewItem).where(ReviewItem.kind == "roi_draft")).all()
-        assert (item.state, item.resolved_by) == ("resolved", "clerk1")
+        assert (item.state, item.resolved_by) == ("resolved", os_login())
     code, _, err = run_cli(home, capsys, "roi", "authorization", "confirm", str(auth.id))
     assert code == 6 and "already active" in err
     out_release = releases.release(home.db, releases.ReleaseInput(
-        mrn=MRN, document_ids=[home.docs["lab"]], recipient_name=RECIPIENT, method="mail", basis="authorization",
+        mrn=MRN, document_ids=[home.docs["lab"]], recipient_name=RECIPIENT, method="fax", basis="authorization",
         authorization_id=auth.id), actor="clerk1", today=today)
     assert out_release.record_pages == 2
 

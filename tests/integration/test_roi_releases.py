@@ -65,8 +65,10 @@ def test_release_writes_packet_with_cover_and_exact_pages(home: Home) -> None:
                    "PROHIBITION ON REDISCLOSURE", "4 page(s) of records in 2 document(s)"):
         assert needle in cover
     assert "Testperson" not in cover and MRN not in cover  # no patient identifiers on the cover
-    assert [reader.pages[i].extract_text().strip() for i in range(1, 5)] == [
+    assert [reader.pages[i].extract_text().splitlines()[0] for i in range(1, 5)] == [
         "SRC1 page 3", "SRC1 page 4", "SRC1 page 1", "SRC1 page 2"]  # in the order asked
+    assert [reader.pages[i].extract_text().splitlines()[-1] for i in range(5)] == [
+        f"{out.reference} - page {i} of 5" for i in range(1, 6)]  # every page stamped
     with home.db.session() as s:
         rel = lookup.release(s, out.release_id)
         assert rel.packet_sha256 == out.sha256 and rel.page_count == 4 and rel.released_on == TODAY
@@ -79,6 +81,7 @@ def test_release_writes_packet_with_cover_and_exact_pages(home: Home) -> None:
 
 def test_image_sources_render_one_pdf_page_per_frame(home: Home, tmp_path: Path) -> None:
     target = tmp_path / "chosen" / "packet.pdf"
+    target.parent.mkdir()  # a packet goes into a folder that exists; nothing creates folders
     out = releases.release(home.db, _inp(home, None, "imaging", "old_note", basis="legal",
                                          legal_reference="Subpoena 25-CV-0042", recipient_name="County Court",
                                          output=target), actor="clerk1", today=TODAY)

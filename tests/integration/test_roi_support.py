@@ -139,7 +139,7 @@ def add_authorization(home: Home, today: date, **changes: object) -> int:
 
 def run_cli(home: Home, capsys: Any, *args: str) -> tuple[int, str, str]:
     """Run ``chartfile --home HOME --user clerk1 ARGS``; return (exit code, stdout, stderr)."""
-    from search.cli.main import main
+    from chartfile.cli.main import main
 
     capsys.readouterr()
     try:

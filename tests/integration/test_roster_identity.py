@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from chartfile.service.runner import ingest
 from indexer.db.models import AuditEvent, Document, Patient
 from indexer.patients import import_csv
-from indexer.runner import ingest
-from tests.e2e.helpers import make_home, text_pdf_bytes
+from tests.e2e.helpers import make_home
 
 HEADER = "mrn,family_name,given_name,middle_name,dob,sex,phone,address,city,state,postal_code\n"
 
@@ -19,12 +19,31 @@ def _csv(path: Path, *rows: str) -> Path:
     return path
 
 
+def _lab_pdf() -> bytes:
+    """A text-layer lab report naming the patient by name, DOB and MRN (filed automatically)."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    y = 740
+    for line in ("VALLEY LAB SERVICES   Laboratory Report", "", "Patient: Marta Lindqvist", "DOB: 01/02/1970",
+                 "MRN: CF000301", "Date of Service: 10/03/2026", "Result: hemoglobin 13.9 g/dL, within range."):
+        c.drawString(60, y, line)
+        y -= 16
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def test_identity_changes_are_held_unless_accepted_then_audited_per_patient(tmp_path: Path) -> None:
     cfg, db = make_home(tmp_path)
-    import_csv(db, _csv(tmp_path / "a.csv", "CF000301,Person00301,Testcase,,1970-01-02,F,,,,,",
+    import_csv(db, _csv(tmp_path / "a.csv", "CF000301,Lindqvist,Marta,,1970-01-02,F,,,,,",
                         "CF000302,Other,Olive,,1980-05-05,F,,,,,"))
     src = tmp_path / "lab.pdf"
-    src.write_bytes(text_pdf_bytes(301))
+    src.write_bytes(_lab_pdf())
     assert list(ingest(cfg, db, [src]).values()) == ["processed"]
     with db.session() as s:
         doc = s.scalars(select(Document)).one()
@@ -35,11 +54,11 @@ def test_identity_changes_are_held_unless_accepted_then_audited_per_patient(tmp_
     held = import_csv(db, reimport, actor="clerk")
     assert {(c.mrn, c.field) for c in held.identity_held} == {("CF000301", "family_name"),
                                                               ("CF000301", "given_name"), ("CF000301", "dob")}
-    assert "MRN CF000301: family name 'Person00301' -> 'Smith'" in [c.describe() for c in held.identity_held]
+    assert "MRN CF000301: family name 'Lindqvist' -> 'Smith'" in [c.describe() for c in held.identity_held]
     assert held.identity_applied == [] and held.reindex == []
     with db.session() as s:
         p = s.scalars(select(Patient).where(Patient.mrn == "CF000301")).one()
-        assert (p.family_name, p.given_name, str(p.dob), p.phone) == ("Person00301", "Testcase", "1970-01-02",
+        assert (p.family_name, p.given_name, str(p.dob), p.phone) == ("Lindqvist", "Marta", "1970-01-02",
                                                                       "555-0100")  # the rest applied
         assert s.scalars(select(Patient).where(Patient.mrn == "CF000302")).one().family_name == "OTHER"
 
@@ -51,4 +70,4 @@ def test_identity_changes_are_held_unless_accepted_then_audited_per_patient(tmp_
         assert s.get_one(Document, doc.id).indexed_at is None  # the index must write it again
         events = list(s.scalars(select(AuditEvent).where(AuditEvent.event_type == "patients.identity_change")))
     assert len(events) == 1 and events[0].patient_mrn == "CF000301" and events[0].actor == "clerk"
-    assert "'Person00301' -> 'Smith'" in events[0].detail and "'1970-01-02' -> '1971-01-02'" in events[0].detail
+    assert "'Lindqvist' -> 'Smith'" in events[0].detail and "'1970-01-02' -> '1971-01-02'" in events[0].detail

@@ -1,61 +1,48 @@
-"""The anchor file: append-only lines, tolerant of a crash-cut last line, strict about edited lines."""
+"""Legacy anchor files (written by earlier versions): tolerant of a crash-cut last line, strict about edits."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from indexer.audit.anchors import (
+    Anchor,
     AnchorFileError,
     anchors_path,
     parse_pair,
     read_anchors,
-    write_anchor,
 )
 
 H1, H2 = "a" * 64, "b" * 64
 
 
-def test_write_then_read(tmp_path: Path) -> None:
-    write_anchor(tmp_path, 3, H1, "export")
-    write_anchor(tmp_path, 9, H2, "verify\twith\ttabs\nand newline")
+def _write(home: Path, *lines: str) -> Path:
+    path = anchors_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_read_lines_as_earlier_versions_wrote_them(tmp_path: Path) -> None:
+    _write(tmp_path, Anchor(3, H1, "2026-01-01T00:00:00.000000Z", "export").line(),
+           Anchor(9, H2, "2026-01-02T00:00:00.000000Z", "verify\twith\ttabs\nand newline").line())
     anchors = read_anchors(tmp_path)
     assert [a.pair for a in anchors] == [(3, H1), (9, H2)]
     assert anchors[1].reason == "verify with tabs and newline"
-    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", anchors[0].time)
-    assert anchors_path(tmp_path).read_text().count("\n") == 2
-
-
-def test_empty_trail_is_not_anchored(tmp_path: Path) -> None:
-    assert write_anchor(tmp_path, 0, H1, "x") is None
-    assert read_anchors(tmp_path) == []
 
 
 def test_missing_file_means_no_anchors(tmp_path: Path) -> None:
     assert read_anchors(tmp_path) == []
 
 
-def test_crash_cut_last_line_is_ignored_and_not_glued_to(tmp_path: Path) -> None:
-    write_anchor(tmp_path, 3, H1, "export")
-    path = anchors_path(tmp_path)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("4\tbbbb")  # a write cut short
+def test_crash_cut_last_line_is_ignored(tmp_path: Path) -> None:
+    _write(tmp_path, f"3\t{H1}\tt\texport\n", "4\tbbbb")
     assert [a.seq for a in read_anchors(tmp_path)] == [3]
-    write_anchor(tmp_path, 5, H2, "verify")
-    with pytest.raises(AnchorFileError, match="line 2"):
-        read_anchors(tmp_path)  # the cut line is now a complete, malformed line: reported, never merged
-    assert path.read_text().splitlines()[-1].startswith("5\t" + H2)
 
 
 def test_edited_line_is_reported_with_its_number(tmp_path: Path) -> None:
-    write_anchor(tmp_path, 3, H1, "export")
-    write_anchor(tmp_path, 4, H2, "export")
-    path = anchors_path(tmp_path)
-    lines = path.read_text().splitlines(keepends=True)
-    lines[0] = "three\t" + H1 + "\tx\tedited\n"
-    path.write_text("".join(lines))
+    _write(tmp_path, f"three\t{H1}\tx\tedited\n", f"4\t{H2}\tt\texport\n")
     with pytest.raises(AnchorFileError, match="line 1"):
         read_anchors(tmp_path)
 

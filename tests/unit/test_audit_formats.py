@@ -19,7 +19,7 @@ from indexer.audit.formats import (
     neutralise,
 )
 from indexer.audit.query import EVENT_COLUMNS, parse_bound, parse_sort
-from intake.errors import InputError
+from intake.errors import UsageError
 
 R4B = pytest.importorskip("fhir.resources.R4B.bundle")
 from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent  # noqa: E402
@@ -40,6 +40,11 @@ class Row:
     outcome: str = "success"
     source: str = "frontdesk/pid42/10.0.0.7"
     detail: str = "2 documents"
+    os_login: str | None = "chartfile"
+    acting_for: str | None = "alice"
+    channel: str | None = "cli"
+    role: str | None = "clerk"
+    key_id: str | None = "0123456789abcdef"
     prev_hash: str = "0" * 64
     hash: str = "cd" * 32
 
@@ -156,12 +161,12 @@ def test_parse_bound_times_are_exact_and_converted_to_utc() -> None:
 
 @pytest.mark.parametrize("bad", ["yesterday", "2026-13-01", "03/01/2026"])
 def test_parse_bound_rejects_garbage(bad: str) -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(UsageError):
         parse_bound(bad, end=False)
 
 
 def test_parse_sort() -> None:
     assert parse_sort("ts") == ("ts", False)
     assert parse_sort("-actor") == ("actor", True)
-    with pytest.raises(InputError):
+    with pytest.raises(UsageError):
         parse_sort("detail")

@@ -41,6 +41,14 @@ def test_home_from_environment(tmp_path: Path) -> None:
     ("[intake\n", {}),
     ("[ocr]\nresample = 'nearest'\n", {}),
     ("", {"CHARTFILE_OCR__FAX_DPI": "20"}),
+    ("[intake]\nquiet_seconds = -1\n", {}),
+    ("", {"CHARTFILE_OCR__WORKERS": "-2"}),
+    ("", {"CHARTFILE_MATCH__CERTAIN_SCORE": "nan"}),
+    ("[office]\nname = \"Lakeside\\u0000 Clinic\"\n", {}),
+    ("[office]\nproviders = [\"Dr. \\u202eAna Ruiz\"]\n", {}),
+    ("", {"CHARTFILE_OFFICE__FAX": "555\n0101"}),
+    ("audit_enabled = false\n", {}),
+    ("[audit]\nkey_file = \"/tmp/k\"\n", {}),
 ])
 def test_bad_settings_raise_config_error(tmp_path: Path, content: str, env: dict[str, str]) -> None:
     (tmp_path / "chartfile.toml").write_text(content)
@@ -54,7 +62,7 @@ def test_every_setting_in_the_init_template_exists(tmp_path: Path) -> None:
     """`chartfile init` writes a commented template; each commented setting, switched on, must load."""
     import re
 
-    from search.cli.core import CONFIG_TEMPLATE
+    from chartfile.cli.core import CONFIG_TEMPLATE
 
     lines = [re.sub(r"^# (\w+ = )", r"\1", line) for line in CONFIG_TEMPLATE.splitlines()]
     switched_on = [line for line in lines if re.match(r"\w+ = ", line)]

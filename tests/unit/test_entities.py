@@ -10,16 +10,20 @@ from intake.config import Config
 from intake.dates import find_dates, parse_date, resolve_year
 from intake.doctype import urgency
 from intake.entities import EntityExtractor
-from intake.model import Entities, PageText
+from intake.model import Entities, PageText, RosterLexicon
+from intake.mrnformat import MrnFormat
 from intake.names import Gazetteer, parse_name
 
 TODAY = date(2026, 11, 23)
 ROSTER = [("Smith", "John"), ("Gonzalez", "Maria"), ("O'Neil", "Mary-Jane"), ("Lee", "Ann")]
 
 
+CF_FORMAT = MrnFormat("CF", 6, 6).to_json()  # as `patients import` learns it from a CF roster
+
+
 @pytest.fixture(scope="module")
 def extractor() -> EntityExtractor:
-    return EntityExtractor(Config(), ROSTER)
+    return EntityExtractor(Config(), RosterLexicon(ROSTER, ["1957-03-04"], ["CF123456"], CF_FORMAT))
 
 
 def page(text: str, number: int = 1, source: str = "ocr") -> PageText:
@@ -108,7 +112,7 @@ def test_labelled_patient_fields(extractor: EntityExtractor) -> None:
         "Med Rec #: SB1234567\nCollected: 11/02/2026   Reported: 11/03/2026\n"
         "Glucose 95 mg/dL 70-99\nReference range shown.\n")])
     top = ent.patient_names[0]
-    assert (top.family, top.given, top.source) == ("Smith", "John", "gazetteer")  # roster spelling
+    assert (top.family, top.given, top.source) == ("Smith", "John", "label")  # roster spelling, labelled
     assert [d.value for d in ent.dobs] == ["1957-03-04"]
     assert {(m.value, m.scheme) for m in ent.mrns} == {("CF123456", "own"), ("SB1234567", "foreign")}
     assert ent.sex == "M"

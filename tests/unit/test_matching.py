@@ -16,7 +16,7 @@ from indexer.matching import (
     RosterPatient,
     match_entities,
 )
-from indexer.matching.policy import DOB_CONFLICT, FOREIGN_ONLY, MRN_CONFLICT, MULTI_PATIENT, NOT_IN_ROSTER, TWINS
+from indexer.matching.policy import DOB_CONFLICT, MRN_CONFLICT, MULTI_PATIENT, NOT_IN_ROSTER, TWINS
 from intake.config import MatchConfig
 from intake.model import Entities, NameMention, ValueMention
 
@@ -115,12 +115,16 @@ def test_same_name_different_dob_picks_the_dob_and_reviews_unknown_dob() -> None
     assert other.grade == NONE
 
 
-def test_twins_always_review() -> None:
+def test_twins_review_unless_the_given_name_tells_them_apart() -> None:
     r = roster(pt(1, "Jones", "Emma", "2012-04-09", address="5 Oak Ave"),
-               pt(2, "Jones", "Olivia", "2012-04-09", address="5 Oak Ave"))
-    res = match_entities(doc("Jones", "Emma", "2012-04-09", mrn="CF100001"), r, CFG)
-    reviews(res, TWINS)
-    assert res.grade == CERTAIN and res.candidates[0].patient_id == 1
+               pt(2, "Jones", "Olivia", "2012-04-09", address="5 Oak Ave"),
+               pt(3, "Reyes", "Ana", "2015-01-02", address="9 Elm St"),
+               pt(4, "Reyes", "Anya", "2015-01-02", address="9 Elm St"))
+    files_to(match_entities(doc("Jones", "Emma", "2012-04-09"), r, CFG), 1)  # Emma, not Olivia
+    reviews(match_entities(doc("Jones", "E", "2012-04-09", mrn="CF100001"), r, CFG))  # an initial only
+    res = match_entities(doc("Reyes", "Ana", "2015-01-02", mrn="CF100003"), r, CFG)
+    reviews(res, TWINS)  # Ana / Anya: one letter apart, a clerk checks
+    assert res.grade == CERTAIN and res.candidates[0].patient_id == 3
 
 
 def test_nickname_files() -> None:
@@ -225,13 +229,15 @@ def test_mrn_of_another_patient_conflicts() -> None:
     assert res.grade != CERTAIN
 
 
-def test_foreign_mrn_only_reviews_but_alongside_our_mrn_files() -> None:
-    r = roster(pt(1, "Baxter", "Robert", "1980-03-05"))
-    only = match_entities(doc("Baxter", "Robert", "1980-03-05", foreign="VC004411"), r, CFG)
-    reviews(only, FOREIGN_ONLY)
-    assert only.grade == CERTAIN
+def test_foreign_ids_are_never_trusted_for_or_against() -> None:
+    r = roster(pt(1, "Baxter", "Robert", "1980-03-05"), pt(2, "Okafor", "Grace", "1955-09-17"))
+    files_to(match_entities(doc("Baxter", "Robert", "1980-03-05", foreign="VC004411"), r, CFG), 1)
     both = match_entities(doc("Baxter", "Robert", "1980-03-05", mrn="CF100001", foreign="H12345678"), r, CFG)
     files_to(both, 1)
+    # another facility's number that happens to be patient 2's MRN neither blocks nor files to patient 2
+    files_to(match_entities(doc("Baxter", "Robert", "1980-03-05", foreign="CF100002"), r, CFG), 1)
+    stranger = match_entities(doc("Yamamoto", "Ken", "1999-09-09", foreign="CF100002"), r, CFG)
+    reviews(stranger, NOT_IN_ROSTER)
 
 
 def test_unknown_patient_reviews_and_creates_nobody() -> None:
@@ -370,3 +376,16 @@ def test_going_by_the_middle_name_needs_a_clerk_once() -> None:
     assert "middle name" in res.candidates[0].reasons["given_name"]
     r.add_aliases([Alias(1, "Smith", "Lisa")])
     files_to(match_entities(e, r, CFG), 1)
+
+
+def test_an_unqualified_mrn_counts_only_when_the_roster_agrees() -> None:
+    r = roster(pt(1, "Baxter", "Robert", "1980-03-05"), pt(2, "Okafor", "Grace", "1955-09-17"))
+    e = doc("Baxter", "Robert")
+    e.mrns.append(ValueMention("CF100001", label="MRN", scheme="plain"))
+    files_to(match_entities(e, r, CFG), 1)  # name + a bare "MRN:" that is exactly his
+    other = doc("Baxter", "Robert", "1980-03-05")
+    other.mrns.append(ValueMention("CF100002", label="MRN", scheme="plain"))  # somebody else's number
+    files_to(match_entities(other, r, CFG), 1)  # not a conflict: whose number it is was never said
+    alone = doc("Okafor", "Gail")
+    alone.mrns.append(ValueMention("CF100001", label="MRN", scheme="plain"))
+    reviews(match_entities(alone, r, CFG))  # the roster does not agree: no MRN evidence at all

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+from dataclasses import replace
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -100,7 +101,10 @@ def test_filing_respects_margin_and_foreign_rule(case: tuple[list[RosterPatient]
     if res.decision == "file":
         if len(res.candidates) > 1:
             assert res.candidates[0].score - res.candidates[1].score >= CFG.min_margin
-        assert any(m.scheme == "own" for m in e.mrns) or not any(m.scheme == "foreign" for m in e.mrns)
+    # another facility's identifiers are never trusted: neither for nor against a patient
+    without = replace(e, mrns=[m for m in e.mrns if m.scheme != "foreign"])
+    again = match_entities(without, Roster(patients), CFG)
+    assert (again.decision, again.patient_id) == (res.decision, res.patient_id)
 
 
 @SETTINGS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from indexer.matching import Roster, RosterPatient, split_and_match
 from indexer.matching.split import restrict
 from intake.config import MatchConfig
-from intake.model import Entities, NameMention, PageEntities, ValueMention
+from intake.model import DocPart, Entities, NameMention, PageEntities, ValueMention
 
 CFG = MatchConfig()
 
@@ -145,3 +145,91 @@ def test_page_with_only_the_mrn_continues_the_same_patient() -> None:
     segs, certain = split_and_match(fax(page(1, BAXTER), mrn_only, page(3, OKAFOR)), ROSTER, CFG)
     assert certain and [s.pages for s in segs] == [(1, 2), (3, 3)]
     assert [s.result.patient_id for s in segs] == [1, 2]
+
+
+# ------------------------------------------------------------ documents cut by the worker (intake/segment.py)
+def packet(*pages: PageEntities, parts: list[tuple[int, int, bool, list[int]]]) -> Entities:
+    e = fax(*pages)
+    e.parts = [DocPart(a, b, cover, unproven) for a, b, cover, unproven in parts]
+    return e
+
+
+def test_each_document_of_a_packet_is_matched_on_its_own_with_the_cover_in_front() -> None:
+    e = packet(page(1, BAXTER, cover=True), page(2, BAXTER), page(3, BAXTER), page(4, BAXTER),
+               parts=[(1, 1, True, []), (2, 2, False, []), (3, 4, False, [])])
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert certain and [s.pages for s in segs] == [(1, 2), (3, 4)]
+    assert [s.result.patient_id for s in segs] == [1, 1]
+
+
+def test_page_without_evidence_in_a_multi_patient_file_sends_the_file_to_review() -> None:
+    e = packet(page(1, BAXTER), page(2), page(3, OKAFOR),
+               parts=[(1, 2, False, [2]), (3, 3, False, [])])
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert not certain and len(segs) == 1 and segs[0].pages == (1, 3)
+    r = segs[0].result
+    assert r.decision == "review" and r.proposed_split == [(1, 2), (3, 3)]
+    assert any("page 2 has no identifiers" in x for x in r.review_reasons)
+
+
+def test_page_without_evidence_never_rides_along_even_in_a_one_patient_file() -> None:
+    e = packet(page(1, BAXTER), page(2), page(3, BAXTER), parts=[(1, 2, False, [2]), (3, 3, False, [])])
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert [s.pages for s in segs] == [(1, 2), (3, 3)]
+    assert [s.result.decision for s in segs] == ["review", "file"]  # the page may be another patient's
+    assert any("page 2 has no identifiers" in x for x in segs[0].result.review_reasons)
+    one_document = packet(page(1, BAXTER), page(2), parts=[(1, 2, False, [2])])
+    segs, _ = split_and_match(one_document, ROSTER, CFG)
+    assert segs[0].result.decision == "review"
+
+
+def test_document_with_only_a_name_is_filed_with_its_one_patient_file() -> None:
+    name_only = page(3)
+    name_only.names.append(NameMention("Okafor", "Grace", page=3, source="label"))
+    e = packet(page(1, OKAFOR), page(2, OKAFOR), name_only, parts=[(1, 2, False, []), (3, 3, False, [])])
+    segs, _ = split_and_match(e, ROSTER, CFG)
+    assert [s.result.decision for s in segs] == ["file", "file"]
+    assert segs[1].result.patient_id == 2 and any("same patient as pages 1-2" in x for x in segs[1].result.reasons)
+
+
+def test_no_lending_when_the_file_names_someone_else() -> None:
+    name_only = page(3)
+    name_only.names.append(NameMention("Okafor", "Grace", page=3, source="label"))
+    other_on_cover = page(4, cover=True, who=("Okafor", "Grace", "1966-02-02"))  # same name, another DOB
+    e = packet(page(1, OKAFOR), page(2, OKAFOR), name_only, other_on_cover,
+               parts=[(1, 2, False, []), (3, 3, False, []), (4, 4, True, [])])
+    segs, _ = split_and_match(e, ROSTER, CFG)
+    assert segs[1].result.decision == "review"
+
+
+def test_misdirected_document_goes_to_review_even_when_its_patient_matches() -> None:
+    p2 = page(2, BAXTER)
+    p2.misdirected = "addressed to Riverside Pediatrics"
+    e = packet(page(1, BAXTER), p2, parts=[(1, 1, False, []), (2, 2, False, [])])
+    segs, _ = split_and_match(e, ROSTER, CFG)
+    assert segs[0].result.decision == "file"
+    assert segs[1].result.decision == "review"
+    assert "possibly misdirected: addressed to Riverside Pediatrics" in segs[1].result.review_reasons
+
+
+def test_misdirected_cover_flags_every_document_it_carries() -> None:
+    cover = page(1, cover=True)
+    cover.misdirected = "addressed to Riverside Pediatrics"
+    e = packet(cover, page(2, BAXTER), page(3, BAXTER), parts=[(1, 1, True, []), (2, 2, False, []),
+                                                              (3, 3, False, [])])
+    segs, _ = split_and_match(e, ROSTER, CFG)
+    assert [s.result.decision for s in segs] == ["review", "review"]
+
+
+def test_unclear_identifiers_on_a_page_that_says_it_continues_do_not_split_it() -> None:
+    dob_only = page(1)
+    dob_only.dobs.append(ValueMention("1980-03-05", page=1, label="DOB"))
+    name_only = page(2)
+    name_only.names.append(NameMention("Baxter", "Rob", page=2, source="label"))  # no DOB to compare
+    e = fax(dob_only, name_only)
+    e.parts = [DocPart(1, 2, False, [], "first page", [2])]  # page 2 of 2
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert certain and [s.pages for s in segs] == [(1, 2)]
+    e.parts = [DocPart(1, 2, False, [2], "first page")]  # joined without evidence: unclear
+    segs, certain = split_and_match(e, ROSTER, CFG)
+    assert [s.pages for s in segs] == [(1, 2)] and segs[0].result.decision == "review"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from chartfile.cli.main import _register, cli
 from intake.errors import ExitCode
-from search.cli.main import _register, cli
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -70,7 +70,7 @@ def test_split_party_without_address() -> None:
     assert split_party("Dr. Smith") == ("Dr. Smith", None)
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", [*range(40), 52, 75, 99])  # 52, 75, 99: "one year from the date signed"
 def test_generated_forms_match_ground_truth(seed: int) -> None:
     """The synthetic ROI forms (samples/) with their ground truth, text as printed."""
     rows = generate_roster(60, 7)
@@ -92,3 +92,38 @@ def test_generated_forms_match_ground_truth(seed: int) -> None:
     assert f.stmt_revocation == ("1. I may revoke" in text)
     assert f.stmt_conditioning == ("2. Treatment" in text)
     assert f.stmt_redisclosure == ("3. Information disclosed" in text)
+
+
+SIGNED_FORM = ("AUTHORIZATION FOR RELEASE OF PROTECTED HEALTH INFORMATION\n"
+               "This authorization expires {phrase}.\n"
+               "I UNDERSTAND THAT:\n"
+               "1. I may revoke this authorization at any time by written notice.\n"
+               "Signature: /s/ Jessica Garcia    Date: 08/04/2025\n")
+
+
+@pytest.mark.parametrize(("phrase", "expires_on", "event"), [
+    ("one year from the date signed", dt.date(2026, 8, 4), None),
+    ("90 days after signature", dt.date(2025, 11, 2), None),
+    ("six months from today", dt.date(2026, 2, 4), None),
+    ("until 12/31/2027", dt.date(2027, 12, 31), None),
+    ("on: 12/31/2030", dt.date(2030, 12, 31), None),
+    ("at the end of treatment", None, "at the end of treatment"),
+    ("12 months after discharge", None, None),
+    ("one year from the date signed or at the end of treatment, whichever comes first",
+     dt.date(2026, 8, 4), "at the end of treatment"),
+])
+def test_expiry_phrase_on_a_form_becomes_a_date(phrase: str, expires_on: dt.date | None, event: str | None) -> None:
+    """Issue 18: a duration is never stored as an event; the phrase is kept as written."""
+    f = parse_form(SIGNED_FORM.format(phrase=phrase), dt.date(2026, 12, 3))
+    assert f.signed_on == dt.date(2025, 8, 4)
+    assert (f.expires_on, f.expiration_event) == (expires_on, event)
+    assert f.expiry_phrase and phrase.endswith(f.expiry_phrase)  # "on:" belongs to the label
+
+
+def test_relative_expiry_waits_for_the_signature_date() -> None:
+    f = parse_form("This authorization expires one year from the date signed.\nSignature: ________ Date: ____\n",
+                   dt.date(2026, 12, 3))
+    assert (f.expires_on, f.expiration_event, f.expiry_phrase) == (None, None, "one year from the date signed")
+    f.signed_on = dt.date(2025, 8, 4)  # e.g. found by the entity extractor
+    f.resolve_expiry(dt.date(2026, 12, 3))
+    assert f.expires_on == dt.date(2026, 8, 4)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from indexer.roi.accounting import default_window, is_accountable, years_before
+import pytest
+
+from indexer.roi.accounting import default_window, years_before
 from indexer.roi.requests import due_date
 from indexer.roi.scope import (
     DocFacts,
     Scope,
     describe,
     document_problems,
+    names_person,
     normalize_party,
     recipient_problems,
     request_problems,
@@ -96,6 +99,11 @@ def test_six_year_window_and_leap_day() -> None:
     assert years_before(date(2024, 2, 29), 6) == date(2018, 2, 28)
 
 
-def test_exempt_bases_not_accountable() -> None:
-    assert [b for b in ("tpo", "individual", "authorization", "legal", "other") if is_accountable(b)] == \
-        ["legal", "other"]
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Pat Testperson", True), ("Testperson, Pat", True), ("PAT Q. TESTPERSON", True),
+    ("Mr. Pat Quinn Testperson", True), ("pat testperson jr", True),
+    ("Pat", False), ("Testperson", False), ("Pat Testperson Smith", False), ("Evil Corp", False), ("", False),
+    ("Patricia Testperson", False), (None, False),
+])
+def test_names_person(text: str | None, expected: bool) -> None:
+    assert names_person(text, "Pat", "Testperson", "Quinn") is expected

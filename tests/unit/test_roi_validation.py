@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from indexer.roi.validation import ELEMENTS, load_stored, missing_elements, validate
+from indexer.roi.validation import ELEMENTS, AuthStatus, load_stored, missing_elements, validate
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Facts:
     purpose: str | None = "Continuity of care"
     expires_on: date | None = date(2025, 6, 30)
     expiration_event: str | None = None
+    expiry_phrase: str | None = None
+    expiry_entered_by: str | None = "clerk1"
     event_occurred_on: date | None = None
     signed_on: date | None = date(2025, 1, 10)
     signer_name: str | None = "Alice Testperson"
@@ -146,3 +148,66 @@ def test_stored_round_trip() -> None:
     again = load_stored(result.to_json())
     assert again == result
     assert load_stored("{}") is None
+
+
+# ---------------------------------------------------------------- issue 18: expiry you can trust, one status
+ISSUE_DAY = date(2026, 12, 3)
+
+
+def test_duration_stored_as_an_event_still_expires() -> None:
+    """Issue 18: "expires one year from the date signed", signed 2025-08-04, was VALID on 2026-12-03."""
+    facts = Facts(expires_on=None, expiration_event="one year from the date signed", signed_on=date(2025, 8, 4),
+                  expiry_entered_by=None)
+    result = validate(facts, ISSUE_DAY)
+    assert not result.valid and result.status == AuthStatus.EXPIRED
+    assert result.expires_on == "2026-08-04"
+    assert "expired on 2026-08-04 [164.508(b)(2)(i)]" in result.problems
+    assert validate(facts, date(2026, 8, 3)).valid  # the day before it was still usable
+
+
+def test_phrase_that_cannot_be_worked_out_keeps_it_invalid() -> None:
+    facts = Facts(expires_on=None, expiry_phrase="12 months after discharge", expiry_entered_by=None)
+    result = validate(facts, TODAY)
+    assert result.status == AuthStatus.INVALID and result.missing == []
+    assert any(p.startswith("expiry cannot be worked out") and "discharge" in p for p in result.problems)
+
+
+def test_duration_without_signature_date_is_invalid() -> None:
+    facts = Facts(expires_on=None, expiry_phrase="one year from the date signed", signed_on=None)
+    result = validate(facts, TODAY)
+    assert result.missing == ["signature_date"]
+    assert any("signature date is missing" in p for p in result.problems)
+
+
+def test_event_read_from_a_scan_waits_for_a_clerk() -> None:
+    read = Facts(expires_on=None, expiration_event="end of treatment", expiry_entered_by=None)
+    result = validate(read, TODAY)
+    assert result.status == AuthStatus.INVALID
+    assert any("read from the scanned form: a clerk must enter it" in p for p in result.problems)
+    assert validate(replace(read, expiry_entered_by="clerk1"), TODAY).status == AuthStatus.VALID
+
+
+@pytest.mark.parametrize(("change", "status"), [
+    ({}, AuthStatus.VALID),
+    ({"status": "draft"}, AuthStatus.DRAFT),
+    ({"status": "draft", "revoked_on": date(2025, 2, 1)}, AuthStatus.DRAFT),
+    ({"revoked_on": date(2025, 2, 1)}, AuthStatus.REVOKED),
+    ({"revoked_on": date(2025, 2, 1), "expires_on": date(2025, 2, 2)}, AuthStatus.REVOKED),
+    ({"expires_on": date(2025, 3, 1)}, AuthStatus.EXPIRED),
+    ({"expires_on": None, "expiration_event": "end of treatment", "event_occurred_on": date(2025, 2, 1)},
+     AuthStatus.EXPIRED),
+    ({"purpose": None}, AuthStatus.INVALID),
+    ({"known_false": True}, AuthStatus.INVALID),
+    ({"revoked_on": date(2025, 3, 2)}, AuthStatus.VALID),  # the revocation arrives tomorrow
+])
+def test_one_status_per_authorization(change: dict[str, Any], status: AuthStatus) -> None:
+    result = validate(replace(Facts(), **change), TODAY)
+    assert result.status == status
+    assert result.valid == (status == AuthStatus.VALID)
+    assert (result.problems == []) == (status == AuthStatus.VALID)
+
+
+def test_stored_results_from_before_the_status_still_load() -> None:
+    old = '{"as_of": "2025-03-01", "valid": true, "missing": [], "problems": []}'
+    loaded = load_stored(old)
+    assert loaded is not None and loaded.valid

@@ -8,15 +8,23 @@ import pytest
 from whoosh import query as wq
 
 from intake.errors import InputError
-from search.filters import AllOf, FilterPlan, Terms
+from search.filters import AllOf, AnyOf, FilterPlan, Terms
 from search.query import MAX_QUERY_CHARS, Clause, cap, parse_query, tokenize
 
 TODAY = date(2026, 4, 15)
 MRN = r"CF\d{6}"
 
 
+REJECTED = Terms("status", ("rejected",))  # left out of every search but an administrator's
+
+
 def parse(text: str):  # type: ignore[no-untyped-def]
     return parse_query(text, MRN, TODAY)
+
+
+def chart_or_read(field: str, read: str, terms: tuple[str, ...] = (), prefixes: tuple[str, ...] = ()) -> AnyOf:
+    """A chart's MRN/DOB, or one read from a document that is not filed."""
+    return AnyOf((Terms(field, terms, prefixes), Terms(read, terms, prefixes)))
 
 
 def test_tokenize_fields_phrases_negation_and_spaces_after_colon() -> None:
@@ -31,7 +39,10 @@ def test_tokenize_fields_phrases_negation_and_spaces_after_colon() -> None:
 def test_field_aliases_and_unknown_words_with_colons_stay_text() -> None:
     assert tokenize("name:smith sender:quest")[0].field == "patient"
     assert tokenize("name:smith sender:quest")[1].field == "from"
-    assert tokenize("Re:labs 10:30") == [Clause(None, "Re:labs"), Clause(None, "10:30")]
+    assert tokenize('"Re:labs" 10:30') == [Clause(None, "Re:labs", quoted=True), Clause(None, "10:30")]
+    with pytest.raises(InputError, match="Unknown search field 'Re:'. The fields are patient:, name:") as err:
+        tokenize("Re:labs")
+    assert '"Re:labs"' in err.value.hint
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -47,6 +58,8 @@ def test_field_aliases_and_unknown_words_with_colons_stay_text() -> None:
     ("urgent:maybe", "yes or no"),
     ("the and of", "too common"),
     ("patient:---", "needs a name"),
+    ("foo:bar", "Unknown search field 'foo:'. The fields are patient:"),
+    ("patient: " + "x" * 499, "A word of 499 characters is too long to search for"),
 ])
 def test_malformed_queries_raise_input_errors_with_hints(bad: str, message: str) -> None:
     with pytest.raises(InputError) as err:
@@ -96,30 +109,38 @@ def test_exact_fields_become_a_filter_plan() -> None:
     parsed = parse('type:lab mrn:cf123456 -status:review date:2026-03')
     assert not parsed.scored
     assert parsed.plan == FilterPlan(
-        positive=(Terms("doc_type", ("lab_result",)), Terms("patient_mrn", ("CF123456",)),
+        positive=(Terms("doc_type", ("lab_result",)), chart_or_read("patient_mrn", "read_mrn", ("CF123456",)),
                   Terms("date_terms", ("m202603",))),
-        negative=(Terms("status", ("review",)),))
+        negative=(Terms("status", ("review",)), REJECTED))
 
 
 def test_type_aliases_and_prefixes() -> None:
-    assert parse("type:rx").plan == FilterPlan((Terms("doc_type", ("prescription_request",)),))
-    assert parse("type:imaging_report").plan == FilterPlan((Terms("doc_type", ("imaging_report",)),))
-    assert parse("type:ro").plan == FilterPlan((Terms("doc_type", ("roi_authorization",)),))
+    assert parse("type:rx").plan == FilterPlan((Terms("doc_type", ("prescription_request",)),), (REJECTED,))
+    assert parse("type:imaging_report").plan == FilterPlan((Terms("doc_type", ("imaging_report",)),), (REJECTED,))
+    assert parse("type:ro").plan == FilterPlan((Terms("doc_type", ("roi_authorization",)),), (REJECTED,))
 
 
 @pytest.mark.parametrize("typed, expected", [
-    ("dob:1961-03-04", Terms("dob", ("1961-03-04",))),
-    ("dob:03/04/1961", Terms("dob", ("1961-03-04",))),
-    ("dob:3/4/61", Terms("dob", ("1961-03-04",))),
-    ('dob:"4 Mar 1961"', Terms("dob", ("1961-03-04",))),
-    ("dob:04-MAR-1961", Terms("dob", ("1961-03-04",))),
-    ("dob:19610304", Terms("dob", ("1961-03-04",))),
-    ("dob:1961", Terms("dob", prefixes=("1961-",))),
-    ("dob:1961-03", Terms("dob", prefixes=("1961-03-",))),
-    ("mrn:CF12*", Terms("patient_mrn", prefixes=("CF12",))),
+    ("dob:1961-03-04", chart_or_read("dob", "read_dob", ("1961-03-04",))),
+    ("dob:03/04/1961", chart_or_read("dob", "read_dob", ("1961-03-04",))),
+    ("dob:3/4/61", chart_or_read("dob", "read_dob", ("1961-03-04",))),
+    ('dob:"4 Mar 1961"', chart_or_read("dob", "read_dob", ("1961-03-04",))),
+    ("dob:04-MAR-1961", chart_or_read("dob", "read_dob", ("1961-03-04",))),
+    ("dob:19610304", chart_or_read("dob", "read_dob", ("1961-03-04",))),
+    ("dob:1961", chart_or_read("dob", "read_dob", prefixes=("1961-",))),
+    ("dob:1961-03", chart_or_read("dob", "read_dob", prefixes=("1961-03-",))),
+    ("mrn:CF12*", chart_or_read("patient_mrn", "read_mrn", prefixes=("CF12",))),
 ])
-def test_dob_and_mrn_forms(typed: str, expected: Terms) -> None:
-    assert parse(typed).plan == FilterPlan((expected,))
+def test_dob_and_mrn_forms(typed: str, expected: AnyOf) -> None:
+    assert parse(typed).plan == FilterPlan((expected,), (REJECTED,))
+
+
+def test_rejected_documents_only_for_an_administrators_search() -> None:
+    """Issue 18: a rejected misdirected fax leaves search; ``--include-rejected`` finds it."""
+    assert parse("status:rejected").plan == FilterPlan((REJECTED,), (REJECTED,))
+    assert any("--include-rejected" in n for n in parse("status:rejected").notes)
+    admin = parse_query("status:rejected", MRN, TODAY, include_rejected=True)
+    assert admin.plan == FilterPlan((REJECTED,)) and not admin.notes
 
 
 def test_from_matches_sender_or_provider_words_and_prefixes() -> None:
@@ -140,12 +161,12 @@ def test_patient_clause_typed_as_mrn_or_dob() -> None:
 
 
 def test_urgent_flag() -> None:
-    assert parse("urgent:yes").plan == FilterPlan((Terms("urgent", (True,)),))
+    assert parse("urgent:yes").plan == FilterPlan((Terms("urgent", (True,)),), (REJECTED,))
 
 
 def test_only_negative_clauses_search_everything_else() -> None:
     parsed = parse("-type:lab")
-    assert parsed.plan == FilterPlan((), (Terms("doc_type", ("lab_result",)),))
+    assert parsed.plan == FilterPlan((), (Terms("doc_type", ("lab_result",)), REJECTED))
     assert isinstance(parsed.query, wq.AndNot)
 
 

@@ -8,7 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.searchtext import (
+from intake.errors import InputError
+from search.dateexpr import DayRange, parse_date_range, parse_dob
+from search.names import NameVocabulary
+from search.snippets import make_snippet
+from search.text import (
     content_analyzer,
     content_terms,
     day_terms,
@@ -17,10 +21,6 @@ from indexer.searchtext import (
     phonetic_codes,
     range_terms,
 )
-from intake.errors import InputError
-from search.dateexpr import DayRange, parse_date_range, parse_dob
-from search.names import NameVocabulary
-from search.snippets import make_snippet
 
 TODAY = date(2026, 4, 15)  # a Wednesday
 
@@ -165,7 +165,7 @@ def test_snippet_window_centres_on_a_late_match() -> None:
 
 
 def test_word_pairs_stay_within_a_page_and_skip_stop_words() -> None:
-    from indexer.searchtext import content_pairs, word_pairs
+    from search.text import content_pairs, word_pairs
 
     assert word_pairs(["chest", "pain", "radiat"]) == ["chest|pain", "pain|radiat"]
     assert content_pairs(["Pain in the chest", "Radiating"]) == "pain|chest"

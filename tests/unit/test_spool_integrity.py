@@ -102,7 +102,7 @@ def test_moved_files_sidecars_and_folders_are_private_whatever_the_umask(tmp_pat
 
 
 def test_the_doctor_lists_what_others_can_read_and_tightens_it(tmp_path: Path) -> None:
-    from indexer.permissions import loose_paths, tighten
+    from indexer.filemodes import loose_paths, tighten
 
     home = tmp_path / "home"
     (home / "archive" / "2026" / "01").mkdir(parents=True)

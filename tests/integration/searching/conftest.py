@@ -15,9 +15,9 @@ import pytest
 
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem, Page, Patient
-from indexer.searchindex import SearchIndex, index_pending
 from intake.config import Config, load_config
 from search.engine import SearchEngine
+from search.writer import SearchIndex, index_pending
 
 TODAY = date(2026, 4, 15)
 

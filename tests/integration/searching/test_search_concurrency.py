@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.db.engine import Database
-from indexer.searchindex import IndexRecord, SearchIndex, index_pending
 from intake.config import load_config
+from search.writer import IndexRecord, SearchIndex, index_pending
 
 from .conftest import Clinic
 

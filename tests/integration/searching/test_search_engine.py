@@ -227,7 +227,7 @@ def test_very_common_long_phrases_show_best_matches_with_an_estimated_count(
 
 
 def test_searcher_sees_new_documents_and_a_rebuilt_index(fresh_records: Clinic) -> None:
-    from indexer.searchindex import rebuild
+    from search.writer import rebuild
 
     records = fresh_records
     eng = records.engine()
@@ -257,7 +257,7 @@ def test_received_datetime_is_reported(records: Clinic) -> None:
 
 
 def test_a_new_empty_index_searches_and_checks_cleanly(clinic: Clinic) -> None:
-    from indexer.searchmaint import check_index
+    from search.maint import check_index
 
     clinic.index.open()  # what 'chartfile init' leaves behind
     eng = clinic.engine()

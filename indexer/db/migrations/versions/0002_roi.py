@@ -1,6 +1,6 @@
 """release of information: authorizations, requests, releases, released documents
 
-Revision ID: 0002
+Revision ID: 0002_roi
 Revises: 0001
 Create Date: 2026-11-23
 
@@ -12,7 +12,7 @@ deletes; corrections are new rows).  Portable SQL only.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0002_roi"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

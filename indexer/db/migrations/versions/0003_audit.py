@@ -1,7 +1,7 @@
 """audit trail: append-only triggers, audit switch row, unbounded document_ids
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0003_audit
+Revises: 0002_roi
 Create Date: 2026-11-23
 
 - Database triggers refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) of
@@ -20,8 +20,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0001"
+revision = "0003_audit"
+down_revision = "0002_roi"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Benchmark scripts: measured numbers, not product code; not installed."""

@@ -1,0 +1,1 @@
+"""Patient-matching benchmark (synthetic roster and cases): ``python -m benchmarks.matching``."""

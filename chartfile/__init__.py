@@ -1,0 +1,1 @@
+"""Chartfile: document intake and records indexing for a medical office."""

@@ -1,0 +1,1 @@
+"""The service layer: commands and queries every entrypoint (CLI, web, API) calls."""

@@ -1,0 +1,102 @@
+"""``chartfile serve``: the web workstation and JSON API, with the hot-folder service alongside.
+
+The command lives with the web app (the CLI registers it by name, so neither
+entrypoint imports the other); it gets the CLI's context object through
+click (``cfg``, ``office``).
+
+The web app runs in this process (uvicorn); unless ``--no-watch`` the intake
+service runs as a child process (``chartfile watch``), so both share the data
+home and stop together on Ctrl-C/SIGTERM.  uvicorn's own access log is off: the
+app logs route templates only (no query strings, so no PHI), see
+:mod:`chartfile.web.security`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intake.errors import ConfigError
+
+log = logging.getLogger(__name__)
+WATCHER_STOP_SECONDS = 120
+PR_SET_PDEATHSIG = 1
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                              hint="Another program uses that port: pick another with --port.") from None
+
+
+def _start_watcher(ctx: click.Context, home: Path, inbox: Path | None) -> subprocess.Popen[bytes]:
+    root = ctx.find_root()
+    module = root.command.callback.__module__ if root.command.callback else "chartfile.cli.main"
+    cmd = [sys.executable, "-m", module, "--home", str(home), "watch"]
+    if inbox is not None:
+        cmd += ["--inbox", str(inbox)]
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent)  # noqa: S603,PLW1509 - our own interpreter
+
+
+def _die_with_parent() -> None:
+    """In the watcher child: get SIGTERM if this server dies without stopping it (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the server's own shutdown still stops it
+        pass
+
+
+def _stop_watcher(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        log.warning("the intake service had already stopped (exit %s)", proc.returncode)
+        return
+    proc.terminate()  # SIGTERM: finish the work in hand
+    try:
+        proc.wait(WATCHER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (web.host, default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (web.port, default 8080).")
+@click.option("--no-watch", is_flag=True, help="Only the web app; run 'chartfile watch' elsewhere.")
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), help="Folder the intake service watches.")
+@click.pass_obj
+def serve_cmd(app: Any, host: str | None, port: int | None, no_watch: bool, inbox: Path | None) -> None:
+    """The clerk's web workstation and the JSON API (with the intake service unless --no-watch)."""
+    import uvicorn
+
+    from chartfile.web.app import create_app  # FastAPI only when serving (keeps other commands quick)
+
+    cfg = app.cfg
+    host = host or cfg.web.host
+    port = port or cfg.web.port
+    office = app.office  # refuses a data home that is missing or not ready (exit 5, with the fix)
+    _check_port(host, port)
+    web = create_app(office)
+    watcher = None if no_watch else _start_watcher(click.get_current_context(), cfg.home, inbox)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Chartfile is running at http://{shown}:{port}/ (Ctrl-C to stop). "
+               f"Log in with a user from 'chartfile users add'.", err=True)
+    try:
+        uvicorn.run(web, host=host, port=port, access_log=False, server_header=False, log_level="warning",
+                    proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=10)
+    finally:
+        if watcher is not None:
+            _stop_watcher(watcher)
