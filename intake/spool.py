@@ -63,6 +63,31 @@ class Fingerprint:
     def of(cls, st: os.stat_result) -> Fingerprint:
         return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
+    @classmethod
+    def of_path(cls, path: Path) -> Fingerprint | None:
+        """The fingerprint of ``path`` itself (a link is not followed); None when it does not exist."""
+        try:
+            return cls.of(path.lstat())
+        except FileNotFoundError:
+            return None
+
+    def text(self) -> str:
+        """``dev:ino:size:mtime_ns``, as the ledger keeps it."""
+        return f"{self.dev}:{self.ino}:{self.size}:{self.mtime_ns}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Fingerprint | None:
+        """The fingerprint :meth:`text` wrote (None for an empty or malformed value)."""
+        try:
+            dev, ino, size, mtime = (int(part) for part in (text or "").split(":"))
+        except ValueError:
+            return None
+        return cls(dev, ino, size, mtime)
+
+    def same_file(self, other: Fingerprint | None) -> bool:
+        """The same file (device and inode), whatever its version."""
+        return other is not None and (self.dev, self.ino) == (other.dev, other.ino)
+
 
 @dataclass(frozen=True)
 class Copied:

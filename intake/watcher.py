@@ -226,6 +226,20 @@ class InboxWatcher:
         with self._lock:
             return {Path(p): item for p, (item, _fp) in self._held.items()}
 
+    def hold_of(self, item_id: int) -> tuple[Path, Fingerprint] | None:
+        """The inbox file held for ``item_id`` and its fingerprint when taken (None when none is held)."""
+        with self._lock:
+            for path, (item, taken) in self._held.items():
+                if item == item_id:
+                    return Path(path), taken
+        return None
+
+    def note_changed(self, path: Path) -> None:
+        """A held file was found changed (before an outcome): report it by :meth:`changed_holds`."""
+        with self._lock:
+            if str(path) in self._held:
+                self._changed.add(str(path))
+
     def report(self) -> InboxReport:
         """What is in the inbox now (waiting, empty, refused entries)."""
         return scan_inbox(self.inbox)

@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chartfile.service.checks import check
 from indexer.db.engine import Database
-from indexer.db.models import IntakeItem
+from indexer.db.models import AuditEvent, Document, IntakeItem
 from intake import watcher as watcher_module
+from tests.e2e.faults import SLOW
 from tests.e2e.helpers import REPO, ThreadedWatch, fax_tiff_bytes, make_home, text_pdf_bytes, wait_for
 from tests.e2e.slow_writer import tiff_page_bytes
 
@@ -108,3 +109,35 @@ def test_writers_hidden_from_proc_are_seen_through_kernel_events(tmp_path: Path,
     scenarios = _scenarios(data)
     _run_matrix(tmp_path / "run", {k: scenarios[k] for k in ("created then paused.pdf", "paused mid-write.pdf",
                                                              "paused mid-write.tif", "rewritten open.pdf")})
+
+
+def test_a_file_changed_after_it_was_taken_is_abandoned_and_taken_again_whole(tmp_path: Path) -> None:
+    """A sender that writes again while the file is being processed: one item, the final bytes, one outcome.
+
+    The first version is a whole PDF (taken after the settle period); its
+    processing is slowed (``slow-me``) and the sender rewrites the file in the
+    meantime.  The claim is abandoned, the file taken again into the same item,
+    and its inbox file removed only after that outcome is committed.
+    """
+    cfg, db = make_home(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fax = inbox / f"{SLOW} referral.pdf"
+    final = text_pdf_bytes(511, pages=2)
+    with ThreadedWatch(cfg, db, inbox, worker_hook="tests.e2e.faults:install"):
+        fax.write_bytes(text_pdf_bytes(510))
+        assert wait_for(lambda: [state for _, state, *_ in _items(db)] == ["received"]
+                        or [state for _, state, *_ in _items(db)] == ["processing"], 20), _items(db)
+        time.sleep(1.0)
+        fax.write_bytes(final)  # the sender was not done
+        assert wait_for(lambda: _finished(db, 1), 60), _items(db)
+        assert wait_for(lambda: not fax.exists(), 10)  # removed once the outcome was committed
+    [(name, state, sha, size)] = _items(db)
+    assert (state, sha, size) == ("processed", hashlib.sha256(final).hexdigest(), len(final))
+    with db.session() as s:
+        events = [e.event_type for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))
+                  if e.event_type.startswith("intake.")]
+        assert events.count("intake.abandoned") == 1 and events.count("intake.received") == 2
+        assert s.scalar(select(IntakeItem.source_print)) is None
+        assert s.scalar(select(func.sum(Document.last_page - Document.first_page + 1))) == 2  # the final pages
+    assert check(cfg, db).ok

@@ -169,20 +169,18 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, db = make_home(tmp_path)
     monkeypatch.setattr(failures, "BACKOFF_BASE_SECONDS", 0.2)
-    from intake import claim  # the claim step's file move
+    from intake import claim  # the claim step's copy
 
-    real = claim.move_atomic
+    real = claim.copy_hashing
     calls = {"n": 0}
 
-    def full_twice(src: Path, dest: Path) -> None:
-        if dest.parent != cfg.spool_dir:
-            return real(src, dest)  # archive moves are not the point here
+    def full_twice(src: Path, dest: Path) -> Any:
         calls["n"] += 1
         if calls["n"] <= 2:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(src, dest)
 
-    monkeypatch.setattr(claim, "move_atomic", full_twice)
+    monkeypatch.setattr(claim, "copy_hashing", full_twice)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     with ThreadedWatch(cfg, db, inbox):
@@ -192,6 +190,38 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
     with db.session() as s:
         assert len(list(s.scalars(select(IntakeItem)))) == 1  # the two failed claims left no rows behind
     assert check(cfg, db).ok
+
+
+def test_disk_full_while_recording_a_claim_leaves_no_item_receiving(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy worked but the database could not record it, nor remove the row: the sweep cleans up."""
+    cfg, db = make_home(tmp_path)
+    monkeypatch.setattr(failures, "BACKOFF_BASE_SECONDS", 0.2)
+    from indexer import ledger
+
+    real = ledger.finish_claim
+    calls = {"n": 0}
+
+    def full_once(*args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "finish_claim", full_once)
+    monkeypatch.setattr(ledger, "_forget_claim", lambda db, item_id: None)  # that write failed too
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with ThreadedWatch(cfg, db, inbox):
+        drop(inbox, "fax.pdf", text_pdf_bytes(23))
+        assert wait_for(lambda: _all_states(db) == ["processed"], 120), _all_states(db)  # the stale row is gone
+    assert calls["n"] == 2 and not (inbox / "fax.pdf").exists()
+    assert check(cfg, db).ok
+
+
+def _all_states(db: Database) -> list[str]:
+    with db.session() as s:
+        return [i.state for i in s.scalars(select(IntakeItem).order_by(IntakeItem.id))]
 
 
 def test_only_one_intake_service_per_data_home(tmp_path: Path) -> None:

@@ -1,0 +1,32 @@
+"""intake source: the inbox file an item was copied from, until that file is removed
+
+Revision ID: 0009_intake_source
+Revises: 0008_clerk_actions
+Create Date: 2026-12-03
+
+Issue 19.  A watched inbox's file is copied into the spool and stays in the
+inbox until the item's outcome is committed, so that a sender still writing
+to it is noticed (the claim is abandoned and the file taken again whole).
+``intake_items.source_print`` is that inbox file's identity and version when
+it was taken (``device:inode:size:mtime_ns``); it is cleared once the file is
+removed.  Recovery uses it to find the file again after a crash.
+Portable SQL only.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_intake_source"
+down_revision = "0008_clerk_actions"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("intake_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("source_print", sa.String(length=100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("intake_items", schema=None) as batch_op:
+        batch_op.drop_column("source_print")
