@@ -6,8 +6,10 @@ that was processed, then archived); this module rehashes stored originals
 and compares:
 
 * :func:`verify_original` for one item, before any byte of it leaves
-  (release packets, exports): a missing or altered original raises
-  :class:`OriginalDamaged` (exit 7) with a clear message;
+  (release packets, downloads, page images), and :func:`verify_originals`
+  for many (``documents export``): a missing or altered original raises
+  :class:`OriginalDamaged` (exit 7, HTTP 409) with a clear message — the
+  one check every path out of the archive uses;
 * :func:`verify_archive` for all finished items (processed originals in
   ``archive/``, re-sends in ``archive/duplicates/``, quarantined files):
   the scrub run by ``intake check`` and ``chartfile archive verify`` (from
@@ -38,9 +40,10 @@ FIX_HINT = ("Restore the file from the last good backup ('chartfile restore' int
 
 
 class OriginalDamaged(IntegrityError):
-    """A stored original is missing or no longer matches its ledger hash."""
+    """A stored original is missing or no longer matches its ledger hash (exit 7; HTTP 409: nothing is served)."""
 
     hint = FIX_HINT
+    http_status = 409
 
 
 @dataclass
@@ -102,6 +105,15 @@ def verify_original(cfg: Config, item: IntakeItem) -> Path:
                               "(its SHA-256 no longer matches the ledger); nothing was released or exported")
     assert path is not None
     return path
+
+
+def verify_originals(cfg: Config, items: Iterable[IntakeItem]) -> None:
+    """Check the originals of many items before an export; :class:`OriginalDamaged` naming every failing item."""
+    report = ArchiveReport()
+    for item in items:
+        check_item(cfg, item, report)
+    if not report.ok:
+        raise OriginalDamaged("; ".join(report.problems()) + "; nothing was exported")
 
 
 def check_item(cfg: Config, item: IntakeItem, report: ArchiveReport) -> None:

@@ -121,14 +121,14 @@ def make_private_dir(folder: Path) -> None:
 
 
 def make_private(path: Path) -> None:
-    """Make a file we own 0600 (a file moved in keeps its sender's mode); another user's file is left.
+    """Make a file we own 0600, a folder 0700 (a file moved in keeps its sender's mode); another user's is left.
 
     A file owned by another user (a fax server's) stays readable only through
     the 0700 folders around it.
     """
     try:
         if not path.is_symlink():
-            os.chmod(path, FILE_MODE)
+            os.chmod(path, DIR_MODE if path.is_dir() else FILE_MODE)
     except PermissionError:
         log.debug("cannot make a file private (not its owner)")
 

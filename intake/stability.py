@@ -11,7 +11,11 @@ writing" events from the kernel) and asks which paths are ready.  A file is
 
   - the format's own least quiet time when one is configured
     (``intake.quiet_by_format``; a TIFF waits 60 s by default, because a fax
-    TIFF is structurally whole after every page);
+    TIFF is structurally whole after every page) — unless the kernel said
+    the file *arrived whole*: it appeared by a rename into the inbox (or
+    was created) and was never written in place since (no modify or
+    close-after-write event), as when a scanner or fax server writes
+    elsewhere and moves the finished file in;
   - else ``settle_seconds`` when the format shows that it is complete (PDF
     ``%%EOF``, PNG/JPEG end marker), no writer is known to have it open and
     it has not shrunk;
@@ -69,6 +73,7 @@ class _Seen:
     since: float  # clock time when this (size, mtime) was first observed
     inspection: Inspection | None = None  # content type / completeness for this (size, mtime), once asked
     writing: bool = False  # a create/modify event came after the last close-after-write event
+    whole: bool = False  # arrived by a rename (or creation) and never written in place since (kernel events)
     shrank: bool = False  # the file got smaller at some point: a rewrite, never the settle shortcut
     open_until: float = 0.0  # found open for writing: not asked again before this time
 
@@ -98,19 +103,25 @@ class StabilityTracker:
             self._seen[path] = _Seen(size, mtime_ns, now)
         elif prev.size != size or prev.mtime_ns != mtime_ns:
             shrank = prev.shrank or size < prev.size
-            self._seen[path] = _Seen(size, mtime_ns, now, writing=prev.writing, shrank=shrank)
+            self._seen[path] = _Seen(size, mtime_ns, now, writing=prev.writing, shrank=shrank, whole=prev.whole)
+
+    def arrived(self, path: str) -> None:
+        """A kernel event says the file appeared (renamed into the inbox, or created): not written here yet."""
+        seen = self._seen.get(path)
+        if seen is not None:
+            seen.whole, seen.writing, seen.shrank = True, False, False
 
     def wrote(self, path: str) -> None:
         """A kernel event says a writer modified the file (it is being written until it is closed)."""
         seen = self._seen.get(path)
         if seen is not None:
-            seen.writing = True
+            seen.writing, seen.whole = True, False
 
     def closed(self, path: str) -> None:
         """The kernel's close-after-write event: the writer closed the file."""
         seen = self._seen.get(path)
         if seen is not None:
-            seen.writing = False
+            seen.writing, seen.whole = False, False  # it was written in place
             seen.open_until = 0.0
 
     def forget(self, path: str) -> None:
@@ -128,7 +139,7 @@ class StabilityTracker:
         """How long this file must stay unchanged, from what is known about it so far."""
         kind = seen.inspection.kind if seen.inspection else None
         own = self.format_quiet(kind)
-        if own > 0:
+        if own > 0 and not seen.whole:
             return own
         if seen.inspection is not None and seen.inspection.complete and not seen.writing and not seen.shrank:
             return self.settle_seconds

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 OBSERVER_MODES = ("native", "polling", "none")
 POLL_SECONDS = 1.0  # PollingObserver interval
 _WRITE_EVENTS = frozenset({"modified"})
+_ARRIVAL_EVENTS = frozenset({"created", "moved"})  # a rename into the inbox is reported as created
 _CLOSE_EVENTS = frozenset({"closed"})
 _QUIET_EVENTS = frozenset({"opened", "closed_no_write"})  # our own reads cause these
 
@@ -133,7 +134,9 @@ class InboxWatcher:
                     self._last_scan = 0.0  # explained at the next loop turn
                 return
             self.tracker.observe(path, st.st_size, st.st_mtime_ns)
-            if self.kernel_events and event in _WRITE_EVENTS:
+            if self.kernel_events and event in _ARRIVAL_EVENTS:
+                self.tracker.arrived(path)
+            elif self.kernel_events and event in _WRITE_EVENTS:
                 self.tracker.wrote(path)
             elif self.kernel_events and event in _CLOSE_EVENTS:
                 self.tracker.closed(path)

@@ -33,6 +33,7 @@ from indexer.recovery import finish_claims, recover, settle_files
 from indexer.service import IntakeService
 from intake.config import Config
 from intake.errors import RefusedError
+from intake.inbox import EntryKind, classify
 from intake.spool import Fingerprint, SourceChanged
 from intake.stability import is_ignored
 from intake.watcher import InboxWatcher
@@ -56,7 +57,7 @@ def intake_lock(cfg: Config) -> Iterator[None]:
         return
     cfg.home.mkdir(parents=True, exist_ok=True)
     path = cfg.home / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,15 +78,36 @@ def index_hook(db: Database, index: SearchIndex) -> Callable[[], int | None]:
     return lambda: drain(db, index, wait=False)
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and files inside folders named (recursively), skipping temp/system files."""
-    out: list[Path] = []
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, EntryKind]]]:
+    """Files named, and regular files inside folders named (recursively, links never followed).
+
+    Returns (files, refused): entries inside a folder that are not regular
+    files (links, pipes, devices) are refused and left alone; temporary and
+    system files are skipped.  A path named that is not a regular file or a
+    folder is refused too (:func:`chartfile.service.intake.ingest_paths`
+    refuses the whole command for those, by name).
+    """
+    files: list[Path] = []
+    refused: list[tuple[Path, EntryKind]] = []
     for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and not is_ignored(p.name)))
-        elif path.is_file():
-            out.append(path)
-    return out
+        kind = classify(path)
+        if kind is EntryKind.DIRECTORY:
+            for root, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(names) + [d for d in dirs if Path(root, d).is_symlink()]:
+                    entry = Path(root) / name
+                    entry_kind = classify(entry)
+                    if is_ignored(name) or entry_kind is None:
+                        continue
+                    if entry_kind in (EntryKind.FILE, EntryKind.EMPTY):
+                        files.append(entry)
+                    else:
+                        refused.append((entry, entry_kind))
+        elif kind in (EntryKind.FILE, EntryKind.EMPTY):
+            files.append(path)
+        elif kind is not None:
+            refused.append((path, kind))
+    return files, refused
 
 
 def ingest(cfg: Config, db: Database, files: list[Path],

@@ -8,33 +8,26 @@ known intact and never overwrites a home that holds anything:
 2. the target home must be new or empty, and its database empty;
 3. the files are copied in (private, hash-checked again as written) and the
    database is loaded, then migrated to this version's schema;
-4. the restored home is verified: the search index is rebuilt (it is
-   derived), and ``intake check``, the archive scrub and ``audit verify``
-   (anchored at the chain head the backup recorded) must all pass.
-
-The verification is passed in (:data:`Verifier`) so that the entrypoint
-decides which checks make a restore good (:func:`chartfile.service.storage.restore_checks`
-runs them all).
+4. the restored home is then migrated and verified by the service layer
+   (:func:`chartfile.service.storage.restore`): the search index is rebuilt
+   (it is derived), and ``intake check``, the archive scrub and ``audit
+   verify`` (anchored at the chain head the backup recorded) must all pass.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.backup import dbcopy, manifest
 from indexer.backup.manifest import HOME_DIR, Manifest
 from indexer.db.engine import Database
-from intake.config import Config, load_config
+from intake.config import load_config
 from intake.errors import IntegrityError, RefusedError
 from intake.spool import copy_hashing, make_private_dir
 
 log = logging.getLogger(__name__)
-
-Verifier = Callable[[Config, Database, Manifest], list[str]]
-
 
 @dataclass
 class RestoreResult:
@@ -80,8 +73,12 @@ def _copy_files(folder: Path, home: Path, man: Manifest) -> int:
     return n
 
 
-def restore_backup(folder: Path, home: Path, verify: Verifier, environ: dict[str, str] | None = None) -> RestoreResult:
-    """Restore the backup in ``folder`` into the empty data home ``home`` and verify the result."""
+def restore_files(folder: Path, home: Path, environ: dict[str, str] | None = None) -> RestoreResult:
+    """Restore the backup in ``folder`` into the empty data home ``home``: files, then the database copy.
+
+    The database is left at the backup's schema; the caller migrates it
+    (:func:`chartfile.service.office.upgrade`) and verifies the result.
+    """
     man = check_backup(folder)
     _empty_home(home)
     make_private_dir(home)
@@ -90,16 +87,9 @@ def restore_backup(folder: Path, home: Path, verify: Verifier, environ: dict[str
     db = Database(cfg)
     try:
         dbcopy.load(db, folder / manifest.safe_relative(man.database_file), man.database)
-        db = Database(cfg)
-        db.migrate()
-        for sub in (cfg.spool_dir, cfg.archive_dir, cfg.quarantine_dir, cfg.exports_dir):
-            make_private_dir(sub)
-        result = RestoreResult(home, man, files, verify(cfg, db, man))
     finally:
         db.dispose()
-    if result.ok:
-        log.info("restore verified: %d files, audit head %d", files, man.audit_head[0])
-    else:
-        log.error("restore finished with %d problems", len(result.problems))
-    return result
-
+    for sub in (cfg.spool_dir, cfg.archive_dir, cfg.quarantine_dir, cfg.exports_dir):
+        make_private_dir(sub)
+    log.info("restored %d files and the database from a backup of %s", files, man.created)
+    return RestoreResult(home, man, files)

@@ -72,6 +72,26 @@ def text_pdf_bytes(n: int, pages: int = 1) -> bytes:
     return buf.getvalue()
 
 
+def patient_pdf_bytes(given: str, family: str, dob: str, mrn: str, n: int = 1) -> bytes:
+    """A text-layer lab report naming one patient by name, DOB (MM/DD/YYYY) and MRN: filed automatically."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    y = 740
+    for line in (f"VALLEY LAB SERVICES   Laboratory Report {n:05d}", "", f"Patient: {given} {family}",
+                 f"DOB: {dob}", f"MRN: {mrn}", f"Date of Service: 10/{(n % 28) + 1:02d}/2026",
+                 "Result: hemoglobin 13.9 g/dL, within the reference range."):
+        c.drawString(60, y, line)
+        y -= 16
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     return ImageFont.truetype(path, size) if os.path.exists(path) else ImageFont.load_default(size=size)

@@ -9,13 +9,15 @@ left there.  Scenarios:
 * ``tiff-pages PAGES GAP SEED``: a fax TIFF written one page at a time, the file
   reopened for each page (structurally complete after every page);
 * ``rewrite-open DATA1 DATA2 SECONDS``: write DATA1, pause, truncate and write DATA2 (same descriptor);
-* ``rewrite-reopen DATA1 DATA2 SECONDS``: write DATA1 and close; later reopen truncating and write DATA2.
+* ``rewrite-reopen DATA1 DATA2 SECONDS``: write DATA1 and close; later reopen truncating and write DATA2;
+* ``rename-in DATA``: write the file beside the inbox, then rename it in (whole on arrival).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -86,6 +88,12 @@ def run(scenario: str, path: Path, args: list[str]) -> bytes:
         time.sleep(pause)
         path.write_bytes(second)
         return second
+    if scenario == "rename-in":
+        data = Path(args[0]).read_bytes()
+        staging = path.parent.parent / f".staging-{path.name}"
+        staging.write_bytes(data)
+        os.replace(staging, path)
+        return data
     raise SystemExit(f"unknown scenario {scenario}")
 
 

@@ -1,16 +1,20 @@
 """Slow writers against a real watcher: every sender's file becomes exactly one item with the final bytes' hash.
 
-One watched inbox, default stability rules (quiet 3 s, settle 0.5 s) except
-a TIFF wait of 15 s instead of 60 s to keep the run short; every sender is a
-separate process (:mod:`tests.e2e.slow_writer`) and they all write at once:
+One watched inbox with the default stability rules (quiet 3 s, settle 0.5 s,
+a TIFF written in place waits ``intake.quiet_by_format.tiff`` = 60 s); every
+sender is a separate process (:mod:`tests.e2e.slow_writer`) and they all
+write at once:
 
 * created and held open empty for 5 s before writing (the "taken empty" finding);
 * a pause of 4 s with the file open mid-write, a PDF and a TIFF;
 * a fax TIFF written page by page, the file reopened for each page, 2 s and 10 s apart;
-* a file truncated and written again, on the same descriptor and after reopening.
+* a file truncated and written again, on the same descriptor and after reopening;
+* a TIFF written elsewhere and renamed into the inbox: whole on arrival, it is
+  taken after the settle period, long before the TIFF wait.
 
 A second run hides the writers from ``/proc`` (as when the fax server runs
-as another user): the kernel's modify/close-after-write events alone must hold.
+as another user; TIFF wait 15 s there to keep it short): the kernel's
+modify/close-after-write events alone must hold.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from chartfile.service.checks import check
 from indexer.db.engine import Database
 from indexer.db.models import AuditEvent, Document, IntakeItem
 from intake import watcher as watcher_module
+from intake.config import FormatQuietConfig
 from tests.e2e.faults import SLOW
 from tests.e2e.helpers import REPO, ThreadedWatch, fax_tiff_bytes, make_home, text_pdf_bytes, wait_for
 from tests.e2e.slow_writer import tiff_page_bytes
 
-TIFF_WAIT = 15.0
+TIFF_DEFAULT = FormatQuietConfig().tiff
+RENAMED = "renamed in whole.tif"
 
 
 def _scenarios(data: Path) -> dict[str, list[str]]:
@@ -54,12 +60,14 @@ def _scenarios(data: Path) -> dict[str, list[str]]:
                                keep("v2.pdf", text_pdf_bytes(507, pages=2)), "1.5"],
         "rewritten reopened.tif": ["rewrite-reopen", keep("v1.tif", tiff_page_bytes(508, 1, 1)),
                                    keep("v2.tif", fax_tiff_bytes(509)), "2"],
+        RENAMED: ["rename-in", keep("whole.tif", fax_tiff_bytes(512))],
     }
 
 
-def _run_matrix(tmp_path: Path, scenarios: dict[str, list[str]] | None = None) -> None:
+def _run_matrix(tmp_path: Path, scenarios: dict[str, list[str]] | None = None,
+                tiff_wait: float = TIFF_DEFAULT) -> None:
     cfg, db = make_home(tmp_path, quiet_seconds=3.0, settle_seconds=0.5, rescan_seconds=15.0,
-                        quiet_by_format={"tiff": TIFF_WAIT})
+                        quiet_by_format={"tiff": tiff_wait})
     data = tmp_path / "data"
     data.mkdir()
     inbox = tmp_path / "inbox"
@@ -69,6 +77,8 @@ def _run_matrix(tmp_path: Path, scenarios: dict[str, list[str]] | None = None) -
         writers = {name: subprocess.Popen([sys.executable, "-m", "tests.e2e.slow_writer", args[0], str(inbox / name),
                                            *args[1:]], cwd=REPO, stdout=subprocess.PIPE, text=True)
                    for name, args in plan.items()}
+        if RENAMED in plan:  # whole on arrival: taken after the settle period, not the TIFF wait
+            assert wait_for(lambda: dict((n, st) for n, st, *_ in _items(db)).get(RENAMED) == "processed", 30)
         final: dict[str, tuple[str, int]] = {}
         for name, proc in writers.items():
             out, _ = proc.communicate(timeout=120)
@@ -108,7 +118,8 @@ def test_writers_hidden_from_proc_are_seen_through_kernel_events(tmp_path: Path,
     data.mkdir()
     scenarios = _scenarios(data)
     _run_matrix(tmp_path / "run", {k: scenarios[k] for k in ("created then paused.pdf", "paused mid-write.pdf",
-                                                             "paused mid-write.tif", "rewritten open.pdf")})
+                                                             "paused mid-write.tif", "rewritten open.pdf")},
+                tiff_wait=15.0)
 
 
 def test_a_file_changed_after_it_was_taken_is_abandoned_and_taken_again_whole(tmp_path: Path) -> None:

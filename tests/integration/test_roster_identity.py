@@ -9,7 +9,7 @@ from sqlalchemy import select
 from chartfile.service.runner import ingest
 from indexer.db.models import AuditEvent, Document, Patient
 from indexer.patients import import_csv
-from tests.e2e.helpers import make_home
+from tests.e2e.helpers import make_home, patient_pdf_bytes
 
 HEADER = "mrn,family_name,given_name,middle_name,dob,sex,phone,address,city,state,postal_code\n"
 
@@ -19,31 +19,12 @@ def _csv(path: Path, *rows: str) -> Path:
     return path
 
 
-def _lab_pdf() -> bytes:
-    """A text-layer lab report naming the patient by name, DOB and MRN (filed automatically)."""
-    import io
-
-    from reportlab.lib.pagesizes import letter
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
-    y = 740
-    for line in ("VALLEY LAB SERVICES   Laboratory Report", "", "Patient: Marta Lindqvist", "DOB: 01/02/1970",
-                 "MRN: CF000301", "Date of Service: 10/03/2026", "Result: hemoglobin 13.9 g/dL, within range."):
-        c.drawString(60, y, line)
-        y -= 16
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
 def test_identity_changes_are_held_unless_accepted_then_audited_per_patient(tmp_path: Path) -> None:
     cfg, db = make_home(tmp_path)
     import_csv(db, _csv(tmp_path / "a.csv", "CF000301,Lindqvist,Marta,,1970-01-02,F,,,,,",
                         "CF000302,Other,Olive,,1980-05-05,F,,,,,"))
     src = tmp_path / "lab.pdf"
-    src.write_bytes(_lab_pdf())
+    src.write_bytes(patient_pdf_bytes("Marta", "Lindqvist", "01/02/1970", "CF000301"))
     assert list(ingest(cfg, db, [src]).values()) == ["processed"]
     with db.session() as s:
         doc = s.scalars(select(Document)).one()

@@ -72,6 +72,31 @@ def test_a_tiff_waits_its_own_quiet_period_even_when_structurally_complete() -> 
     assert tr.ready(inspect=lambda p: TIFF_WHOLE) == ["/in/fax.tif"]
 
 
+def test_a_tiff_that_arrived_whole_by_a_rename_takes_the_settle_shortcut() -> None:
+    """Written elsewhere and moved in (the kernel reports it created, never modified): no page can follow."""
+    clock = Clock()
+    tr = tracker(clock, tiff=60.0)
+    tr.observe("/in/fax.tif", 5000, 1)
+    tr.arrived("/in/fax.tif")
+    clock.t += 0.6
+    assert tr.ready(inspect=lambda p: TIFF_WHOLE) == ["/in/fax.tif"]
+
+
+@pytest.mark.parametrize("later", ["wrote", "closed"])
+def test_a_tiff_written_in_place_after_it_appeared_waits_its_full_period(later: str) -> None:
+    clock = Clock()
+    tr = tracker(clock, tiff=60.0)
+    tr.observe("/in/fax.tif", 5000, 1)
+    tr.arrived("/in/fax.tif")  # created in place ...
+    getattr(tr, later)("/in/fax.tif")  # ... and written there (a modify, or the close after writing)
+    tr.closed("/in/fax.tif")
+    clock.t += 10.0
+    assert tr.ready(inspect=lambda p: TIFF_WHOLE, writer_open=lambda paths: dict.fromkeys(paths, False)) == []
+    clock.t += 50.0
+    assert tr.ready(inspect=lambda p: TIFF_WHOLE, writer_open=lambda paths: dict.fromkeys(paths, False)) == [
+        "/in/fax.tif"]
+
+
 def test_per_format_waits_come_from_the_configuration() -> None:
     cfg = load_config("/nonexistent-home", environ={"CHARTFILE_INTAKE__QUIET_BY_FORMAT__PDF": "7"})
     assert cfg.intake.quiet_by_format.seconds("pdf") == 7.0
