@@ -1,10 +1,15 @@
 """Web load: 20 clerks working the review queue and searching, for 60 s, against 100,000 documents.
 
 Run ``python -m benchmarks.web_load --docs 100000`` (figures in docs/benchmarks.md)
-or ``--docs 2000 --seconds 10`` (smoke).  Builds a throw-away data home with
-the search benchmark's synthetic corpus (:mod:`benchmarks.search`: roster,
-documents, index) plus a review queue (every unfiled document, two ranked
-candidates each) and one user per clerk; starts a real ``chartfile serve
+or ``--docs 2000 --seconds 10`` (smoke).  Builds a data home with the search
+benchmark's synthetic corpus (:mod:`benchmarks.search`: roster, documents
+bulk-inserted, index built by the product's own writer) plus a review queue
+(every unfiled document, two ranked candidates each) and one user per clerk,
+once per set of parameters: the home is kept under
+``$TMPDIR/chartfile-webload/`` keyed by documents, seed, index schema and
+corpus version (built beside and renamed into place when complete, migrated
+to the current schema on reuse; ``--rebuild`` builds it afresh; ``--home``
+names another place).  Then it starts a real ``chartfile serve
 --no-watch`` on a free loopback port; then each simulated clerk logs in and,
 until the time is up, opens the worklist, opens an item, and runs a search
 (POST, from the benchmark's query mix, typos included), pausing between
@@ -22,6 +27,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,14 +40,17 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select
 
-from benchmarks.search import QueryMix, build, percentile
+from benchmarks.search import QueryMix, SynthDoc, _roster, build, percentile, synth_docs
 from chartfile.service import users
 from chartfile.service.actor import Actor, Channel, Role
-from chartfile.service.office import open_office
+from chartfile.service.auth_models import User
+from chartfile.service.office import open_office, upgrade
 from indexer.db.models import Document, Patient, ReviewItem
 from intake.config import load_config
+from search.schema import SCHEMA_VERSION
 
 TARGET_P95_MS = 300.0
+CORPUS_VERSION = 1  # bump when the synthetic corpus or the review queue built here changes
 PASSWORD = "load test passphrase 1"
 ADMIN = Actor(username="benchmark", role=Role.ADMIN, os_login="", channel=Channel.SYSTEM)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -75,14 +84,52 @@ def add_review_queue(home: Path, seed: int) -> int:
 
 
 def add_clerks(home: Path, n: int) -> list[str]:
+    """Logins clerk01..clerkNN (those a reused home lacks are added)."""
     office = open_office(load_config(home, environ={}))
     try:
         names = [f"clerk{i:02d}" for i in range(1, n + 1)]
+        with office.db.session() as s:
+            known = set(s.scalars(select(User.username)))
         for name in names:
-            users.add_user(office, ADMIN, name, Role.CLERK, PASSWORD)
+            if name not in known:
+                users.add_user(office, ADMIN, name, Role.CLERK, PASSWORD)
         return names
     finally:
         office.close()
+
+
+def cache_home(docs: int, seed: int) -> Path:
+    """Where the home of these parameters is kept between runs."""
+    key = f"docs{docs}-seed{seed}-index{SCHEMA_VERSION}-corpus{CORPUS_VERSION}"
+    return Path(tempfile.gettempdir()) / "chartfile-webload" / key / "home"
+
+
+def build_home(home: Path, docs: int, seed: int, report: dict[str, Any]) -> tuple[list[dict[str, str]],
+                                                                                  list[SynthDoc]]:
+    """Build the home beside its place and move it in when complete (a killed build is never reused)."""
+    place = home.parent
+    staging = place.with_name(f"{place.name}.building-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    t = time.perf_counter()
+    cfg = load_config(staging / home.name, environ={})
+    roster, corpus = build(cfg, docs, seed, report)
+    report["review_items"] = add_review_queue(cfg.home, seed)
+    report["build_s"] = time.perf_counter() - t
+    shutil.rmtree(place, ignore_errors=True)
+    staging.rename(place)
+    return roster, corpus
+
+
+def prepare_home(home: Path, docs: int, seed: int, rebuild: bool,
+                 report: dict[str, Any]) -> tuple[list[dict[str, str]], list[SynthDoc]]:
+    """The benchmark's home: built once per parameters, else reused (migrated to the current schema)."""
+    if rebuild or not (home / "chartfile.db").exists():
+        return build_home(home, docs, seed, report)
+    report["reused_home"] = str(home)
+    upgrade(load_config(home, environ={}))
+    roster = _roster(max(50, docs // 10), seed)  # same seed: the same roster and first documents
+    return roster, synth_docs(min(docs, 5000), roster, seed)
 
 
 def free_port() -> int:
@@ -91,10 +138,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(home: Path, port: int, profile: Path | None = None) -> subprocess.Popen[bytes]:
+    """``chartfile serve --no-watch`` on ``port`` (under ``py-spy record`` when ``profile`` names its output)."""
     exe = Path(sys.executable).with_name("chartfile")
-    proc = subprocess.Popen([str(exe), "--home", str(home), "serve", "--no-watch", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cmd = [str(exe), "--home", str(home), "serve", "--no-watch", "--port", str(port)]
+    if profile is not None:
+        spy = shutil.which("py-spy", path=str(exe.parent)) or shutil.which("py-spy")
+        if spy is None:
+            raise SystemExit("--profile needs py-spy (pip install py-spy)")
+        cmd = [spy, "record", "--subprocesses", "-r", "50", "-f", "raw", "-o", str(profile), "--", *cmd]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -104,6 +157,16 @@ def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.3)
     proc.kill()
     raise SystemExit("the server did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """SIGINT to the server's process group (py-spy, when profiling, writes its samples as the server exits)."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(60)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
 
 
 class Clerk:
@@ -189,37 +252,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--think", type=float, default=1.0, help="mean pause between pages, seconds (0 = none)")
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--home", type=Path, help="keep the data home here (reused when it exists)")
+    ap.add_argument("--home", type=Path, help="keep the data home here (default: a cache under $TMPDIR, "
+                                              "reused when it exists)")
+    ap.add_argument("--rebuild", action="store_true", help="build the data home afresh")
+    ap.add_argument("--profile", type=Path, help="sample the server with py-spy into this file (collapsed stacks)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    home = args.home or Path(tempfile.mkdtemp(prefix="chartfile-webload-")) / "home"
+    home = args.home or cache_home(args.docs, args.seed)
     report: dict[str, Any] = {"docs": args.docs, "clerks": args.clerks, "seconds": args.seconds, "think_s": args.think,
                               "cpus": os.cpu_count()}
-    built = (home / "chartfile.db").exists()
-    cfg = load_config(home, environ={})
-    if not built:
-        t = time.perf_counter()
-        roster, docs = build(cfg, args.docs, args.seed, report)
-        report["review_items"] = add_review_queue(home, args.seed)
-        add_clerks(home, args.clerks)
-        report["build_s"] = time.perf_counter() - t
-    else:
-        from benchmarks.search import _roster, synth_docs
-
-        roster = _roster(max(50, args.docs // 10), args.seed)
-        docs = synth_docs(min(args.docs, 5000), roster, args.seed)
+    roster, docs = prepare_home(home, args.docs, args.seed, args.rebuild, report)
+    names = add_clerks(home, args.clerks)
     queries = [q for kind, qs in QueryMix(roster, docs, args.seed + 1).queries(20).items() for q in qs]
     port = free_port()
-    server = start_server(home, port)
+    server = start_server(home, port, args.profile)
     try:
         load_start = os.getloadavg()[0]
-        names = [f"clerk{i:02d}" for i in range(1, args.clerks + 1)]
         clerks = asyncio.run(run_clerks(f"http://127.0.0.1:{port}", names, queries, args.seconds, args.think,
                                         args.seed))
         report.update(summarise(clerks, args.seconds), loadavg_start=load_start, loadavg_end=os.getloadavg()[0])
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
+        stop_server(server)
     report["ok"] = all(report["pages"][k]["p95_ms"] <= TARGET_P95_MS for k in ("review_list", "review_item", "search"))
     if args.json:
         print(json.dumps(report, indent=2))

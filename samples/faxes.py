@@ -110,9 +110,9 @@ def _doc_type(rng: random.Random) -> str:
 def plan_single(rng: random.Random, roster: Roster, *, fmt: str, unknown_rate: float,
                 doc_type: str | None = None, row: dict[str, str] | None = None,
                 in_roster: bool = True, pages: int | None = None, cover_rate: float = 0.25,
-                force: dict[str, bool] | None = None, variant: str = "") -> FaxPlan:
-    """One patient's document, sometimes behind a cover sheet."""
-    sent = pick_sent(rng)
+                force: dict[str, bool] | None = None, variant: str = "", sent: dt.datetime | None = None) -> FaxPlan:
+    """One patient's document, sometimes behind a cover sheet (sent at ``sent``, else before the reference date)."""
+    sent = sent or pick_sent(rng)
     doc_type = doc_type or _doc_type(rng)
     if row is None:
         row, in_roster = _patient(rng, roster, unknown_rate, set())
@@ -247,12 +247,14 @@ def _spec_text(spec: PageSpec) -> str:
 # --------------------------------------------------------------------------
 def make_fax(path: str | Path, patient_row: dict[str, str] | None, doc_type: str, fmt: str,
              seed: int, pages: int = 1, *, in_roster: bool = True, noise: bool = False,
-             cover: bool = False, urgent: bool | None = None) -> dict[str, Any]:
+             cover: bool = False, urgent: bool | None = None, sent: dt.datetime | None = None) -> dict[str, Any]:
     """Write one small fax file for ``patient_row`` and return its ground truth.
 
     ``patient_row`` is a roster row (``None`` makes an unknown stranger);
     ``noise`` adds realistic skew/speckle/stamp; ``cover`` puts a cover sheet first;
-    ``urgent`` forces (True) or forbids (False) a critical value / URGENT marking.
+    ``urgent`` forces (True) or forbids (False) a critical value / URGENT marking;
+    ``sent`` dates it (default: in the weeks before the reference date — a test that checks
+    something against today's date, such as an authorization's expiry, passes today).
     The file is written exactly at ``path`` (its extension is not changed).
     """
     if pages > 1 and not format_info(fmt).multipage:
@@ -263,7 +265,7 @@ def make_fax(path: str | Path, patient_row: dict[str, str] | None, doc_type: str
     roster = Roster(rows=[patient_row] if in_roster else [], groups=[])
     plan = plan_single(rng, roster, fmt=fmt, unknown_rate=0.0, doc_type=doc_type, row=patient_row,
                        in_roster=in_roster, pages=pages, cover_rate=1.0 if cover else 0.0,
-                       force=None if urgent is None else {"urgent": urgent})
+                       force=None if urgent is None else {"urgent": urgent}, sent=sent)
     return write_plan(plan, path, fmt, rng, Noise.realistic(rng) if noise else Noise(), f"make_fax:{seed}")
 
 

@@ -131,7 +131,7 @@ def _work_possible(db: Database, index: SearchIndex) -> bool:
     """Documents never indexed exist, the periodic sweep is due, or the index must be (re)filled."""
     if index.last_sweep is None or time.monotonic() - index.last_sweep >= SWEEP_SECONDS or not index.exists():
         return True
-    with db.session() as s:
+    with db.read() as s:
         return s.scalar(select(Document.id).where(Document.indexed_at.is_(None)).limit(1)) is not None
 
 

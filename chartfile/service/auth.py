@@ -27,6 +27,7 @@ from chartfile.service.actor import Actor, Channel, Role
 from chartfile.service.auth_models import ApiToken, User
 from chartfile.service.office import Office
 from indexer.audit import record as audit
+from indexer.audit.context import set_identity
 from indexer.db.models import utcnow
 from intake.config import Config
 from intake.errors import ChartfileError, ExitCode
@@ -101,15 +102,20 @@ def _why_refused(user: User | None, now: datetime) -> str | None:
 
 
 def authenticate(office: Office, username: str, password: str, otp: str = "",
-                 client: str | None = None) -> Principal:
-    """Check a login; on failure count it (locking the account at the limit) and raise."""
+                 client: str | None = None, channel: Channel = Channel.WEB) -> Principal:
+    """Check a login; on failure count it (locking the account at the limit) and raise.
+
+    The audit events record the channel, and on success the user's role (a failed login has none).
+    """
     name = username.strip().lower()
+    set_identity(acting_for=None, channel=channel.value, role=None)
     with office.db.transaction() as s:
         user = s.scalars(select(User).where(User.username == name)).first()
         now = utcnow()
         refused = _why_refused(user, now)
         password_ok = _password_ok(user, password)  # always run: same time whether the user exists
         if refused is None and user is not None and password_ok and _otp_ok(user, otp):
+            set_identity(acting_for=None, channel=channel.value, role=user.role)
             _succeeded(s, user, password, now, client)
             return Principal(user.id, user.username, Role(user.role))
         _failed(s, office.cfg, user, refused or ("wrong code" if password_ok else "wrong password"), now, client)
@@ -148,7 +154,7 @@ def resolve_token(office: Office, token: str) -> Principal:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise AuthenticationError("invalid API token")
     wanted = digest(token)
-    with office.db.session() as s:
+    with office.db.read() as s:
         row = s.execute(select(ApiToken, User).join(User, ApiToken.user_id == User.id)
                         .where(ApiToken.digest == wanted)).first()
     if row is None or not hmac.compare_digest(row[0].digest, wanted):

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from chartfile.service.actor import Role
+from chartfile.service.actor import Channel, Role
 from chartfile.service.auth import TOUCH_SECONDS, AuthenticationError, Principal, digest
 from chartfile.service.auth_models import User, WebSession
 from chartfile.service.office import Office
 from indexer.audit import record as audit
+from indexer.audit.context import set_identity
 from indexer.db.models import utcnow
 from intake.config import Config
 
@@ -83,7 +84,7 @@ def resolve_session(office: Office, token: str, client: str | None = None) -> We
     if not token or len(token) > 100:
         raise AuthenticationError("Please log in.")
     wanted = digest(token)
-    with office.db.session() as s:
+    with office.db.read() as s:
         row = s.execute(select(WebSession, User).join(User, WebSession.user_id == User.id)
                         .where(WebSession.digest == wanted)).first()
     if row is None or not hmac.compare_digest(row[0].digest, wanted) or row[0].ended_at is not None:
@@ -92,7 +93,7 @@ def resolve_session(office: Office, token: str, client: str | None = None) -> We
     now = utcnow()
     reason = EndReason.DISABLED if user.disabled else _expiry(office.cfg, sess, now)
     if reason is not None:
-        end_session(office, sess.id, reason, user.username, client)
+        end_session(office, sess.id, reason, user.username, client, role=Role(user.role))
         raise SessionEnded(reason)
     if (now - sess.last_seen_at).total_seconds() > SESSION_TOUCH_SECONDS:
         with office.db.transaction() as s:
@@ -100,8 +101,10 @@ def resolve_session(office: Office, token: str, client: str | None = None) -> We
     return WebLogin(Principal(user.id, user.username, Role(user.role)), sess.csrf_token, sess.id)
 
 
-def end_session(office: Office, session_id: int, reason: EndReason, username: str, client: str | None = None) -> None:
-    """Close one session (idempotent) and audit why."""
+def end_session(office: Office, session_id: int, reason: EndReason, username: str, client: str | None = None,
+                role: Role | None = None) -> None:
+    """Close one session (idempotent) and audit why (channel web, the user's role)."""
+    set_identity(acting_for=None, channel=Channel.WEB.value, role=role.value if role else None)
     with office.db.transaction() as s:
         result: Any = s.execute(update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
                                 .values(ended_at=utcnow(), end_reason=str(reason)))

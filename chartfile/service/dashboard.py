@@ -44,7 +44,7 @@ def board(office: Office, actor: Actor) -> Board:
     require(actor, Action.STATUS)
     counts = status(office, actor)
     since = utcnow() - timedelta(days=RATE_DAYS)
-    with office.db.session() as s:
+    with office.db.read() as s:
         docs = s.scalar(select(func.count()).select_from(Document).where(Document.created_at >= since)) or 0
         auto = s.scalar(select(func.count(func.distinct(Filing.document_id))).where(
             Filing.action == ReviewDecision.AUTO, Filing.created_at >= since)) or 0

@@ -26,13 +26,14 @@ from indexer.archive_verify import verify_originals
 from indexer.corrections import CorrectionRequest, CorrectionResult
 from indexer.db.models import Document, IntakeItem, Patient
 from indexer.exports import iter_documents
+from indexer.review import find_item
 from indexer.review import parse_document_ref as document_id
 from indexer.states import DocumentStatus
 from intake.doctype import DOC_TYPES
 from intake.errors import UsageError
 
-__all__ = ["DOC_TYPES", "EXPORT_FORMATS", "CorrectionRequest", "CorrectionResult", "correct", "document_id",
-           "export_documents", "refile"]
+__all__ = ["DOC_TYPES", "EXPORT_FORMATS", "CorrectionRequest", "CorrectionResult", "correct", "correct_item",
+           "document_id", "export_documents", "refile"]
 
 EXPORT_FORMATS = ("jsonl",)
 
@@ -65,3 +66,11 @@ def correct(office: Office, actor: Actor, document_id: int, request: CorrectionR
         result = corrections.correct(s, document_id, request, actor=actor.audit_name, today=date.today())
     after_commit(office)
     return result
+
+
+def correct_item(office: Office, actor: Actor, item_id: int, request: CorrectionRequest) -> CorrectionResult:
+    """Correct the document of a review item (the clerk's review page), as :func:`correct` does."""
+    require(actor, Action.DOCUMENT_CORRECT)
+    with office.db.read() as s:
+        doc_id = find_item(s, item_id, open_only=False).document_id
+    return correct(office, actor, doc_id, request)

@@ -17,7 +17,7 @@ from intake.errors import IntegrityError, NotFoundError
 def packet(office: Office, actor: Actor, release_id: int) -> Download:
     """The packet of release ``release_id`` (its SHA-256 checked against the one recorded), audited first."""
     require(actor, Action.ROI_RELEASE_VIEW)
-    with office.db.session() as s:
+    with office.db.read() as s:
         rel = s.get(Release, release_id)
         if rel is None:
             raise NotFoundError(f"no release {release_id}")

@@ -94,7 +94,7 @@ def generate_password() -> str:
 def user_role(office: Office, actor: Actor, username: str) -> str | None:
     """The user's role, or None when there is no such user."""
     require(actor, Action.USERS_MANAGE)
-    with office.db.session() as s:
+    with office.db.read() as s:
         return s.scalars(select(User.role).where(User.username == username.strip().lower())).first()
 
 
@@ -115,7 +115,7 @@ def list_users(office: Office, actor: Actor) -> list[UserRow]:
     """Every user (no secrets), by name."""
     require(actor, Action.USERS_MANAGE)
     now = utcnow()
-    with office.db.session() as s:
+    with office.db.read() as s:
         tokens = {int(uid): int(n) for uid, n in s.execute(
             select(ApiToken.user_id, func.count()).where(ApiToken.revoked_at.is_(None)).group_by(ApiToken.user_id))}
         users = s.scalars(select(User).order_by(User.username)).all()

@@ -25,12 +25,14 @@ from chartfile.service.page_images import PageSource, Width
 from chartfile.service.patients import Chart, chart
 from chartfile.service.permissions import Action, require
 from indexer.archive_verify import verify_original
+from indexer.corrections import history as correction_history
 from indexer.db.models import Document, Filing, Page, Patient, ReviewItem
 from indexer.states import ReviewState
 from intake.errors import NotFoundError
 
 MEDIA = {"pdf": "application/pdf", "tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
 SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "png": ".png", "jpeg": ".jpg"}
+CORRECTED = {"doc_type": "type", "doc_date": "date", "sender_org": "sender"}
 
 
 @dataclass
@@ -52,6 +54,7 @@ class DocumentView:
     patient_dob: str | None
     open_review_id: int | None
     history: list[dict[str, str]] = field(default_factory=list)
+    corrections: list[dict[str, str]] = field(default_factory=list)  # type, date, sender corrected: old -> new
     page_text: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -59,7 +62,7 @@ class DocumentView:
                 "doc_date": self.doc_date, "sender": self.sender, "urgent": self.urgent, "pages": self.page_count,
                 "source": self.source, "source_pages": list(self.source_pages), "received": self.received,
                 "patient_mrn": self.patient_mrn, "patient_name": self.patient_name, "patient_dob": self.patient_dob,
-                "review_id": self.open_review_id, "history": self.history}
+                "review_id": self.open_review_id, "history": self.history, "corrections": self.corrections}
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Download:
 
 
 def _doc(office: Office, document_id: int) -> Document:
-    with office.db.session() as s:
+    with office.db.read() as s:
         doc = s.get(Document, document_id)
         if doc is None:
             raise NotFoundError(f"no document {document_id}")
@@ -82,7 +85,7 @@ def _doc(office: Office, document_id: int) -> Document:
 def document_view(office: Office, actor: Actor, document_id: int, with_text: bool = False) -> DocumentView:
     """A document's record, patient, filing history (and page text) — audited as a view."""
     require(actor, Action.DOCUMENT_VIEW)
-    with office.db.session() as s:
+    with office.db.read() as s:
         doc = s.get(Document, document_id)
         if doc is None:
             raise NotFoundError(f"no document {document_id}", hint="Search finds documents by patient or words.")
@@ -91,6 +94,9 @@ def document_view(office: Office, actor: Actor, document_id: int, with_text: boo
                             .where(Filing.document_id == doc.id).order_by(Filing.id))
         history = [{"when": f"{f.created_at:%Y-%m-%d %H:%M}", "action": f.action, "by": f.actor,
                     "mrn": mrn or "", "reason": f.reason or ""} for f, mrn in filings]
+        corrections = [{"when": f"{c.created_at:%Y-%m-%d %H:%M}", "field": CORRECTED.get(c.field, c.field),
+                        "old": c.old_value or "", "new": c.new_value or "", "by": c.actor, "reason": c.reason}
+                       for c in correction_history(s, doc.id)]
         review_id = s.scalar(select(ReviewItem.id).where(ReviewItem.document_id == doc.id,
                                                          ReviewItem.state == ReviewState.OPEN).limit(1))
         text = list(s.scalars(select(Page.text).where(Page.intake_item_id == doc.intake_item_id,
@@ -104,7 +110,7 @@ def document_view(office: Office, actor: Actor, document_id: int, with_text: boo
             received=f"{item.received_at:%Y-%m-%d %H:%M}", patient_id=patient.id if patient else None,
             patient_mrn=patient.mrn if patient else None, patient_name=patient.display_name if patient else None,
             patient_dob=patient.dob.isoformat() if patient and patient.dob else None, open_review_id=review_id,
-            history=history, page_text=text)
+            history=history, corrections=corrections, page_text=text)
     disclosure.recorded(office, actor, disclosure.Disclosure(
         "document.view", "R", [view.document_id], [view.patient_mrn] if view.patient_mrn else [],
         detail="with page text" if with_text else ""))
@@ -130,7 +136,7 @@ def page_image(office: Office, actor: Actor, document_id: int, number: int, widt
         raise NotFoundError(f"document {document_id} has {count} page{'s' if count != 1 else ''}, not {number}")
     path, kind = _archived(office, doc)
     source_page = doc.first_page + number - 1
-    with office.db.session() as s:
+    with office.db.read() as s:
         rotation = s.scalar(select(Page.rotation).where(Page.intake_item_id == doc.intake_item_id,
                                                         Page.number == source_page)) or 0
     mrns = [doc.patient.mrn] if doc.patient is not None else []
@@ -178,7 +184,7 @@ def original_file(office: Office, actor: Actor, document_id: int) -> Download:
 def chart_by_id(office: Office, actor: Actor, patient_id: int) -> Chart:
     """A patient's chart by internal id (web URLs carry ids, never MRNs) — audited by ``patients.chart``."""
     require(actor, Action.CHART_VIEW)
-    with office.db.session() as s:
+    with office.db.read() as s:
         mrn = s.scalar(select(Patient.mrn).where(Patient.id == patient_id))
     if mrn is None:
         raise NotFoundError(f"no patient {patient_id}")

@@ -148,7 +148,7 @@ def review_queue(office: Office, actor: Actor, page: int = 1, page_size: int = 2
     require(actor, Action.REVIEW_LIST)
     page, page_size = max(1, page), min(max(1, page_size), MAX_PAGE_SIZE)
     open_items = ReviewItem.state == ReviewState.OPEN
-    with office.db.session() as s:
+    with office.db.read() as s:
         total = s.scalar(select(func.count()).select_from(ReviewItem).where(open_items)) or 0
         rows = s.execute(select(ReviewItem, Document, IntakeItem.received_at)
                          .join(Document, Document.id == ReviewItem.document_id)
@@ -215,7 +215,7 @@ def _neighbours(s: Session, item: ReviewItem) -> tuple[int, int, int | None]:
 def review_item(office: Office, actor: Actor, item_id: int) -> ItemView:
     """One item with its fields, candidates and place in the queue (audited as a view of the document)."""
     require(actor, Action.REVIEW_SHOW)
-    with office.db.session() as s:
+    with office.db.read() as s:
         item = s.get(ReviewItem, item_id)
         if item is None:
             raise NotFoundError(f"no review item {item_id}", hint="The queue lists the open items.")
@@ -278,7 +278,7 @@ def patient_lookup(office: Office, actor: Actor, text: str, limit: int = LOOKUP_
         cond = Patient.mrn.ilike(f"{q}%")
         name_conds = [or_(Patient.family_name.ilike(f"{w}%"), Patient.given_name.ilike(f"{w}%")) for w in words]
         cond = or_(cond, and_(*name_conds)) if name_conds else cond
-    with office.db.session() as s:
+    with office.db.read() as s:
         found = list(s.scalars(select(Patient).where(cond).order_by(Patient.family_name, Patient.given_name,
                                                                     Patient.dob).limit(limit)))
     out = [Candidate(p.mrn, p.display_name, p.dob.isoformat() if p.dob else None, p.sex) for p in found]

@@ -16,6 +16,7 @@ from enum import StrEnum
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from chartfile.service.actor import Actor, Channel, Role
 from chartfile.service.auth import AuthenticationError, Principal, resolve_token
@@ -51,6 +52,7 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/review/{item_id}/file"): frozenset({C}),
     ("POST", "/review/{item_id}/split"): frozenset({C}),
     ("POST", "/review/{item_id}/reject"): frozenset({C}),
+    ("POST", "/review/{item_id}/correct"): frozenset({C}),
     # --- search --------------------------------------------------------------------
     ("GET", "/search"): READERS,
     ("POST", "/search"): READERS,
@@ -58,6 +60,7 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/documents/{document_id}"): READERS,
     ("GET", "/documents/{document_id}/pages/{n}.png"): READERS,
     ("GET", "/documents/{document_id}/original"): READERS,
+    ("POST", "/documents/{document_id}/correct"): frozenset({C}),
     ("GET", "/patients/{patient_id}"): READERS,
     # --- intake --------------------------------------------------------------------
     ("GET", "/intake"): frozenset({C, A}),
@@ -87,6 +90,7 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/search"): READERS,
     ("GET", "/api/documents/{document_id}"): READERS,
     ("GET", "/api/documents/{document_id}/pages/{n}.png"): READERS,
+    ("POST", "/api/documents/{document_id}/correct"): frozenset({C}),
     ("GET", "/api/review"): frozenset({C}),
     ("POST", "/api/review/{item_id}/file"): frozenset({C}),
     ("GET", "/api/audit/export"): frozenset({P, A}),
@@ -130,7 +134,9 @@ async def page_login(request: Request) -> WebLogin | None:
     if rule == Gate.PUBLIC:
         return None
     state = web_state(request)
-    login = resolve_session(state.office, request.cookies.get(SESSION_COOKIE, ""), client_of(request))
+    # database work off the event loop: a session touch may wait for SQLite's write lock
+    login = await run_in_threadpool(resolve_session, state.office, request.cookies.get(SESSION_COOKIE, ""),
+                                    client_of(request))
     request.state.username = login.principal.username
     request.state.login = login
     if not _allowed(rule, login.principal):
@@ -150,7 +156,7 @@ async def api_principal(request: Request,
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
         raise AuthenticationError("Authorization: Bearer <token> required",
                                   hint="Get a token from an administrator: chartfile users token USERNAME")
-    principal = resolve_token(web_state(request).office, credentials.credentials.strip())
+    principal = await run_in_threadpool(resolve_token, web_state(request).office, credentials.credentials.strip())
     request.state.username = principal.username
     rule = rule_for(request)
     if not _allowed(rule, principal) and rule != Gate.PUBLIC:

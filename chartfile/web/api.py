@@ -18,8 +18,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from chartfile.service import audit as audit_svc
+from chartfile.service import documents, searching, viewing, worklist
 from chartfile.service import review as decisions
-from chartfile.service import searching, viewing, worklist
 from chartfile.service.actor import Actor, Channel
 from chartfile.service.auth import Principal
 from chartfile.service.page_images import Width
@@ -108,6 +108,15 @@ class FilingEntry(BaseModel):
     reason: str
 
 
+class CorrectionEntry(BaseModel):
+    when: str
+    field: str
+    old: str
+    new: str
+    by: str
+    reason: str
+
+
 class DocumentOut(BaseModel):
     document_id: int
     status: str
@@ -124,6 +133,7 @@ class DocumentOut(BaseModel):
     patient_dob: str | None
     review_id: int | None
     history: list[FilingEntry]
+    corrections: list[CorrectionEntry]
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut, responses=NOT_FOUND)
@@ -195,6 +205,9 @@ def review_queue(request: Request, caller: Caller, page: Annotated[int, Query(ge
 
 class FileIn(BaseModel):
     mrn: str = Field(min_length=1, max_length=40, description="MRN of the chart to file to")
+    override_reason: str | None = Field(None, min_length=1, max_length=300, description=(
+        "File even though the document contradicts the chart (name, DOB, sex or MRN): why. "
+        "Kept with the filing and audited; without it such a filing is refused (409)."))
 
 
 class DecisionOut(BaseModel):
@@ -204,9 +217,48 @@ class DecisionOut(BaseModel):
 
 @router.post("/review/{item_id}/file", response_model=DecisionOut, responses={**NOT_FOUND, **REFUSED})
 def review_file(request: Request, caller: Caller, item_id: DocId, body: FileIn) -> DecisionOut:
-    """File the item's document to the chart with this MRN (refused, 409, when the item is not open)."""
-    done = decisions.review_file(web_state(request).office, caller, item_id, body.mrn.strip())
+    """File the item's document to the chart with this MRN.
+
+    Refused (409) when the item is not open, or when the document's name, DOB, sex or MRN contradicts the
+    chart (each contradiction named in ``error``) unless ``override_reason`` says why it is right.
+    """
+    done = decisions.review_file(web_state(request).office, caller, item_id, body.mrn.strip(),
+                                 override_reason=body.override_reason)
     return DecisionOut(document_ids=done.document_ids, message=done.message)
+
+
+class CorrectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="What was wrong (kept in the history)")
+    doc_type: str | None = Field(None, min_length=1, max_length=40,
+                                 description="One of: " + ", ".join(documents.DOC_TYPES))
+    doc_date: date | None = Field(None, description="The date written on the document (not in the future)")
+    sender: str | None = Field(None, min_length=1, max_length=200)
+
+
+class ChangeOut(BaseModel):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class CorrectionOut(BaseModel):
+    document_id: int
+    changes: list[ChangeOut]
+    draft_authorization_id: int | None
+    message: str
+
+
+@router.post("/documents/{document_id}/correct", response_model=CorrectionOut, responses={**NOT_FOUND, **REFUSED})
+def correct_document(request: Request, caller: Caller, document_id: DocId, body: CorrectIn) -> CorrectionOut:
+    """Correct a document's type, date and/or sender with a reason (audited, kept in its history, re-indexed).
+
+    400 when a value is not allowed or nothing would change; 409 for a split document (correct its parts).
+    """
+    done = documents.correct(web_state(request).office, caller, document_id, documents.CorrectionRequest(
+        reason=body.reason, doc_type=body.doc_type, doc_date=body.doc_date, sender=body.sender))
+    return CorrectionOut(document_id=done.document_id, draft_authorization_id=done.draft_authorization_id,
+                         message=done.message, changes=[ChangeOut(field=str(c.field.value), old=c.old, new=c.new)
+                                                        for c in done.changes])
 
 
 class AuditFormat(StrEnum):

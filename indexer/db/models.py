@@ -194,7 +194,10 @@ class ReviewItem(Base):
     """A document waiting for a clerk, with the ranked candidates and why it was not auto-filed."""
 
     __tablename__ = "review_items"
-    __table_args__ = (Index("ix_review_items_state", "state"),)
+    __table_args__ = (
+        Index("ix_review_items_state", "state"),
+        Index("ix_review_items_document", "document_id"),  # a document's items (migration 0009)
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), nullable=False)
@@ -210,6 +213,10 @@ class ReviewItem(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship()
+
+
+# the worklist's order, urgent first, then oldest (migration 0009): a page is read in index order
+Index("ix_review_items_queue", ReviewItem.state, ReviewItem.urgent.desc(), ReviewItem.created_at, ReviewItem.id)
 
 
 class AuditEvent(Base):

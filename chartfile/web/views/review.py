@@ -1,4 +1,9 @@
-"""The review worklist and the decision page: file, split, reject, with the page images beside the fields."""
+"""The review worklist and the decision page: file (guarded), split, reject, correct, beside the page images.
+
+A filing the guard refuses (the document's name, DOB, sex or MRN contradicts
+the chosen chart) re-shows the item with every reason and a form to file
+anyway with a reason (recorded with the filing and audited).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from chartfile.service import documents, worklist
 from chartfile.service import review as decisions
-from chartfile.service import worklist
 from chartfile.service.auth_sessions import WebLogin
 from chartfile.web.access import page_login, web_actor
 from chartfile.web.render import render
 from chartfile.web.state import web_state
+from chartfile.web.views.documents import CorrectionForm, correction_context
 from intake.errors import ChartfileError
 
 router = APIRouter(dependencies=[Depends(page_login)], include_in_schema=False)
@@ -32,14 +38,17 @@ def queue_page(request: Request, login: Login, page: int = 1, done: str = "") ->
 
 
 def _item_page(request: Request, login: WebLogin, item_id: int, error: str = "", status: int = 200,
-               done: str = "") -> Response:
+               done: str = "", refused: decisions.FilingRefused | None = None, chosen: str = "") -> Response:
     item = worklist.review_item(web_state(request).office, web_actor(login), item_id)
     example = "1-2,3" if item.page_count >= 3 else "1,2" if item.page_count == 2 else "1"
     return render(request, "review_item.html", {
         "title": f"Review #{item.review_id}", "item": item, "doc": item, "fields": item.fields,
         "candidates": item.candidates, "split_example": example, "proposed_split": item.proposed_split,
         "position": f"item {item.position} of {item.queue_total}" if item.position else f"({item.state})",
-        "next_id": item.next_review_id, "error": error, "message": DONE.get(done, "")}, status=status)
+        "next_id": item.next_review_id, "error": error, "message": DONE.get(done, ""),
+        "refused": refused, "chosen": refused.mrn if refused else chosen,
+        **correction_context(f"/review/{item.review_id}/correct", item.doc_type, item.doc_date, item.sender)},
+        status=status)
 
 
 @router.get("/review/{item_id}")
@@ -67,25 +76,31 @@ def _after(request: Request, login: WebLogin, item_id: int, done: str) -> Respon
     return RedirectResponse(target, status_code=303)
 
 
-def _decide(request: Request, login: WebLogin, item_id: int, done: str, action: Callable[[], object]) -> Response:
+def _decide(request: Request, login: WebLogin, item_id: int, done: str, action: Callable[[], object],
+            chosen: str = "") -> Response:
     """Run a decision; a refusal re-shows the item with the reason, success goes to the next item."""
     try:
         action()
+    except decisions.FilingRefused as exc:  # the document contradicts the chart: reasons and the override form
+        return _item_page(request, login, item_id, status=exc.http_status, refused=exc)
     except ChartfileError as exc:
         if exc.http_status in (403, 404):
             raise
         return _item_page(request, login, item_id, error=f"{exc.message} {exc.hint}".strip(),
-                          status=exc.http_status)
+                          status=exc.http_status, chosen=chosen)
     return _after(request, login, item_id, done)
 
 
 @router.post("/review/{item_id}/file")
-def file_item(request: Request, login: Login, item_id: int, mrn: Annotated[str, Form(max_length=40)] = "") -> Response:
+def file_item(request: Request, login: Login, item_id: int, mrn: Annotated[str, Form(max_length=40)] = "",
+              override_reason: Annotated[str | None, Form(max_length=300)] = None) -> Response:
+    """File to the chosen chart; with ``override_reason`` (the refusal's form) despite contradictions."""
     office, actor = web_state(request).office, web_actor(login)
     if not mrn.strip():
         return _item_page(request, login, item_id, error="Choose a patient first (1–9, or search).", status=400)
     return _decide(request, login, item_id, "filed",
-                   lambda: decisions.review_file(office, actor, item_id, mrn.strip()))
+                   lambda: decisions.review_file(office, actor, item_id, mrn.strip(), override_reason=override_reason),
+                   chosen=mrn.strip())
 
 
 @router.post("/review/{item_id}/split")
@@ -104,3 +119,16 @@ def reject_item(request: Request, login: Login, item_id: int,
         return _item_page(request, login, item_id, error="Give a reason for rejecting.", status=400)
     return _decide(request, login, item_id, "rejected",
                    lambda: decisions.review_reject(office, actor, item_id, reason.strip()))
+
+
+@router.post("/review/{item_id}/correct")
+def correct_item(request: Request, login: Login, item_id: int, form: Annotated[CorrectionForm, Form()]) -> Response:
+    """Correct the document's type, date or sender; the item stays in the queue, shown again."""
+    office, actor = web_state(request).office, web_actor(login)
+    try:
+        documents.correct_item(office, actor, item_id, form.request())
+    except ChartfileError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        return _item_page(request, login, item_id, error=f"{exc.message} {exc.hint}".strip(), status=exc.http_status)
+    return RedirectResponse(f"/review/{item_id}?done=corrected", status_code=303)

@@ -77,7 +77,8 @@ def logout(request: Request, login: Annotated[WebLogin, Depends(page_login)],
            reason: Annotated[str, Form(max_length=20)] = "") -> Response:
     state = web_state(request)
     why = EndReason.IDLE if reason == "idle" else EndReason.LOGOUT
-    end_session(state.office, login.session_id, why, login.principal.username, client_of(request))
+    end_session(state.office, login.session_id, why, login.principal.username, client_of(request),
+                role=login.principal.role)
     response = RedirectResponse(f"/login?m={'idle' if why == EndReason.IDLE else 'out'}", status_code=303)
     clear_session_cookie(response, state.cfg, request)
     return response

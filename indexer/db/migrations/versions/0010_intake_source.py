@@ -1,7 +1,7 @@
 """intake source: the inbox file an item was copied from, until that file is removed
 
-Revision ID: 0009_intake_source
-Revises: 0008_clerk_actions
+Revision ID: 0010_intake_source
+Revises: 0009_review_queue_index
 Create Date: 2026-12-03
 
 Issue 19.  A watched inbox's file is copied into the spool and stays in the
@@ -16,8 +16,8 @@ Portable SQL only.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_intake_source"
-down_revision = "0008_clerk_actions"
+revision = "0010_intake_source"
+down_revision = "0009_review_queue_index"
 branch_labels = None
 depends_on = None
 
