@@ -32,9 +32,14 @@ class FormatQuietConfig:
     format has an end marker that is in place (PDF, PNG, JPEG).  A TIFF has
     no end marker and is whole after every page, and fax servers write
     pages as they arrive, tens of seconds apart: it waits at least ``tiff``
-    seconds.  Set ``tiff`` above the longest pause your fax server makes
-    between pages; lower it (to ``quiet_seconds``) only when every TIFF is
-    written elsewhere and renamed into the inbox whole.
+    seconds after its last change.  The default, 60 s, is above the time one
+    dense page takes at 9,600 bit/s (about 40-60 s, ECM retransmissions
+    included), so a server that writes each page when it has received it is
+    never cut between pages; it costs a TIFF written in place about a minute
+    (docs/benchmarks.md, "Intake latency").  A TIFF renamed into the inbox
+    whole (the kernel's events say it was never written there) does not
+    wait; on a network share (no events) every TIFF waits.  Set ``tiff``
+    above the longest pause your fax server makes between pages.
     """
 
     pdf: float = 0.0
