@@ -26,13 +26,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.tput_runs import REPO, _env, _python, _run, _searchable, chartfile_cmd, fresh_home, generate
+from benchmarks.tput_runs import (
+    REPO,
+    _env,
+    _python,
+    _run,
+    _searchable,
+    chartfile_cmd,
+    fresh_home,
+    generate,
+    stop_watch,
+)
 from benchmarks.tput_stats import percentile
 
 FORMATS = "tiff-fine,tiff-standard,pdf-image"
@@ -106,11 +115,7 @@ def measure(files: list[Path], work: Path, args: argparse.Namespace) -> list[tup
             if i:
                 out.append((kind, seconds))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_watch(proc)
         log.close()
     return out
 

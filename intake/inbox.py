@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -123,6 +124,18 @@ class InboxReport:
         return [f"inbox entry {r.name!r} is a {r.kind} and is never taken: {r.reason}" for r in self.refused]
 
 
+def _classified(entries: Iterable[os.DirEntry[str]]) -> Iterator[tuple[os.DirEntry[str], EntryKind]]:
+    """Each entry that is not a temporary or system name, with what it is (a vanished one is skipped)."""
+    for entry in entries:
+        if is_ignored(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        yield entry, classify_mode(st.st_mode, st.st_size)
+
+
 def scan_inbox(inbox: Path) -> InboxReport:
     """Classify every entry directly in the inbox (temporary and hidden names are skipped)."""
     report = InboxReport(inbox)
@@ -134,14 +147,7 @@ def scan_inbox(inbox: Path) -> InboxReport:
     except OSError as exc:
         log.error("cannot list the inbox: %s", exc.strerror)
         return report
-    for entry in sorted(entries, key=lambda e: e.name):
-        if is_ignored(entry.name):
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        kind = classify_mode(st.st_mode, st.st_size)
+    for entry, kind in _classified(sorted(entries, key=lambda e: e.name)):
         reason = refusal(kind)
         if kind is EntryKind.FILE:
             report.waiting += 1
@@ -169,14 +175,8 @@ def explain_refused(inbox: Path) -> list[str]:
         return []
     new: list[str] = []
     refused: set[str] = set()
-    for name, entry in names.items():
-        if is_ignored(name):
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        kind = classify_mode(st.st_mode, st.st_size)
+    for entry, kind in _classified(names.values()):
+        name = entry.name
         reason = refusal(kind)
         if reason is None:
             continue
