@@ -23,10 +23,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("intake_items", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("source_print", sa.String(length=100), nullable=True))
+    # A plain ADD COLUMN (SQLite and PostgreSQL both have it for a nullable column): a batch copy would
+    # drop and recreate intake_items, which SQLite refuses while other tables' rows refer to it.
+    op.add_column("intake_items", sa.Column("source_print", sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("intake_items", schema=None) as batch_op:
-        batch_op.drop_column("source_print")
+    op.drop_column("intake_items", "source_print")  # ALTER TABLE DROP COLUMN: SQLite >= 3.35, PostgreSQL
