@@ -302,12 +302,17 @@ def run_latency(drops: Sequence[tuple[Path, PageImage]], roster: Path, work: Pat
         return results, cold
     finally:
         lib.shutdown()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_watch(proc)
         log.close()
+
+
+def stop_watch(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM a ``chartfile watch`` (it finishes the work in hand); killed after 60 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def latency_set(work: Path, roster: Path, count: int, seed: int) -> list[tuple[Path, PageImage]]:

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from indexer.archive_verify import ArchiveReport
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
 from indexer.ledger import FINAL_STATES, STATES, home_folder, item_path
 from indexer.states import IntakeState
 from intake.config import Config
+from intake.inbox import InboxReport
 from intake.spool import is_temp_name, reason_sidecar
 
 
@@ -39,6 +41,9 @@ class CheckReport:
     indexed: int = 0
     unfinished: int = 0
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # worth fixing, not inconsistencies (exit 0)
+    archive: ArchiveReport | None = None  # the archive scrub (every stored original rehashed)
+    inbox: InboxReport | None = None  # what is in the watched inbox now
 
     @property
     def ok(self) -> bool:
@@ -46,7 +51,9 @@ class CheckReport:
 
     def as_dict(self) -> dict[str, object]:
         return {"states": self.states, "documents": self.documents, "indexed": self.indexed,
-                "unfinished": self.unfinished, "problems": self.problems, "ok": self.ok}
+                "unfinished": self.unfinished, "problems": self.problems, "warnings": self.warnings,
+                "archive": self.archive.as_dict() if self.archive else None,
+                "inbox": self.inbox.as_dict() if self.inbox else None, "ok": self.ok}
 
 
 def check_ledger(cfg: Config, db: Database) -> CheckReport:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer import failures
 from indexer.db.engine import Database
 from indexer.filing import load_roster
 from indexer.matching import Roster
@@ -32,6 +33,8 @@ from intake.steps import StepName
 log = logging.getLogger(__name__)
 
 ROSTER_CHECK_SECONDS = 5.0
+INDEX_EVERY_SECONDS = 0.5
+INDEX_POLL_SECONDS = 2.0  # also drain documents other processes marked pending (review decisions, ...)
 
 
 @dataclass
@@ -141,3 +144,34 @@ class Workers:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
+
+
+class IndexCadence:
+    """When the service has the index writer drain: soon after a commit, else every few seconds."""
+
+    def __init__(self, hook: Callable[[], int | None] | None) -> None:
+        self.hook = hook  # writes pending documents to the search index; None = nobody here
+        self.dirty = True
+        self._last = 0.0
+
+    def maybe(self, busy: bool) -> None:
+        """Drain if a commit is waiting (at once when no work is in flight) or the poll period passed."""
+        since = time.monotonic() - self._last
+        if (self.dirty and (since >= INDEX_EVERY_SECONDS or not busy)) or since >= INDEX_POLL_SECONDS:
+            self.now()
+
+    def now(self) -> int:
+        """Drain now; a failure or a busy writer is retried later.  Returns documents written."""
+        self._last = time.monotonic()
+        if self.hook is None:
+            self.dirty = False
+            return 0
+        try:
+            n = self.hook()
+        except Exception as exc:  # noqa: BLE001 - the database is the truth; the index catches up
+            log.error("search index update failed (%s); will retry", failures.describe(exc))
+            return 0
+        if n is None:  # the writer lock is held elsewhere (a rebuild, a clerk's command): try again soon
+            return 0
+        self.dirty = False
+        return n

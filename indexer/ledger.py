@@ -3,10 +3,12 @@
 Owns ``intake_items`` states and every change of them::
 
     receiving ──> received ──> processing ──> processed
-                     │  ^          │ │
-                     │  └──────────┘ └──────> quarantined ──> received (clerk retry)
-                     ├──> duplicate
-                     └──> quarantined
+        ^            │  ^          │ │
+        │            │  └──────────┘ └──────> quarantined ──> received (clerk retry)
+        │            ├──> duplicate
+        │            └──> quarantined
+        └─── received, processing: the sender changed the file after it was taken
+             (the claim is abandoned; the file is taken again, whole, into the same item)
 
 A change is only made through :func:`transition`, which checks it against
 :data:`TRANSITIONS`.  The database is changed *first* and committed; the file
@@ -19,7 +21,9 @@ both at the next start.
 
 from __future__ import annotations
 
+import errno
 import logging
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,11 +35,14 @@ from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem, utcnow
 from indexer.states import IntakeState
-from intake.claim import Other, SameContent, fingerprint, take
+from intake.claim import Digest, Other, SameContent, digest, take
 from intake.claim import same_content as decide_same_content
 from intake.config import Config
 from intake.errors import IntegrityError
 from intake.spool import (
+    Copied,
+    Fingerprint,
+    NotRegularFile,
     display_name,
     item_file_name,
     move_atomic,
@@ -51,8 +58,8 @@ FINAL_STATES = (S.PROCESSED, S.QUARANTINED, S.DUPLICATE)
 UNFINISHED_STATES = (S.RECEIVED, S.PROCESSING)
 TRANSITIONS: dict[IntakeState, frozenset[IntakeState]] = {
     S.RECEIVING: frozenset({S.RECEIVED}),
-    S.RECEIVED: frozenset({S.PROCESSING, S.DUPLICATE, S.QUARANTINED}),
-    S.PROCESSING: frozenset({S.PROCESSED, S.QUARANTINED, S.RECEIVED}),  # received = retry / interrupted
+    S.RECEIVED: frozenset({S.PROCESSING, S.DUPLICATE, S.QUARANTINED, S.RECEIVING}),  # receiving = abandoned
+    S.PROCESSING: frozenset({S.PROCESSED, S.QUARANTINED, S.RECEIVED, S.RECEIVING}),  # received = retry
     S.QUARANTINED: frozenset({S.RECEIVED}),  # a clerk re-queues it
     S.PROCESSED: frozenset(),
     S.DUPLICATE: frozenset(),
@@ -83,6 +90,7 @@ class Claimed:
     item_id: int
     path: Path  # absolute path of the spooled copy
     original_name: str
+    source: Fingerprint | None = None  # the inbox file copied (``watch``), which stays until the outcome
 
 
 # ----------------------------------------------------------------------------- where files live
@@ -175,28 +183,51 @@ def place_file(db: Database, cfg: Config, item_id: int) -> Path | None:
 
 # ----------------------------------------------------------------------------- claiming
 def claim(db: Database, cfg: Config, src: Path, origin: str = "watch") -> Claimed:
-    """Take ownership of ``src``: ledger row first, then the atomic move (watch) or copy (ingest).
+    """Take ownership of ``src``: ledger row first, then a copy into the spool hashed as it is written.
 
-    If the move or copy fails, the row is removed again and the error raised:
+    A watched inbox's file (``origin="watch"``) stays in the inbox, recorded
+    as the item's source, until the item's outcome is committed
+    (:mod:`indexer.sources`); a file given to ``ingest`` is left alone.  If
+    the copy fails (the file is not a regular file, changed while it was
+    read, the disk is full) the row is removed again and the error raised:
     the file was never taken and stays where it was.
     """
     name = display_name(src.name)
-    size = src.stat().st_size
+    st = src.lstat()
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(errno.EINVAL, "not a regular file")
+    seen = Fingerprint.of(st)
+    held = origin == "watch"
     with db.transaction() as s:
-        item = IntakeItem(original_name=name, origin=origin, state=S.RECEIVING.value, size=size)
+        item = IntakeItem(original_name=name, origin=origin, state=S.RECEIVING.value, size=seen.size,
+                          source_print=seen.text() if held else None)
         s.add(item)
         s.flush()
         dest = cfg.spool_dir / item_file_name(item.id, name)
         item.stored_path = _rel_spool(dest)
         item_id = item.id
     try:
-        take(src, dest, origin)
+        copied = take(src, dest)
+        finish_claim(db, item_id, copied, held)
     except Exception:  # a kill at this point is finished by recovery instead
+        dest.unlink(missing_ok=True)  # the source is still where it was: nothing is lost
         _forget_claim(db, item_id)
         raise
-    finish_claim(db, cfg, item_id, dest)
-    log.info("intake item %s received (%s bytes)", item_id, size)
-    return Claimed(item_id, dest, name)
+    log.info("intake item %s received (%s bytes)", item_id, copied.size)
+    return Claimed(item_id, dest, name, copied.source if held else None)
+
+
+def retake(db: Database, cfg: Config, item_id: int, src: Path) -> Claimed:
+    """Take the inbox file of an abandoned claim again, whole, into the same item (its old copy is replaced)."""
+    with db.session() as s:
+        item = s.get_one(IntakeItem, item_id)
+        if item.state != S.RECEIVING:
+            raise IllegalTransition(f"intake item {item_id} is {item.state}; only an abandoned claim is taken again")
+        dest, name = cfg.home / (item.stored_path or _rel_spool(cfg.spool_dir / stored_name(item))), item.original_name
+    copied = take(src, dest)
+    finish_claim(db, item_id, copied, True)
+    log.info("intake item %s taken again (%s bytes)", item_id, copied.size)
+    return Claimed(item_id, dest, name, copied.source)
 
 
 def _rel_spool(dest: Path) -> str:
@@ -207,21 +238,65 @@ def _forget_claim(db: Database, item_id: int) -> None:
     try:
         with db.transaction() as s:
             item = s.get(IntakeItem, item_id)
-            if item is not None and item.state == S.RECEIVING:
+            if item is not None and item.state == S.RECEIVING and not item.sha256:
                 s.delete(item)
-    except Exception:  # noqa: BLE001 - recovery removes it at the next start
+    except Exception:  # noqa: BLE001 - the watch loop's sweep (or recovery) removes it later
         log.exception("could not remove the unfinished claim of intake item %s", item_id)
 
 
-def finish_claim(db: Database, cfg: Config, item_id: int, dest: Path) -> None:
-    """The file is in the spool: hash it and mark the item received."""
-    print_ = fingerprint(dest)
+def finish_claim(db: Database, item_id: int, stored: Copied | Digest, held: bool = False) -> None:
+    """The file is in the spool: record the hash and size of the stored bytes and mark the item received.
+
+    ``held``: the inbox source stays until the outcome (its fingerprint is
+    recorded); otherwise none is recorded.  Taking an abandoned claim again
+    records the new copy's hash in the same item.
+    """
     with db.transaction() as s:
         item = s.get_one(IntakeItem, item_id)
-        item.sha256 = print_.sha256
-        item.size = print_.size
+        again = bool(item.sha256)
+        item.sha256 = stored.sha256
+        item.size = stored.size
+        item.source_print = stored.source.text() if held and isinstance(stored, Copied) else None
         transition(item, S.RECEIVED)
-        audit(s, actor="system", action="C", event_type="intake.received", detail=f"item {item_id}")
+        audit(s, actor="system", action="C", event_type="intake.received",
+              detail=f"item {item_id}" + (" taken again" if again else ""))
+
+
+def abandon(db: Database, item_id: int) -> bool:
+    """The sender changed the file after it was taken: drop the claim's work; the file is taken again whole.
+
+    The item goes back to ``receiving`` (its old copy stays in the spool until
+    the new one replaces it).  Returns False when the item already has its
+    outcome (then nothing is abandoned).
+    """
+    with db.transaction() as s:
+        item = s.get(IntakeItem, item_id)
+        if item is None or item.state not in UNFINISHED_STATES:
+            return False
+        transition(item, S.RECEIVING)
+        item.attempts = 0
+        item.last_error = None
+        audit(s, actor="system", action="E", event_type="intake.abandoned",
+              detail=f"item {item_id}: the sender changed the file after it was taken; it is taken again whole")
+    log.warning("intake item %s: the file changed after it was taken; claim abandoned, taken again when complete",
+                item_id)
+    return True
+
+
+def stored_digest(cfg: Config, item: IntakeItem) -> Digest:
+    """The hash and size of the item's stored file now (the recorded ones when the file is missing)."""
+    path = item_path(cfg, item)
+    if path is not None and path.is_file():
+        return digest(path)
+    return Digest(item.sha256 or "", item.size or 0)
+
+
+def source_removed(db: Database, item_id: int) -> None:
+    """The item's inbox source is gone (removed after the outcome, or by its sender): forget it."""
+    with db.transaction() as s:
+        item = s.get(IntakeItem, item_id)
+        if item is not None:
+            item.source_print = None
 
 
 # ----------------------------------------------------------------------------- outcomes
@@ -262,14 +337,24 @@ def mark_duplicate(s: Session, item: IntakeItem, original: IntakeItem) -> None:
     log.info("intake item %s is a duplicate of %s", item.id, original.id)
 
 
-def requeue(s: Session, item: IntakeItem, actor: str) -> None:
-    """A clerk asks for a quarantined item to be processed again (caller commits, then places)."""
+def requeue(s: Session, item: IntakeItem, actor: str, stored: Digest | None = None) -> None:
+    """A clerk asks for a quarantined item to be processed again (caller commits, then places).
+
+    ``stored``: the hash and size of the quarantined file as it is now — the
+    ledger records them, so the item is judged (duplicates) and verified on
+    the bytes that will be processed.
+    """
     transition(item, S.RECEIVED)
     item.attempts = 0
     item.reason = None
     item.last_error = None
     item.finished_at = None
-    audit(s, actor=actor, action="U", event_type="intake.retry", detail=f"item {item.id}")
+    changed = stored is not None and stored.sha256 != item.sha256
+    if stored is not None:
+        item.sha256, item.size = stored.sha256, stored.size
+    audit(s, actor=actor, action="U", event_type="intake.retry",
+          detail=f"item {item.id}" + ("; its stored file differs from the recorded hash, hash recomputed"
+                                      if changed else ""))
 
 
 def unfinished(db: Database) -> list[int]:

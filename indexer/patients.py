@@ -28,6 +28,13 @@ from sqlalchemy.orm import Session
 from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import Patient, PatientAlias, Setting
+from indexer.roster_changes import (
+    IdentityChange,
+    documents_to_reindex,
+    identity_changes,
+    keep_identity,
+    record_changes,
+)
 from intake.config import Config, bad_text
 from intake.errors import InputError
 from intake.model import RosterLexicon
@@ -54,6 +61,9 @@ class ImportReport:
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     mrn_format: MrnFormat | None = None  # learned from the whole roster after this import
+    identity_held: list[IdentityChange] = field(default_factory=list)  # listed, not applied (not accepted)
+    identity_applied: list[IdentityChange] = field(default_factory=list)
+    reindex: list[int] = field(default_factory=list)  # documents whose patient's identity changed
 
     @property
     def ok(self) -> bool:
@@ -137,30 +147,49 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, object]]], list[tupl
     return good, bad
 
 
-def import_csv(db: Database, path: Path, actor: str = "system") -> ImportReport:
-    """Create or update patients by MRN from the CSV; report bad rows and keep good ones."""
+def import_csv(db: Database, path: Path, actor: str = "system",
+               accept_identity_changes: bool = False) -> ImportReport:
+    """Create or update patients by MRN from the CSV; report bad rows and keep good ones.
+
+    A change of an existing patient's name, DOB or sex is applied only when
+    ``accept_identity_changes``; otherwise it is listed in the report and the
+    rest of that row (phone, address) is still applied (:mod:`indexer.roster_changes`).
+    """
     good, bad = read_csv(path)
     report = ImportReport(errors=bad)
     with db.transaction() as s:
         existing = {p.mrn: p for p in s.scalars(select(Patient))}
+        moved: set[int] = set()
         for _line, row in good:
             patient = existing.get(str(row["mrn"]))
             if patient is None:
                 s.add(Patient(**row))
                 report.created += 1
                 continue
-            changed = False
-            for key, value in row.items():
-                if getattr(patient, key) != value:
-                    setattr(patient, key, value)
-                    changed = True
-            report.updated += changed
-            report.unchanged += not changed
+            changes = identity_changes(patient, row)
+            if changes and not accept_identity_changes:
+                report.identity_held += changes
+                row = keep_identity(patient, row)
+            elif changes:
+                record_changes(s, patient, changes, actor)
+                report.identity_applied += changes
+                moved.add(patient.id)
+            fields = [key for key, value in row.items() if getattr(patient, key) != value]
+            for key in fields:
+                setattr(patient, key, row[key])
+            if fields:
+                audit(s, actor=actor, action="U", event_type="patients.update", patient_mrn=patient.mrn,
+                      detail=f"fields changed by roster import: {', '.join(sorted(fields))}")
+            report.updated += bool(fields)
+            report.unchanged += not fields
+        report.reindex = documents_to_reindex(s, moved)
         s.flush()
         report.mrn_format = learn(s.scalars(select(Patient.mrn)))
         _store_format(s, report.mrn_format)
         audit(s, actor=actor, action="U", event_type="patients.import",
-              detail=f"created {report.created}, updated {report.updated}, rejected {len(bad)}")
+              detail=f"created {report.created}, updated {report.updated}, rejected {len(bad)}, "
+                     f"identity changes applied {len(report.identity_applied)}, "
+                     f"held for confirmation {len(report.identity_held)}")
     log.info("roster import: %d created, %d updated, %d rejected", report.created, report.updated, len(bad))
     return report
 

@@ -5,10 +5,11 @@ start, before any new file is taken, :func:`recover`:
 
 1. removes hidden ``.*.part`` temporaries of interrupted copies and the
    page images killed workers left in the scratch folder;
-2. finishes interrupted claims: a ``receiving`` row whose file reached the
-   spool becomes ``received`` (and a stale inbox copy left by a cross-device
-   move is removed when it is byte-identical); a row whose file never left the
-   inbox is dropped, so the watcher takes the file again;
+2. finishes interrupted claims (:func:`finish_claims`): a ``receiving`` row
+   whose copy reached the spool and whose inbox source is gone becomes
+   ``received``; one whose source is still in the inbox is dropped, so the
+   watcher takes the file again (the inbox sources of items in work are
+   reconciled before, by :func:`indexer.sources.reconcile`);
 3. registers spool files that have no ledger row (never deleted);
 4. returns ``processing`` items to ``received`` (their work is redone);
 5. puts every file where its item's state says it belongs (spool, archive,
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import select
@@ -39,12 +41,15 @@ from indexer.ledger import (
     item_path,
     locate,
     place_file,
+    stored_digest,
     stored_name,
     transition,
     unfinished,
 )
+from indexer.sources import find_source, inbox_files
 from indexer.states import IntakeState
 from intake.config import Config
+from intake.inbox import recorded_inbox
 from intake.spool import is_temp_name, sha256_file
 from intake.workers import scratch_dir
 
@@ -92,23 +97,50 @@ def remove_temporaries(cfg: Config) -> int:
     return n
 
 
-def finish_claims(db: Database, cfg: Config, inbox: Path | None) -> None:
-    """Complete or undo every claim that was interrupted (state ``receiving``)."""
+def finish_claims(db: Database, cfg: Config, inbox: Path | None, busy: Collection[int] = ()) -> None:
+    """Complete or undo every claim that was interrupted (state ``receiving``), except the ``busy`` ones.
+
+    * never finished (no hash yet) and its inbox source still there: the
+      copy and the row are removed; the watcher takes the file again;
+    * never finished, no source left: a complete copy in the spool is
+      hashed and becomes ``received``; without one the row is dropped;
+    * an abandoned claim whose source is gone: its last copy is processed
+      (nothing is lost); one whose source is still there is left for
+      ``watch`` to take again.
+
+    ``inbox`` defaults to the one ``watch`` last recorded; a claim whose
+    source cannot be looked for is left as it is.  The watch loop runs this
+    in its periodic sweep too (a claim a full disk interrupted).
+    """
+    inbox = inbox or recorded_inbox(cfg.home)
+    files = inbox_files(inbox) if inbox is not None else None
     with db.session() as s:
-        rows = [(i.id, i.origin, i.original_name, item_path(cfg, i))
+        rows = [(i.id, i.origin, i.original_name, item_path(cfg, i), i.source_print, i.sha256, stored_digest(cfg, i))
                 for i in s.scalars(select(IntakeItem).where(IntakeItem.state == IntakeState.RECEIVING))]
-    for item_id, origin, name, path in rows:
-        if path is not None and path.is_file():
-            finish_claim(db, cfg, item_id, path)
-            if origin == "watch" and inbox is not None:
+    for item_id, origin, name, path, recorded, sha, last_copy in rows:
+        if item_id in busy or (recorded and files is None):
+            continue
+        source = find_source(files, recorded) if files is not None else None
+        if sha:
+            if source is None:
+                finish_claim(db, item_id, last_copy)
+                log.warning("intake item %s: its changed file was removed from the inbox; the last copy is "
+                            "processed", item_id)
+            continue
+        if source is None and path is not None and path.is_file():
+            finish_claim(db, item_id, last_copy)
+            if origin == "watch" and inbox is not None and not recorded:
                 _drop_inbox_copy(inbox / name, path)
             log.warning("intake item %s: interrupted claim completed", item_id)
             continue
+        if path is not None:
+            path.unlink(missing_ok=True)  # a copy whose source is still in the inbox: it is taken again
         with db.transaction() as s:
             item = s.get(IntakeItem, item_id)
-            if item is not None and item.state == IntakeState.RECEIVING:
+            if item is not None and item.state == IntakeState.RECEIVING and not item.sha256:
                 s.delete(item)
-        log.warning("intake item %s: claim interrupted before the file was taken; dropped", item_id)
+        log.warning("intake item %s: claim interrupted before it was recorded; dropped (the file is taken again)",
+                    item_id)
 
 
 def _drop_inbox_copy(candidate: Path, spooled: Path) -> None:

@@ -30,7 +30,7 @@ from indexer import failures
 from indexer.db.engine import Database
 from indexer.db.models import IntakeItem
 from indexer.filing import record_extracted
-from indexer.intake_items import ItemState, Stats, Task, Workers
+from indexer.intake_items import IndexCadence, ItemState, Stats, Task, Workers
 from indexer.ledger import (
     UNFINISHED_STATES,
     check_transition,
@@ -53,32 +53,33 @@ from intake.steps import SERVICE_STEPS, Go, StepName, following
 
 log = logging.getLogger(__name__)
 
-INDEX_EVERY_SECONDS = 0.5
-INDEX_POLL_SECONDS = 2.0  # also drain documents other processes marked pending (review decisions, ...)
 CAPACITY_PER_WORKER = 4  # pages in flight per worker before new files wait
 PLAN_MB_PER_TIMEOUT = 10.0  # opening a file may take one more page timeout per this many MB
 ENTITY_PAGES_PER_TIMEOUT = 20.0  # entity extraction may take one page timeout per this many pages
 _STAGE = {StepName.PLAN: "file", StepName.READ_PAGES: "page", StepName.ENTITIES: "entities"}  # failure wording
 _RECORDING = (StepName.MATCH, StepName.COMMIT)  # writer steps on a worker result: retried, or the file kept
+_OUTCOMES = (StepName.DUPLICATE, StepName.SNIFF, StepName.COMMIT)  # steps that may record an item's outcome
 
 
 class IntakeService:
     """Drives owned intake items through the pipeline with a worker pool."""
 
     def __init__(self, cfg: Config, db: Database, index_hook: Callable[[], int | None] | None = None,
-                 on_outcome: Callable[[int, str], None] | None = None, worker_hook: str | None = None) -> None:
+                 on_outcome: Callable[[int, str], None] | None = None, worker_hook: str | None = None,
+                 source_unchanged: Callable[[int], bool] | None = None) -> None:
         self.cfg = cfg
         self.db = db
         self.index_hook = index_hook  # writes pending documents to the search index; None = nobody here
         self.on_outcome = on_outcome
+        # asked before an outcome is recorded: is the item's inbox file still the version taken? (watch)
+        self.source_unchanged = source_unchanged
         self.worker_hook = worker_hook
         self.stats = Stats()
         self.feeding = True
         self._workers = Workers(cfg, db, worker_hook)
         self._items: dict[int, ItemState] = {}  # every item the service knows, one state object each
         self._queue: deque[int] = deque()  # items waiting for capacity, in order
-        self._index_dirty = True
-        self._last_index = 0.0
+        self._indexing = IndexCadence(index_hook)
         self._steps: dict[StepName, Callable[[ItemState], Go]] = {
             StepName.DUPLICATE: self._duplicate, StepName.SNIFF: self._sniff, StepName.PLAN: self._plan,
             StepName.READ_PAGES: self._read_pages, StepName.ENTITIES: self._entities,
@@ -128,6 +129,23 @@ class IntakeService:
                 n += 1
         return n
 
+    def forget(self, item_id: int) -> None:
+        """Drop an item and its work in hand (its claim was abandoned); items waiting for it go on."""
+        st = self._items.pop(item_id, None)
+        if st is not None:
+            self._forget_tasks(st)
+        if item_id in self._queue:
+            self._queue.remove(item_id)
+        for waiter in [w for w in self._items.values() if w.held_by == item_id]:
+            self._wait_for_capacity(waiter)
+
+    def _source_changed(self, st: ItemState) -> bool:
+        """The sender changed the file since it was taken: drop the work, record no outcome (watch retakes it)."""
+        if self.source_unchanged is None or self.source_unchanged(st.item_id):
+            return False
+        self._forget_tasks(st)
+        return True
+
     def stop_feeding(self) -> None:
         """Start nothing new (graceful stop); waiting, held and retrying items stay received.
 
@@ -164,6 +182,8 @@ class IntakeService:
         step: StepName | None = st.step
         while step is not None:
             st.step = step
+            if step in _OUTCOMES and self._source_changed(st):
+                return  # no outcome for bytes the sender has since changed: the watch loop abandons the claim
             go = self._steps[step](st)
             if go is Go.WAIT:
                 return
@@ -286,7 +306,7 @@ class IntakeService:
 
     def _index(self, st: ItemState) -> Go:
         if st.outcome == IntakeState.PROCESSED:
-            self._index_dirty = True  # the index writer runs at the end of this pump (see _maybe_index)
+            self._indexing.dirty = True  # the index writer runs at the end of this pump (IndexCadence.maybe)
         return Go.DROP
 
     # ----- worker tasks and their results ------------------------------------------
@@ -310,7 +330,7 @@ class IntakeService:
             time.sleep(min(timeout, self._next_due()))
         self._run_due()
         self._feed()
-        self._maybe_index()
+        self._indexing.maybe(any(st.in_flight for st in self._items.values()))
         return handled
 
     def _handle(self, result: TaskResult) -> None:
@@ -344,6 +364,8 @@ class IntakeService:
     def _failed(self, st: ItemState, verdict: failures.Verdict) -> None:
         """A worker-side failure: quarantine now or after the last attempt, else retry with backoff."""
         self._forget_tasks(st)
+        if self._source_changed(st):
+            return
         try:
             with self.db.transaction() as s:
                 item = s.get_one(IntakeItem, st.item_id)
@@ -425,28 +447,9 @@ class IntakeService:
                 if action is not None:
                     action()
 
-    def _maybe_index(self) -> None:
-        since = time.monotonic() - self._last_index
-        if self._index_dirty and (since >= INDEX_EVERY_SECONDS or not any(st.in_flight for st in self._items.values())):
-            self.index_now()
-        elif since >= INDEX_POLL_SECONDS:
-            self.index_now()
-
     def index_now(self) -> int:
         """Have pending documents written to the search index; a failure or a busy writer is retried later."""
-        self._last_index = time.monotonic()
-        if self.index_hook is None:
-            self._index_dirty = False
-            return 0
-        try:
-            n = self.index_hook()
-        except Exception as exc:  # noqa: BLE001 - the database is the truth; the index catches up
-            log.error("search index update failed (%s); will retry", failures.describe(exc))
-            return 0
-        if n is None:  # the writer lock is held elsewhere (a rebuild, a clerk's command): try again soon
-            return 0
-        self._index_dirty = False
-        return n
+        return self._indexing.now()
 
     def close(self) -> None:
         """Stop the workers; items still in flight stay 'processing' and are resumed at the next start."""

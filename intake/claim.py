@@ -2,10 +2,15 @@
 
 Owns what the ``claim``, ``hash``, ``duplicate`` and ``sniff`` steps of
 :mod:`intake.steps` do to and with a file — no database here: the ledger
-(:mod:`indexer.ledger`) records each result in its own transaction.  A watched
-inbox's file is moved atomically; a file given to ``ingest`` is copied
-durably.  The duplicate rule is a pure decision over the other items with the
-same content.
+(:mod:`indexer.ledger`) records each result in its own transaction.  A file is
+*copied* into the spool — from a watched inbox as from ``ingest`` — and hashed
+from the very bytes written (:func:`intake.spool.copy_hashing`), so the
+ledger's hash always describes the stored copy that is processed and
+archived; a source that changes while it is copied is refused
+(:class:`intake.spool.SourceChanged`) and taken again later.  A watched
+inbox's file stays where it is until the item's outcome is committed
+(:mod:`indexer.sources`).  The duplicate rule is a pure decision over the
+other items with the same content.
 """
 
 from __future__ import annotations
@@ -17,26 +22,31 @@ from pathlib import Path
 from intake.config import Config
 from intake.errors import FileRejected
 from intake.sniff import sniff_file
-from intake.spool import copy_durably, move_atomic, sha256_file
+from intake.spool import Copied, copy_hashing, sha256_file
 
 
-def take(src: Path, dest: Path, origin: str) -> None:
-    """Claim: move (``watch``) or durably copy (``ingest``) ``src`` into the spool as ``dest``."""
-    if origin == "watch":
-        move_atomic(src, dest)
-    else:
-        copy_durably(src, dest)
+def take(src: Path, dest: Path) -> Copied:
+    """Claim: copy the regular file ``src`` into the spool as ``dest``; the hash and size of what was written.
+
+    Raises :class:`intake.spool.NotRegularFile` for a link, pipe, device or
+    folder and :class:`intake.spool.SourceChanged` when the source changed
+    while it was read (nothing is left in the spool then).
+    """
+    return copy_hashing(src, dest)
 
 
 @dataclass(frozen=True)
-class Fingerprint:
+class Digest:
+    """What the ledger records of a stored file's content."""
+
     sha256: str
     size: int
 
 
-def fingerprint(path: Path) -> Fingerprint:
-    """Hash: the spooled file's sha256 and size."""
-    return Fingerprint(sha256_file(path), path.stat().st_size)
+def digest(path: Path) -> Digest:
+    """Hash of a stored file: its sha256 and size (recovery, ``intake retry``)."""
+    size = path.stat().st_size
+    return Digest(sha256_file(path), size)
 
 
 class SameContent(StrEnum):

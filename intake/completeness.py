@@ -18,13 +18,24 @@ half-written file to intake, so every check is strict:
   test.  BigTIFF and anything unusual answer "no".
 
 Reads at most a few KB per directory; no image is decoded.
+
+:func:`inspect` answers both questions the stability tracker asks at once:
+which format the content is (from the first bytes, see
+:func:`intake.sniff.sniff_bytes`) and whether it looks complete.  The format
+decides how long a file must stay unchanged (``intake.quiet_by_format``):
+a TIFF is structurally whole after *every* page, so a fax written page by
+page would look complete after page 1 - TIFFs never take the settle
+shortcut unless configured to.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+from dataclasses import dataclass
 from typing import BinaryIO
+
+from intake.sniff import sniff_bytes
 
 TAIL_BYTES = 1024  # head read for the %PDF- marker; tail read for the trailers
 PNG_END = b"IEND\xaeB`\x82"
@@ -34,20 +45,44 @@ _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 
 _DATA_TAGS = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (TileOffsets, TileByteCounts)
 
 
-def looks_complete(path: str) -> bool:
-    """True only when the file's format shows that it has been written to its end."""
+@dataclass(frozen=True)
+class Inspection:
+    """What the first and last bytes of a file say: its content type and whether it is whole."""
+
+    kind: str | None  # "pdf", "tiff", "png", "jpeg", another sniffed type, or None when unknown
+    complete: bool
+
+
+def inspect(path: str) -> Inspection:
+    """The file's content type and whether its structure shows it written to its end."""
+    kind: str | None = None
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb", opener=_no_follow) as fh:
             size = os.fstat(fh.fileno()).st_size
-            if size < 16:
-                return False
             head = fh.read(TAIL_BYTES)
+            kind = sniff_bytes(head)
+            if size < 16:
+                return Inspection(kind, False)
             if head.startswith(b"II*\x00") or head.startswith(b"MM\x00*"):
-                return _tiff_complete(fh, size, "<" if head[:2] == b"II" else ">")
+                return Inspection(kind, _tiff_complete(fh, size, "<" if head[:2] == b"II" else ">"))
             fh.seek(max(0, size - TAIL_BYTES))
             tail = fh.read()
     except (OSError, ValueError, struct.error):
-        return False
+        return Inspection(kind, False)  # a cut TIFF is still a TIFF: it keeps the TIFF's wait
+    return Inspection(kind, _ends_whole(head, tail))
+
+
+def looks_complete(path: str) -> bool:
+    """True only when the file's format shows that it has been written to its end."""
+    return inspect(path).complete
+
+
+def _no_follow(path: str, flags: int) -> int:
+    """Open without following a symlink and without blocking on a FIFO (never a file elsewhere)."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+
+
+def _ends_whole(head: bytes, tail: bytes) -> bool:
     if head.startswith(b"\x89PNG"):
         return tail.endswith(PNG_END)
     if head.startswith(b"\xff\xd8\xff"):

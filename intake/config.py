@@ -25,12 +25,42 @@ CONFIG_FILE = "chartfile.toml"
 
 
 @dataclass
+class FormatQuietConfig:
+    """Least time a file of one format must stay unchanged before it is taken; 0 = the general rules.
+
+    The general rules: ``quiet_seconds``, or ``settle_seconds`` when the
+    format has an end marker that is in place (PDF, PNG, JPEG).  A TIFF has
+    no end marker and is whole after every page, and fax servers write
+    pages as they arrive, tens of seconds apart: it waits at least ``tiff``
+    seconds after its last change.  The default, 60 s, is above the time one
+    dense page takes at 9,600 bit/s (about 40-60 s, ECM retransmissions
+    included), so a server that writes each page when it has received it is
+    never cut between pages; it costs a TIFF written in place about a minute
+    (docs/benchmarks.md, "Intake latency").  A TIFF renamed into the inbox
+    whole (the kernel's events say it was never written there) does not
+    wait; on a network share (no events) every TIFF waits.  Set ``tiff``
+    above the longest pause your fax server makes between pages.
+    """
+
+    pdf: float = 0.0
+    tiff: float = 60.0
+    png: float = 0.0
+    jpeg: float = 0.0
+
+    def seconds(self, kind: str | None) -> float:
+        """The configured least quiet time for a content type (0 when it has none)."""
+        return float(getattr(self, kind, 0.0)) if kind in ("pdf", "tiff", "png", "jpeg") else 0.0
+
+
+@dataclass
 class IntakeConfig:
     """Hot-folder behaviour."""
 
     inbox: str = "inbox"  # relative paths are relative to the current directory
     quiet_seconds: float = 3.0  # size+mtime unchanged this long before a file is taken
     settle_seconds: float = 0.5  # ...or this long when its format shows it is complete (intake/completeness.py)
+    quiet_by_format: FormatQuietConfig = field(default_factory=FormatQuietConfig)  # per-format least quiet time
+    writer_timeout_seconds: float = 300.0  # a file still open for writing but unchanged this long is taken anyway
     rescan_seconds: float = 15.0  # full inbox rescan as a safety net
     polling: bool = False  # PollingObserver for SMB/NFS shares
     max_file_mb: int = 200

@@ -65,7 +65,7 @@ def home(tmp_path: Path) -> Path:
     h = tmp_path / "home"
     h.mkdir()
     (h / "chartfile.toml").write_text(
-        "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\n", encoding="utf-8"
+        "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\nquiet_by_format = { tiff = 0.5 }\n", encoding="utf-8"
     )
     init_home(h)
     return h

@@ -22,7 +22,9 @@ from chartfile.service.audit import ensure_key
 from chartfile.service.office import init_home
 from chartfile.service.runner import WatchLoop
 from chartfile.service.status import status
+from intake.config import one_line
 from intake.errors import PartialError
+from intake.textwidth import fit
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,8 @@ def ingest_cmd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
             run = intake_service.ingest_paths(office, app.actor, list(paths), on_outcome=on_outcome,
                                               stop_event=stop, before=lambda n: progress.update(task, total=n))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
+    for path, kind in run.refused:
+        click.echo(f"Not taken: {one_line(path)} is a {kind} (only regular files are taken)", err=True)
     if as_json:
         click.echo(json.dumps(outcomes))
     click.echo(f"{len(run.files)} files: {summary}", err=as_json)
@@ -187,4 +191,18 @@ def status_lines(data: dict[str, Any]) -> list[str]:
         f"Waiting for a clerk: {data['review_open']} review item{'s' if data['review_open'] != 1 else ''}{urgent}",
         f"Waiting to be read: {data['queue_depth']} file{'s' if data['queue_depth'] != 1 else ''}; "
         f"pages read in the last hour: {data['pages_last_hour']}",
+        *_inbox_lines(data.get("inbox")),
     ]
+
+
+def _inbox_lines(inbox: dict[str, Any] | None) -> list[str]:
+    """The watched inbox: files not taken yet, empty files, and entries that are never taken."""
+    if not inbox:
+        return []
+    if inbox["missing"]:
+        return ["Inbox: the folder 'watch' last watched is missing"]
+    lines = [f"Inbox: {inbox['waiting']} file{'s' if inbox['waiting'] != 1 else ''} not taken yet"
+             + (f", {len(inbox['empty'])} empty (waiting for their sender to write them)" if inbox["empty"] else "")]
+    for entry in inbox["refused"]:
+        lines.append(fit(f"  Never taken: {entry['name']!r} is a {entry['kind']} (see its .reason.txt)"))
+    return lines

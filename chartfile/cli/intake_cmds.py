@@ -11,6 +11,7 @@ import click
 from chartfile.cli.context import AppContext, pass_app
 from chartfile.cli.params import COUNT, ID, OUTPUT
 from chartfile.service import intake as service
+from chartfile.service.checks import inbox_line
 from intake.errors import IntegrityError
 
 
@@ -73,14 +74,22 @@ def check_cmd(app: AppContext, as_json: bool) -> None:
     else:
         click.echo(f"Intake items: {report.states or 'none'}; documents: {report.documents}; "
                    f"index entries: {report.indexed}")
+        if report.archive is not None:
+            click.echo(f"Stored originals rehashed: {report.archive.checked} ({report.archive.bytes / 1e6:.1f} MB)")
         if report.unfinished:
             click.echo(f"{report.unfinished} items are not finished yet (a running or stopped service resumes them).")
+        if report.inbox is not None:
+            click.echo(inbox_line(report.inbox))
         for problem in report.problems:
             click.echo(f"PROBLEM: {problem}")
+        for warning in report.warnings:
+            click.echo(f"WARNING: {warning}")
         if report.ok:
-            click.echo("Consistent: every file is accounted for and the index matches the database.")
+            click.echo("Consistent: every file is accounted for, every stored original matches its hash and the "
+                       "index matches the database.")
     if not report.ok:
         raise IntegrityError(f"{len(report.problems)} intake consistency problems",
                              hint="Run 'chartfile watch' or 'chartfile ingest' once to let recovery finish "
-                                  "interrupted work, then check again; 'chartfile index rebuild' remakes "
-                                  "the search index.")
+                                  "interrupted work, then check again; 'chartfile index rebuild' remakes the "
+                                  "search index; an original that fails its hash must be restored from a backup "
+                                  "(docs/storage.md).")

@@ -2,7 +2,8 @@
 
 Command groups live in sibling modules and are registered in :data:`COMMANDS`.
 Every :class:`~intake.errors.ChartfileError` ends the process with its stable
-exit code and a hint; anything unexpected exits 1 (internal error).
+exit code and a hint; anything unexpected exits 1 (internal error).  The
+process runs with umask 077 (private files), set once in :func:`main`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from chartfile.cli.params import PATH
 from chartfile.service.identity import check_user_name
 from intake.config import load_config
 from intake.errors import ChartfileError, ExitCode, InputError, TransientError, UsageError
+from intake.spool import private_umask
 
 log = logging.getLogger("chartfile")
 
@@ -41,6 +43,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("chartfile.cli.review", "review"),
     ("chartfile.cli.roi", "roi"),
     ("chartfile.cli.audit", "audit"),
+    ("chartfile.cli.storage", "archive"),
+    ("chartfile.cli.storage", "backup_cmd"),
+    ("chartfile.cli.storage", "restore_cmd"),
+    ("chartfile.cli.storage", "doctor_cmd"),
     ("chartfile.cli.users", "users"),
     ("chartfile.web.serve", "serve_cmd"),
 )
@@ -143,7 +149,13 @@ def _file_error(exc: OSError) -> ChartfileError:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point with stable exit codes; errors are one line, never a traceback."""
+    """Console-script entry point with stable exit codes; errors are one line, never a traceback.
+
+    The process umask is set to 077 first, so every file and folder this
+    process (and its children: workers, ``serve``'s watcher) creates — the
+    database, the search index, exports, packets, backups — is private.
+    """
+    private_umask()
     _register()
     real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)  # type: ignore[assignment]
     try:

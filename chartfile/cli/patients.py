@@ -9,7 +9,7 @@ import click
 
 from chartfile.cli.context import AppContext, pass_app
 from chartfile.service import patients as service
-from intake.errors import InputError
+from intake.errors import InputError, RefusedError
 from intake.textwidth import fit
 
 
@@ -20,18 +20,38 @@ def patients() -> None:
 
 @patients.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--accept-identity-changes", is_flag=True,
+              help="Apply changes of existing patients' names, DOBs or sex (listed and held otherwise).")
 @pass_app
-def import_cmd(app: AppContext, csv_file: Path) -> None:
-    """Create or update patients by MRN from a CSV file (bad rows are reported and skipped)."""
-    report = service.import_patients(app.office, app.actor, csv_file)
+def import_cmd(app: AppContext, csv_file: Path, accept_identity_changes: bool) -> None:
+    """Create or update patients by MRN from a CSV file (bad rows are reported and skipped).
+
+    A change of an existing patient's name, date of birth or sex is listed and
+    not applied unless --accept-identity-changes is given (then each is
+    audited with its old and new values, and the patient's documents are
+    re-indexed).
+    """
+    report = service.import_patients(app.office, app.actor, csv_file, accept_identity_changes)
     for line, message in report.errors:
         click.echo(f"line {line}: {message}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.errors)} rejected")
     click.echo(service.describe_format(report.mrn_format, app.cfg.extract.mrn_pattern))
+    for change in report.identity_applied:
+        click.echo(fit(f"Identity changed: {change.describe()}"))
+    if report.identity_applied:
+        click.echo(f"{len(report.reindex)} documents of those patients re-indexed.")
+    for change in report.identity_held:
+        click.echo(fit(f"NOT applied: {change.describe()}"), err=True)
     if report.errors:
         raise InputError(f"{len(report.errors)} rows were rejected (listed above); the other rows were imported",
                          hint="Fix those rows in the CSV file and import it again.")
+    if report.identity_held:
+        patients_held = len({c.mrn for c in report.identity_held})
+        raise RefusedError(f"{patients_held} existing patients' name, date of birth or sex would change (listed "
+                           "above); those changes were not applied, the rest of the roster was imported",
+                           hint="Check each change against the patient's record; if they are right, import the "
+                                "same file again with --accept-identity-changes.")
 
 
 @patients.command("show")

@@ -3,6 +3,8 @@
 Owns the ``documents export`` disclosure: its audit event names every
 document and MRN the export contains and is committed before the first line
 is written; a file is written atomically (:mod:`chartfile.service.disclosure`).
+It is refused (exit 7) while any exported document's original fails its hash
+(:func:`indexer.archive_verify.verify_originals`).
 A correction of type, date or sender (:mod:`indexer.corrections`) is audited,
 kept in the document's history and re-indexed after the commit.
 """
@@ -20,8 +22,9 @@ from chartfile.service.office import Office
 from chartfile.service.permissions import Action, require
 from chartfile.service.review import refile
 from indexer import corrections
+from indexer.archive_verify import verify_originals
 from indexer.corrections import CorrectionRequest, CorrectionResult
-from indexer.db.models import Document, Patient
+from indexer.db.models import Document, IntakeItem, Patient
 from indexer.exports import iter_documents
 from indexer.review import find_item
 from indexer.review import parse_document_ref as document_id
@@ -43,6 +46,9 @@ def export_documents(office: Office, actor: Actor, target: disclosure.Target, fm
     with office.db.read() as s:
         rows = s.execute(select(Document.id, Patient.mrn).outerjoin(Patient, Patient.id == Document.patient_id)
                          .where(Document.status != DocumentStatus.SPLIT)).all()
+        items = list(s.scalars(select(IntakeItem).where(IntakeItem.id.in_(
+            select(Document.intake_item_id).where(Document.status != DocumentStatus.SPLIT)))))
+    verify_originals(office.cfg, items)  # nothing leaves from a document whose original fails its hash
     d = disclosure.Disclosure("export.documents", "E", [r[0] for r in rows], [r[1] for r in rows if r[1]],
                               detail=f"documents, {fmt}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from chartfile.service.permissions import Action, require
 from chartfile.service.runner import WatchLoop, expand_paths, ingest
 from indexer.db.models import Document, IntakeItem
 from indexer.exports import intake_record, iter_intake
-from indexer.ledger import STATES, place_file, requeue
+from indexer.ledger import STATES, place_file, requeue, stored_digest
 from indexer.states import IntakeState
 from intake.errors import InputError, NotFoundError, RefusedError, UsageError
 
@@ -35,10 +35,11 @@ __all__ = ["STATES", "IngestRun", "IntakeRow", "check_home", "export_intake", "i
 
 @dataclass
 class IngestRun:
-    """The files an ingest will take, and (after :meth:`run`) the outcome of each it claimed."""
+    """The files an ingest took, the outcome of each it claimed, and entries in folders it left alone."""
 
     files: list[Path]
     outcomes: dict[int, str]
+    refused: list[tuple[Path, str]] = field(default_factory=list)  # (path, what it is): not regular files
 
 
 def ingest_paths(office: Office, actor: Actor, paths: list[Path],
@@ -49,14 +50,19 @@ def ingest_paths(office: Office, actor: Actor, paths: list[Path],
     ``before`` is told how many files were found before processing starts (a progress bar's total).
     """
     require(actor, Action.INGEST)
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise InputError(f"not found: {', '.join(missing)}")
-    files = expand_paths(paths)
+    files, refused = expand_paths(paths)
+    named = [(p, kind) for p, kind in refused if p in paths]
+    if named:
+        raise InputError("not a regular file: " + ", ".join(f"{p} is a {kind}" for p, kind in named),
+                         hint="Chartfile takes only regular files: never what a link points to, never pipes or "
+                              "devices. Give the file itself.")
     if before is not None:
         before(len(files))
     outcomes = ingest(office.cfg, office.db, files, on_outcome=on_outcome, stop_event=stop_event)
-    return IngestRun(files, outcomes)
+    return IngestRun(files, outcomes, [(p, str(kind)) for p, kind in refused])
 
 
 def watch_loop(office: Office, actor: Actor, inbox: Path | None = None) -> WatchLoop:
@@ -134,15 +140,23 @@ def export_intake(office: Office, actor: Actor, target: disclosure.Target, fmt: 
 
 
 def retry(office: Office, actor: Actor, item_id: int) -> None:
-    """Queue a quarantined item again; the next ingest or the running watch processes it."""
+    """Queue a quarantined item again; the next ingest or the running watch processes it.
+
+    The hash and size are computed again from the stored file as it is now,
+    so duplicates are judged, and the archive verified, on the bytes that
+    will be processed.
+    """
     require(actor, Action.INTAKE_RETRY)
+    with office.db.session() as s:
+        item = s.get(IntakeItem, item_id)
+        stored = stored_digest(office.cfg, item) if item is not None else None
     with office.db.transaction() as s:
         item = s.get(IntakeItem, item_id)
         if item is None:
             raise NotFoundError(f"no intake item {item_id}")
         if item.state != IntakeState.QUARANTINED:
             raise RefusedError(f"intake item {item_id} is {item.state}, not quarantined")
-        requeue(s, item, actor=actor.audit_name)
+        requeue(s, item, actor=actor.audit_name, stored=stored)
     place_file(office.db, office.cfg, item_id)  # quarantine/ -> spool/; recovery finishes it if interrupted
 
 

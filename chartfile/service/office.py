@@ -16,8 +16,10 @@ from pathlib import Path
 
 from indexer.audit.switch import apply_config as apply_audit_config
 from indexer.db.engine import Database, schema_state
+from indexer.filemodes import tighten
 from intake.config import CONFIG_FILE, Config
 from intake.errors import ConfigError
+from intake.spool import make_private_dir, write_text_atomic
 from search.store import SearchIndex
 from search.writer import rebuild
 
@@ -117,9 +119,13 @@ def upgrade(cfg: Config) -> str:
 
 
 def init_home(cfg: Config, template: str = "", actor_name: str = "system") -> Office:
-    """Create (or complete) a data home: folders, migrated database, search index, settings file."""
+    """Create (or complete) a data home: migrated database, search index, settings file — all private.
+
+    Folders are 0700 and files 0600; whatever in an existing home others
+    could read is made private (:func:`indexer.filemodes.tighten`).
+    """
     for folder in _folders(cfg):
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
     db = Database(cfg)
     try:
         if schema_state(db.engine) == "foreign":
@@ -137,5 +143,8 @@ def init_home(cfg: Config, template: str = "", actor_name: str = "system") -> Of
             rebuild(s, index)
     cfg_file = cfg.home / CONFIG_FILE
     if template and not cfg_file.exists():
-        cfg_file.write_text(template, encoding="utf-8")
+        write_text_atomic(cfg_file, template)
+    changed, _ = tighten(cfg.home)  # a home made before (or by hand) becomes private too
+    if changed:
+        log.warning("init made %d paths in the data home private", changed)
     return Office(cfg, db)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chartfile.service.actor import Actor
+from chartfile.service.indexing import after_commit
 from chartfile.service.office import Office
 from chartfile.service.permissions import Action, require
 from indexer import aliases
@@ -22,10 +23,20 @@ __all__ = ["AliasRecord", "Chart", "ImportReport", "Removal", "alias_list", "ali
            "format_chart", "import_patients"]
 
 
-def import_patients(office: Office, actor: Actor, csv_file: Path) -> ImportReport:
-    """Create or update patients by MRN; bad rows are reported and skipped."""
+def import_patients(office: Office, actor: Actor, csv_file: Path,
+                    accept_identity_changes: bool = False) -> ImportReport:
+    """Create or update patients by MRN; bad rows are reported and skipped.
+
+    A change of an existing patient's name, DOB or sex is listed in the report
+    and not applied unless ``accept_identity_changes`` (:mod:`indexer.roster_changes`);
+    an applied one is audited per patient and that patient's documents are
+    written to the search index again.
+    """
     require(actor, Action.PATIENTS_IMPORT)
-    return import_csv(office.db, csv_file, actor=actor.audit_name)
+    report = import_csv(office.db, csv_file, actor=actor.audit_name, accept_identity_changes=accept_identity_changes)
+    if report.reindex:
+        after_commit(office)
+    return report
 
 
 def chart(office: Office, actor: Actor, mrn: str) -> Chart:

@@ -62,6 +62,10 @@ class Action(StrEnum):
     AUDIT_EXPORT = "audit.export"
     AUDIT_ACCESS_REPORT = "audit.access_report"
     AUDIT_SWITCH = "audit.switch"
+    # storage (chartfile.service.storage): administrators only
+    ARCHIVE_VERIFY = "archive.verify"
+    BACKUP = "backup"
+    DOCTOR = "doctor"
     # people (chartfile.service.users): administrators only
     USERS_MANAGE = "users.manage"
     # the web workstation (chartfile.service.workstation)

@@ -3,8 +3,11 @@
 Both run exactly the same pipeline (:class:`indexer.service.IntakeService`),
 with the search index's one writer (:func:`search.writer.drain`) injected as
 its index hook;
-they differ only in where files come from (a watched inbox whose files are
-moved in, or paths given on the command line whose files are copied in).
+they differ only in where files come from (a watched inbox, or paths given
+on the command line); both copy files into the spool.  A watched inbox's
+file stays, held, until its item's outcome is committed, and is then removed
+(:mod:`indexer.sources`); a change to it before then abandons the claim and
+the file is taken again whole.
 Both hold the data home's intake lock, so only one writer processes files at
 a time, and both run :func:`indexer.recovery.recover` before taking anything
 new.  A stop request starts nothing new, finishes the work in hand (bounded),
@@ -22,13 +25,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexer import failures
+from indexer import failures, sources
 from indexer.db.engine import Database
-from indexer.ledger import claim
-from indexer.recovery import recover, settle_files
+from indexer.db.models import IntakeItem
+from indexer.ledger import Claimed, abandon, claim, finish_claim, retake, source_removed, stored_digest
+from indexer.recovery import finish_claims, recover, settle_files
 from indexer.service import IntakeService
 from intake.config import Config
 from intake.errors import RefusedError
+from intake.inbox import EntryKind, classify
+from intake.spool import Fingerprint, SourceChanged
 from intake.stability import is_ignored
 from intake.watcher import InboxWatcher
 from search.writer import SearchIndex, drain
@@ -51,7 +57,7 @@ def intake_lock(cfg: Config) -> Iterator[None]:
         return
     cfg.home.mkdir(parents=True, exist_ok=True)
     path = cfg.home / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,15 +78,36 @@ def index_hook(db: Database, index: SearchIndex) -> Callable[[], int | None]:
     return lambda: drain(db, index, wait=False)
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and files inside folders named (recursively), skipping temp/system files."""
-    out: list[Path] = []
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, EntryKind]]]:
+    """Files named, and regular files inside folders named (recursively, links never followed).
+
+    Returns (files, refused): entries inside a folder that are not regular
+    files (links, pipes, devices) are refused and left alone; temporary and
+    system files are skipped.  A path named that is not a regular file or a
+    folder is refused too (:func:`chartfile.service.intake.ingest_paths`
+    refuses the whole command for those, by name).
+    """
+    files: list[Path] = []
+    refused: list[tuple[Path, EntryKind]] = []
     for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and not is_ignored(p.name)))
-        elif path.is_file():
-            out.append(path)
-    return out
+        kind = classify(path)
+        if kind is EntryKind.DIRECTORY:
+            for root, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(names) + [d for d in dirs if Path(root, d).is_symlink()]:
+                    entry = Path(root) / name
+                    entry_kind = classify(entry)
+                    if is_ignored(name) or entry_kind is None:
+                        continue
+                    if entry_kind in (EntryKind.FILE, EntryKind.EMPTY):
+                        files.append(entry)
+                    else:
+                        refused.append((entry, entry_kind))
+        elif kind in (EntryKind.FILE, EntryKind.EMPTY):
+            files.append(path)
+        elif kind is not None:
+            refused.append((path, kind))
+    return files, refused
 
 
 def ingest(cfg: Config, db: Database, files: list[Path],
@@ -152,13 +179,15 @@ class WatchLoop:
         self.cfg = cfg
         self.db = db
         self.watcher = InboxWatcher(cfg, inbox, observer=observer)
-        self.service = IntakeService(cfg, db, index_hook(db, SearchIndex(cfg)), worker_hook=worker_hook)
+        self.service = IntakeService(cfg, db, index_hook(db, SearchIndex(cfg)), worker_hook=worker_hook,
+                                     on_outcome=self._finished, source_unchanged=self._source_unchanged)
         self.stop_event = threading.Event()
         self.abandon_event = threading.Event()
         self.started = threading.Event()
         self._last_report = time.monotonic()
         self._last_sweep = time.monotonic()
         self._claim_backoff: dict[Path, tuple[int, float]] = {}
+        self._retake: dict[Path, int] = {}  # inbox file -> item whose abandoned claim takes it again
 
     def request_stop(self) -> None:
         """First call: finish the work in hand, then stop.  Second call: stop now (work is resumed later)."""
@@ -169,7 +198,11 @@ class WatchLoop:
     def run(self, drain_seconds: float = 60.0) -> None:
         """Run until :meth:`request_stop`; then finish work in hand (bounded) and return."""
         with intake_lock(self.cfg):
+            found = sources.reconcile(self.db, self.watcher.inbox)
             pending = recover(self.db, self.cfg, inbox=self.watcher.inbox)
+            for path, (item_id, taken) in found.hold.items():
+                self.watcher.hold(path, item_id, taken)
+            self._retake.update(found.retake)
             for item_id in pending:
                 self.service.enqueue(item_id)
             self.service.start()
@@ -186,6 +219,7 @@ class WatchLoop:
 
     def _loop(self) -> None:
         while not self.stop_event.is_set():
+            self._changed_sources()
             if self.service.has_capacity():
                 self._claim_ready()
             self.service.pump(self._wait())
@@ -203,6 +237,7 @@ class WatchLoop:
         self.service.stop_feeding()
         deadline = time.monotonic() + drain_seconds
         while not self.service.idle() and time.monotonic() < deadline and not self.abandon_event.is_set():
+            self._changed_sources()
             self.service.pump(0.25)
         if not self.service.idle():
             log.warning("stopping with work in hand; it is resumed at the next start")
@@ -216,11 +251,16 @@ class WatchLoop:
             tries, due = self._claim_backoff.get(path, (0, 0.0))
             if due > now:
                 continue
+            item_id = self._retake.get(path)
             try:
-                claimed = claim(self.db, self.cfg, path, origin="watch")
+                claimed = claim(self.db, self.cfg, path) if item_id is None else retake(self.db, self.cfg,
+                                                                                           item_id, path)
             except FileNotFoundError:
                 self.watcher.taken(path)
                 self._claim_backoff.pop(path, None)
+                continue
+            except SourceChanged:
+                self.watcher.touch(str(path))  # written to while it was copied: it waits its quiet period again
                 continue
             except Exception as exc:  # noqa: BLE001 - the file stays in the inbox; try again later
                 delay = failures.backoff(tries + 1)
@@ -229,19 +269,84 @@ class WatchLoop:
                 self._claim_backoff[path] = (tries + 1, now + delay)
                 continue
             self._claim_backoff.pop(path, None)
-            self.watcher.taken(path)
+            self._retake.pop(path, None)
+            self._hold(path, claimed)
             self.service.enqueue(claimed.item_id)
 
+    def _hold(self, path: Path, claimed: Claimed) -> None:
+        if claimed.source is not None:
+            self.watcher.hold(path, claimed.item_id, claimed.source)
+        else:
+            self.watcher.taken(path)
+
+    # ----- the inbox files of items in work (indexer.sources) -------------------------
+    def _source_unchanged(self, item_id: int) -> bool:
+        """Asked before an outcome is recorded: is the item's inbox file still the version that was taken?"""
+        held = self.watcher.hold_of(item_id)
+        if held is None:
+            return True
+        path, taken = held
+        now = Fingerprint.of_path(path)
+        if now is None or now == taken:
+            return True  # unchanged, or removed by its sender (the copy is what there is)
+        self.watcher.note_changed(path)
+        return False
+
+    def _changed_sources(self) -> None:
+        """Held inbox files their sender changed or removed: abandon and take again, or go on with the copy."""
+        for path, item_id in self.watcher.changed_holds():
+            try:
+                if Fingerprint.of_path(path) is None:
+                    source_removed(self.db, item_id)  # removed by its sender: processing goes on
+                    self.watcher.release(path)
+                    continue
+                self.service.forget(item_id)
+                if abandon(self.db, item_id):
+                    self._retake[path] = item_id
+                else:  # the outcome was recorded first: the changed file is a new one
+                    source_removed(self.db, item_id)
+            except Exception as exc:  # noqa: BLE001 - database busy: next loop turn
+                log.error("intake item %s: cannot record that its file changed (%s)", item_id,
+                          failures.describe(exc))
+                continue
+            self.watcher.release(path)
+
+    def _finished(self, item_id: int, _outcome: str) -> None:
+        """The item's outcome is committed: remove its inbox file (if it is still the version taken)."""
+        held = self.watcher.hold_of(item_id)
+        if held is None:
+            return
+        path, taken = held
+        try:
+            if sources.remove_source(path, taken):
+                source_removed(self.db, item_id)
+        except Exception as exc:  # noqa: BLE001 - found and removed at the next start
+            log.error("intake item %s: inbox file not removed yet (%s)", item_id, failures.describe(exc))
+        self.watcher.release(path)
+
     def _sweep(self) -> None:
-        """Now and then: pick up items re-queued by a clerk, finish file moves that failed."""
+        """Now and then: pick up items re-queued by a clerk, finish claims and file moves that failed."""
         if time.monotonic() - self._last_sweep < self.cfg.intake.rescan_seconds:
             return
         self._last_sweep = time.monotonic()
         try:
+            finish_claims(self.db, self.cfg, self.watcher.inbox, busy=set(self._retake.values()))
+            self._lost_retakes()
             self.service.requeue_unfinished()
             settle_files(self.db, self.cfg)
         except Exception as exc:  # noqa: BLE001 - database busy: next sweep
             log.error("periodic ledger sweep failed (%s)", failures.describe(exc))
+
+    def _lost_retakes(self) -> None:
+        """An abandoned claim whose file its sender then removed: its last copy is processed (nothing lost)."""
+        for path, item_id in list(self._retake.items()):
+            if Fingerprint.of_path(path) is not None:
+                continue
+            with self.db.session() as s:
+                stored = stored_digest(self.cfg, s.get_one(IntakeItem, item_id))
+            finish_claim(self.db, item_id, stored)
+            del self._retake[path]
+            self.service.enqueue(item_id)
 
     def _report(self) -> None:
         if time.monotonic() - self._last_report < REPORT_SECONDS:

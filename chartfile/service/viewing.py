@@ -24,6 +24,7 @@ from chartfile.service.office import Office
 from chartfile.service.page_images import PageSource, Width
 from chartfile.service.patients import Chart, chart
 from chartfile.service.permissions import Action, require
+from indexer.archive_verify import verify_original
 from indexer.corrections import history as correction_history
 from indexer.db.models import Document, Filing, Page, Patient, ReviewItem
 from indexer.states import ReviewState
@@ -117,12 +118,13 @@ def document_view(office: Office, actor: Actor, document_id: int, with_text: boo
 
 
 def _archived(office: Office, doc: Document) -> tuple[Path, str]:
+    """The document's original, checked against its ledger hash before any byte of it is shown (else 409)."""
     item = doc.intake_item
     path = office.cfg.home / item.stored_path if item.stored_path else None
     if path is None or not path.is_file() or item.kind not in MEDIA:
         raise NotFoundError(f"the original of document {doc.id} is not in the archive",
                             hint="Run 'chartfile intake check' to see what is missing.")
-    return path, str(item.kind)
+    return verify_original(office.cfg, item), str(item.kind)
 
 
 def page_image(office: Office, actor: Actor, document_id: int, number: int, width: Width = Width.VIEW) -> bytes:

@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from intake.errors import ConfigError
+from intake.spool import private_umask
 
 log = logging.getLogger(__name__)
 WATCHER_STOP_SECONDS = 120
@@ -81,6 +82,8 @@ def _stop_watcher(proc: subprocess.Popen[bytes]) -> None:
 def serve_cmd(app: Any, host: str | None, port: int | None, no_watch: bool, inbox: Path | None) -> None:
     """The clerk's web workstation and the JSON API (with the intake service unless --no-watch)."""
     import uvicorn
+
+    private_umask()  # main() set it already; serve makes sure, for packets and exports it writes (0600)
 
     from chartfile.web.app import create_app  # FastAPI only when serving (keeps other commands quick)
 

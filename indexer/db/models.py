@@ -97,6 +97,8 @@ class IntakeItem(Base):
     page_count: Mapped[int | None] = mapped_column(Integer)
     seconds: Mapped[float | None] = mapped_column(Float)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the inbox file it was copied from (device:inode:size:mtime_ns) while that file is still in the inbox
+    source_print: Mapped[str | None] = mapped_column(String(100))
 
     documents: Mapped[list[Document]] = relationship(back_populates="intake_item", order_by="Document.first_page")
 

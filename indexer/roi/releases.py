@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indexer.archive_verify import OriginalDamaged, verify_original
 from indexer.audit import record as audit
 from indexer.db.engine import Database
 from indexer.db.models import Document, Patient
@@ -196,9 +197,11 @@ def plan(s: Session, inp: ReleaseInput, today: date) -> Plan:
 
 
 def _sources(cfg: Config, docs: list[Document]) -> list[packet.SourceRange]:
+    """Each document's pages of its original, which must still match its ledger hash (else exit 7, refused)."""
     out = []
     for d in docs:
         item = d.intake_item
+        verify_original(cfg, item)
         path = packet.resolve_source(cfg.home, item.stored_path, d.id)
         out.append(packet.SourceRange(d.id, path, packet.kind_of(path, item.kind), d.first_page, d.last_page))
     return out
@@ -278,7 +281,7 @@ def release(db: Database, inp: ReleaseInput, *, actor: str, today: date) -> Outc
             rel, pkt, target = _record(s, db.cfg, p, inp, actor, today)
             staged = packet.stage(pkt.data, target)
             outcome = Outcome(rel.id, rel.reference, target, pkt.sha256, pkt.record_pages, pkt.total_pages)
-    except RefusedError as exc:
+    except (RefusedError, OriginalDamaged) as exc:
         if staged is not None:
             packet.discard(staged)
         _audit_refusal(db, inp, actor, exc.message)

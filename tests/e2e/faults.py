@@ -9,7 +9,8 @@ contains a marker misbehaves the way a hostile real file might:
 * ``segv-me`` — the worker kills itself with SIGSEGV while opening the file;
 * ``no-tesseract`` — reading a page fails as if tesseract were not installed;
 * ``flaky-me`` — the first read of page 1 fails with a transient error (like a
-  tesseract timeout or a full temp disk); the retry succeeds.
+  tesseract timeout or a full temp disk); the retry succeeds;
+* ``slow-me`` — opening the file takes 4 s longer (time for its sender to change it).
 
 Nothing here is used outside the tests.
 """
@@ -27,7 +28,8 @@ from typing import Any
 
 from intake.errors import DependencyError, FileRejected, TransientError
 
-CRASH, HANG, SEGV, FLAKY, NO_TESSERACT = "crash-me", "hang-me", "segv-me", "flaky-me", "no-tesseract"
+CRASH, HANG, SEGV, FLAKY, NO_TESSERACT, SLOW = "crash-me", "hang-me", "segv-me", "flaky-me", "no-tesseract", "slow-me"
+SLOW_SECONDS = 4.0
 
 
 def install() -> None:
@@ -42,6 +44,8 @@ def install() -> None:
             time.sleep(3600)
         if SEGV in name:
             os.kill(os.getpid(), signal.SIGSEGV)
+        if SLOW in name:
+            time.sleep(SLOW_SECONDS)
         return plan(path, kind)
 
     def read_one_page(job: Any) -> Any:

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 FAST: dict[str, dict[str, Any]] = {
-    "intake": {"quiet_seconds": 0.5, "rescan_seconds": 1.0, "page_timeout_seconds": 20.0, "max_attempts": 2},
+    "intake": {"quiet_seconds": 0.5, "rescan_seconds": 1.0, "page_timeout_seconds": 20.0, "max_attempts": 2,
+               "quiet_by_format": {"tiff": 0.5}},
     "ocr": {"workers": 2, "detect_orientation": False},
 }
 
@@ -28,6 +29,7 @@ def write_settings(home: Path, extra: str = "") -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "chartfile.toml").write_text(
         "[intake]\nquiet_seconds = 0.5\nrescan_seconds = 1.0\npage_timeout_seconds = 20.0\n"
+        "quiet_by_format = { tiff = 0.5 }\n"
         "max_attempts = 2\n\n[ocr]\nworkers = 2\ndetect_orientation = false\n" + extra, encoding="utf-8")
     from tests.conftest import init_home
 
@@ -66,6 +68,26 @@ def text_pdf_bytes(n: int, pages: int = 1) -> bytes:
             c.drawString(60, y, line)
             y -= 16
         c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def patient_pdf_bytes(given: str, family: str, dob: str, mrn: str, n: int = 1) -> bytes:
+    """A text-layer lab report naming one patient by name, DOB (MM/DD/YYYY) and MRN: filed automatically."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    y = 740
+    for line in (f"VALLEY LAB SERVICES   Laboratory Report {n:05d}", "", f"Patient: {given} {family}",
+                 f"DOB: {dob}", f"MRN: {mrn}", f"Date of Service: 10/{(n % 28) + 1:02d}/2026",
+                 "Result: hemoglobin 13.9 g/dL, within the reference range."):
+        c.drawString(60, y, line)
+        y -= 16
+    c.showPage()
     c.save()
     return buf.getvalue()
 

@@ -1,12 +1,14 @@
 """A burst of good, bad and hostile files dropped into a watched inbox: each gets exactly one outcome.
 
-The burst holds every bad kind from :mod:`samples.hostile` (empty, truncated,
+The burst holds every bad kind from :mod:`samples.hostile` (empty — a 0-byte
+file is never taken, it waits for its sender and is listed —, truncated,
 corrupt, encrypted, HTML/EXE named .pdf, unsupported types, decompression
 bomb, too many pages), temporary/system files that must be ignored, valid
 files with hostile names (spaces, unicode, leading dash, 200 characters, shell
 characters, bytes that are not UTF-8, a line break), a file written slowly in
 chunks, an exact re-send dropped together with its original, a symlink to a
-file outside the inbox, and three files that crash or hang a worker (fault
+file outside the inbox, a named pipe and a subfolder (never taken, each
+explained in a ``.reason.txt`` and reported by ``intake check``), and three files that crash or hang a worker (fault
 injection through the worker hook).  The service must keep running.
 """
 
@@ -54,6 +56,9 @@ def _stage(tmp_path: Path) -> tuple[Path, dict[str, tuple[str, str]], list[str]]
         if case.expect == "ignore":
             ignored.append(case.file)
             continue
+        if (staging / case.file).stat().st_size == 0:  # its sender has not written it yet: never taken
+            ignored.append(case.file)
+            continue
         if case.expect == "accept":
             path = staging / case.file
             path.write_bytes(_unique(path.read_bytes(), n))
@@ -96,6 +101,7 @@ def test_every_file_of_a_hostile_burst_gets_exactly_one_outcome(tmp_path: Path) 
     with ThreadedWatch(cfg, db, inbox, worker_hook=HOOK) as watch:
         writer = start_slow_write(inbox / "slowly written.pdf", slow_data, chunks=5, seconds=5.0)
         os.symlink(outside, inbox / "link-to-outside.pdf")
+        os.mkfifo(inbox / "pipe.pdf")  # opening it to read would block a reader for ever
         for entry in sorted(os.listdir(os.fsencode(staging))):
             os.replace(os.path.join(os.fsencode(staging), entry), os.path.join(os.fsencode(inbox), entry))
         (inbox / "resend copy.pdf").write_bytes((inbox / "resend original.pdf").read_bytes())
@@ -122,11 +128,21 @@ def test_every_file_of_a_hostile_burst_gets_exactly_one_outcome(tmp_path: Path) 
         _check_outcome(cfg, item, expect, category)
     resent = by_name["resend copy.pdf"][0]
     assert resent.duplicate_of_id == by_name["resend original.pdf"][0].id
-    # ignored files, the symlink and the sub-folder are untouched; everything else left the inbox
-    assert sorted(p.name for p in inbox.iterdir()) == sorted([*ignored, "link-to-outside.pdf", "subfolder"])
+    # ignored files, the symlink, the pipe and the sub-folder are untouched (the refused ones explained);
+    # everything else left the inbox
+    refused = {"link-to-outside.pdf": "symbolic link", "pipe.pdf": "named pipe", "subfolder": "folder"}
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(
+        [*ignored, *refused, *(reason_sidecar(inbox / n).name for n in refused)])
+    for name, kind in refused.items():
+        assert f"What it is: {kind}" in reason_sidecar(inbox / name).read_text(encoding="utf-8"), name
+    assert (inbox / "link-to-outside.pdf").is_symlink() and (inbox / "subfolder").is_dir()
     assert outside.read_bytes() == text_pdf_bytes(999)
-    report = check(cfg, db)
-    assert report.ok and report.unfinished == 0, report.problems
+    report = check(cfg, db)  # every item is accounted for; the entries never taken are what it reports
+    assert report.unfinished == 0 and report.inbox is not None
+    assert report.inbox.empty == ["empty.pdf"] and report.inbox.waiting == 0  # the empty file waits, listed
+    assert sorted((r.name, str(r.kind)) for r in report.inbox.refused) == sorted(refused.items())
+    assert len(report.problems) == len(refused) and all("never taken" in p for p in report.problems), \
+        report.problems
 
 
 def _check_outcome(cfg: Config, item: IntakeItem, expect: str, category: str) -> None:

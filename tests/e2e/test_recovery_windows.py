@@ -9,7 +9,6 @@ files are where their states say and the index agrees with the database.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,11 @@ from sqlalchemy import func, select
 
 from chartfile.service.checks import check
 from chartfile.service.runner import ingest
-from indexer import ledger, recovery
+from indexer import ledger, recovery, sources
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
 from intake.config import Config
-from intake.spool import move_atomic, reason_sidecar
+from intake.spool import move_atomic, reason_sidecar, sha256_file
 from intake.workers import scratch_dir
 from tests.e2e.helpers import make_home, text_pdf_bytes
 
@@ -110,13 +109,13 @@ def test_crash_after_archive_move_before_path_update(home: tuple[Config, Databas
     _assert_consistent(cfg, db)
 
 
-def test_crash_between_claim_row_and_move_drops_the_row(home: tuple[Config, Database], tmp_path: Path,
+def test_crash_between_claim_row_and_copy_drops_the_row(home: tuple[Config, Database], tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, db = home
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "fax.pdf").write_bytes(text_pdf_bytes(1))
-    monkeypatch.setattr("intake.claim.move_atomic", crash_before)  # the claim step's move
+    monkeypatch.setattr("intake.claim.copy_hashing", crash_before)  # the claim step's copy
     with pytest.raises(Crash):
         ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     monkeypatch.undo()
@@ -127,11 +126,12 @@ def test_crash_between_claim_row_and_move_drops_the_row(home: tuple[Config, Data
     ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     ingest(cfg, db, [])
     assert _states(db) == {"fax.pdf": "processed"}
+    assert sources.reconcile(db, inbox).removed == 1 and not (inbox / "fax.pdf").exists()
     _assert_consistent(cfg, db)
 
 
-def test_crash_after_move_before_received(home: tuple[Config, Database], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_after_copy_before_received_takes_the_inbox_file_again(
+        home: tuple[Config, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, db = home
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -140,7 +140,27 @@ def test_crash_after_move_before_received(home: tuple[Config, Database], tmp_pat
     with pytest.raises(Crash):
         ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
     monkeypatch.undo()
-    assert not (inbox / "fax.pdf").exists()
+    assert (inbox / "fax.pdf").exists() and len(list(cfg.spool_dir.iterdir())) == 1  # copied, still in the inbox
+    assert recovery.recover(db, cfg, inbox) == []
+    assert _states(db) == {} and not list(cfg.spool_dir.iterdir())  # copy and row dropped: taken again
+    ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
+    ingest(cfg, db, [])
+    assert _states(db) == {"fax.pdf": "processed"}
+    _assert_consistent(cfg, db)
+
+
+def test_crash_after_copy_then_the_sender_removed_the_file(home: tuple[Config, Database], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy in the spool is then the only one: it is finished, never dropped."""
+    cfg, db = home
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "fax.pdf").write_bytes(text_pdf_bytes(3))
+    monkeypatch.setattr("indexer.ledger.finish_claim", crash_before)
+    with pytest.raises(Crash):
+        ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
+    monkeypatch.undo()
+    (inbox / "fax.pdf").unlink()
     [item_id] = recovery.recover(db, cfg, inbox)
     assert _states(db) == {"fax.pdf": "received"}
     ingest(cfg, db, [])
@@ -148,29 +168,43 @@ def test_crash_after_move_before_received(home: tuple[Config, Database], tmp_pat
     _assert_consistent(cfg, db)
 
 
-def test_cross_device_move_interrupted_before_unlink(home: tuple[Config, Database], tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """copy + fsync + rename done, source not yet removed: the inbox copy must not become a 2nd item."""
+def test_crash_after_the_outcome_before_the_inbox_file_is_removed(home: tuple[Config, Database],
+                                                                  tmp_path: Path) -> None:
+    """The outcome is committed but the inbox file is still there: the next start removes it (no 2nd item)."""
     cfg, db = home
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "fax.pdf").write_bytes(text_pdf_bytes(3))
-
-    def copy_then_die(src: Path, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
-        raise Crash
-
-    monkeypatch.setattr("intake.claim.move_atomic", copy_then_die)  # the claim step's move
-    with pytest.raises(Crash):
-        ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
-    monkeypatch.undo()
+    (inbox / "fax.pdf").write_bytes(text_pdf_bytes(4))
+    ledger.claim(db, cfg, inbox / "fax.pdf", origin="watch")
+    ingest(cfg, db, [])  # processes it; only the watch loop removes inbox files
     assert (inbox / "fax.pdf").exists()
-    recovery.recover(db, cfg, inbox)
+    found = sources.reconcile(db, inbox)
+    assert found.removed == 1 and not found.hold and not found.retake
     assert not (inbox / "fax.pdf").exists()
-    ingest(cfg, db, [])
+    with db.session() as s:
+        assert s.scalars(select(IntakeItem.source_print)).one() is None
     assert _states(db) == {"fax.pdf": "processed"}
     _assert_consistent(cfg, db)
+
+
+def test_a_file_changed_while_the_service_was_down_is_taken_again_into_the_same_item(
+        home: tuple[Config, Database], tmp_path: Path) -> None:
+    cfg, db = home
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fax = inbox / "fax.pdf"
+    fax.write_bytes(text_pdf_bytes(5))
+    claimed = ledger.claim(db, cfg, fax, origin="watch")
+    with fax.open("ab") as fh:  # the sender was not done
+        fh.write(b"% more")
+    found = sources.reconcile(db, inbox)
+    assert found.retake == {fax: claimed.item_id} and _states(db) == {"fax.pdf": "receiving"}
+    assert recovery.recover(db, cfg, inbox) == []  # left for watch to take again
+    ledger.retake(db, cfg, claimed.item_id, fax)
+    with db.session() as s:
+        item = s.get_one(IntakeItem, claimed.item_id)
+        assert (item.state, item.size) == ("received", len(fax.read_bytes()))
+        assert item.sha256 == sha256_file(fax)
 
 
 def test_crash_while_pages_are_in_workers(home: tuple[Config, Database], tmp_path: Path,

@@ -61,21 +61,27 @@ def test_polling_and_rescan_only_modes_take_every_file(tmp_path: Path, observer:
 
 
 def test_complete_files_are_taken_after_the_settle_period_half_written_ones_wait(tmp_path: Path) -> None:
-    """A 30 s quiet period, a 0.3 s settle period: a whole PDF goes at once, a half-written TIFF waits."""
-    cfg, db = make_home(tmp_path, quiet_seconds=30.0, settle_seconds=0.3, rescan_seconds=0.5)
+    """A 30 s quiet period, a 0.3 s settle period: a whole PDF goes at once, a TIFF waits its own 4 s.
+
+    A TIFF is structurally whole after every page, so it never takes the settle shortcut.
+    """
+    cfg, db = make_home(tmp_path, quiet_seconds=30.0, settle_seconds=0.3, rescan_seconds=0.5,
+                        quiet_by_format={"tiff": 4.0})
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     fax = fax_tiff_bytes(2)
     with ThreadedWatch(cfg, db, inbox):
-        partial = inbox / "arriving.tif"
-        partial.write_bytes(fax[: len(fax) // 2])  # a fax server still receiving it
         drop(inbox, "whole.pdf", text_pdf_bytes(1))
         assert wait_for(lambda: _states(db).get("whole.pdf") == "processed", 20), _states(db)
-        time.sleep(1.0)
+        partial = inbox / "arriving.tif"
+        partial.write_bytes(fax[: len(fax) // 2])  # a fax server still receiving it
+        time.sleep(2.5)
         assert "arriving.tif" not in _states(db) and partial.exists()
         with partial.open("ab") as fh:  # the rest of the fax arrives
             fh.write(fax[len(fax) // 2:])
-        assert wait_for(lambda: _states(db).get("arriving.tif") == "processed", 20), _states(db)
+        completed = time.monotonic()
+        assert wait_for(lambda: _states(db).get("arriving.tif") == "processed", 30), _states(db)
+        assert time.monotonic() - completed >= 4.0  # whole now, but a TIFF waits its full period
     assert check(cfg, db).ok
 
 
@@ -163,20 +169,18 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, db = make_home(tmp_path)
     monkeypatch.setattr(failures, "BACKOFF_BASE_SECONDS", 0.2)
-    from intake import claim  # the claim step's file move
+    from intake import claim  # the claim step's copy
 
-    real = claim.move_atomic
+    real = claim.copy_hashing
     calls = {"n": 0}
 
-    def full_twice(src: Path, dest: Path) -> None:
-        if dest.parent != cfg.spool_dir:
-            return real(src, dest)  # archive moves are not the point here
+    def full_twice(src: Path, dest: Path) -> Any:
         calls["n"] += 1
         if calls["n"] <= 2:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(src, dest)
 
-    monkeypatch.setattr(claim, "move_atomic", full_twice)
+    monkeypatch.setattr(claim, "copy_hashing", full_twice)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     with ThreadedWatch(cfg, db, inbox):
@@ -186,6 +190,38 @@ def test_disk_full_while_taking_a_file_leaves_it_in_the_inbox_and_retries(tmp_pa
     with db.session() as s:
         assert len(list(s.scalars(select(IntakeItem)))) == 1  # the two failed claims left no rows behind
     assert check(cfg, db).ok
+
+
+def test_disk_full_while_recording_a_claim_leaves_no_item_receiving(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy worked but the database could not record it, nor remove the row: the sweep cleans up."""
+    cfg, db = make_home(tmp_path)
+    monkeypatch.setattr(failures, "BACKOFF_BASE_SECONDS", 0.2)
+    from indexer import ledger
+
+    real = ledger.finish_claim
+    calls = {"n": 0}
+
+    def full_once(*args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "finish_claim", full_once)
+    monkeypatch.setattr(ledger, "_forget_claim", lambda db, item_id: None)  # that write failed too
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with ThreadedWatch(cfg, db, inbox):
+        drop(inbox, "fax.pdf", text_pdf_bytes(23))
+        assert wait_for(lambda: _all_states(db) == ["processed"], 120), _all_states(db)  # the stale row is gone
+    assert calls["n"] == 2 and not (inbox / "fax.pdf").exists()
+    assert check(cfg, db).ok
+
+
+def _all_states(db: Database) -> list[str]:
+    with db.session() as s:
+        return [i.state for i in s.scalars(select(IntakeItem).order_by(IntakeItem.id))]
 
 
 def test_only_one_intake_service_per_data_home(tmp_path: Path) -> None:

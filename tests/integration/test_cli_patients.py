@@ -44,9 +44,15 @@ def test_import_reports_bad_rows_by_line_and_keeps_good(chartfile, tmp_path: Pat
 def test_reimport_updates_by_mrn(chartfile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     first = write_csv(tmp_path / "a.csv", ["CF100001,Garcia,Maria,,1961-03-04,F,,,,,"])
     assert chartfile("patients", "import", str(first)).code == 0
-    second = write_csv(tmp_path / "b.csv", ["CF100001,Garcia-Lopez,Maria,,1961-03-04,F,,,,,"])
-    r = chartfile("patients", "import", str(second))
+    phone = write_csv(tmp_path / "p.csv", ["CF100001,Garcia,Maria,,1961-03-04,F,555-0100,,,,"])
+    r = chartfile("patients", "import", str(phone))  # not an identity change: applied
     assert r.code == 0 and "0 created, 1 updated" in r.out
+    second = write_csv(tmp_path / "b.csv", ["CF100001,Garcia-Lopez,Maria,,1961-03-04,F,555-0100,,,,"])
+    held = chartfile("patients", "import", str(second))  # a new family name is held until accepted
+    assert held.code == 6 and "NOT applied: MRN CF100001: family name 'Garcia' -> 'Garcia-Lopez'" in held.err
+    assert "Garcia-Lopez" not in chartfile("patients", "show", "CF100001").out
+    r = chartfile("patients", "import", str(second), "--accept-identity-changes")
+    assert r.code == 0 and "Identity changed: MRN CF100001" in r.out
     assert "Garcia-Lopez" in chartfile("patients", "show", "CF100001").out
 
 

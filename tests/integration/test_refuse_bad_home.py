@@ -10,7 +10,7 @@ from tests.conftest import run_chartfile
 
 COMMANDS = [("status",), ("search", "x"), ("review", "list"), ("intake", "list"), ("documents", "export"),
             ("patients", "show", "CF000001"), ("audit", "status"), ("roi", "releases"), ("index", "check"),
-            ("watch",)]
+            ("watch",), ("archive", "verify"), ("doctor",), ("backup", "/nonexistent/backup"), ("intake", "check")]
 
 
 @pytest.mark.parametrize("args", COMMANDS)
@@ -28,6 +28,26 @@ def test_a_home_without_a_database_is_refused(tmp_path: Path) -> None:
     r = run_chartfile(home, "status")
     assert r.code == 5 and "chartfile init" in r.err
     assert not (home / "chartfile.db").exists() or (home / "chartfile.db").stat().st_size == 0
+
+
+@pytest.mark.parametrize("args", [("status",), ("intake", "check"), ("search", "x")])
+def test_an_empty_database_file_is_refused_and_left_empty(tmp_path: Path, args: tuple[str, ...]) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "chartfile.db").write_bytes(b"")
+    r = run_chartfile(home, *args)
+    assert r.code == 5 and "No Chartfile database" in r.err and "chartfile init" in r.err
+    assert (home / "chartfile.db").stat().st_size == 0 and sorted(p.name for p in home.iterdir()) == ["chartfile.db"]
+
+
+def test_a_mistyped_home_is_refused_and_not_created(tmp_path: Path) -> None:
+    home = tmp_path / "chartfile-data"
+    assert run_chartfile(home, "init").code == 0
+    typo = tmp_path / "chartfile-dta"
+    for args in (("status",), ("intake", "check"), ("ingest", str(tmp_path))):
+        r = run_chartfile(typo, *args)
+        assert r.code == 5 and "No Chartfile data home" in r.err, (args, r.err)
+    assert not typo.exists()
 
 
 def test_a_foreign_database_is_refused(tmp_path: Path) -> None:

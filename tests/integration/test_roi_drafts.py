@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,7 +62,8 @@ def file_form(home: Home, text: str) -> Document:
     """Run the lead's filing service on a one-page form, as the writer does after OCR."""
     with home.db.transaction() as s:
         item = IntakeItem(original_name="roi-form.pdf", origin="ingest", stored_path="archive/fax1.pdf",
-                          kind="pdf", state="processing")
+                          kind="pdf", state="processing",
+                          sha256=hashlib.sha256((home.path / "archive" / "fax1.pdf").read_bytes()).hexdigest())
         s.add(item)
         s.flush()
         extracted = ExtractedFile(intake_id=item.id, pages=[PageText(1, text, "ocr", confidence=90.0)],

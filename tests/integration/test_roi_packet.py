@@ -9,6 +9,7 @@ pypdf, and page by page with pdfplumber.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date
 from pathlib import Path
@@ -111,7 +112,8 @@ def _home_with_hostile_document(tmp_path: Path) -> tuple[Home, int]:
 
         patient = s.query(Patient).filter_by(mrn=MRN).one()
         item = IntakeItem(original_name="hostile.pdf", origin="ingest", stored_path="archive/hostile.pdf",
-                          size=len(data), kind="pdf", state="processed", page_count=2)
+                          size=len(data), kind="pdf", state="processed", page_count=2,
+                          sha256=hashlib.sha256(data).hexdigest())
         doc = Document(intake_item=item, first_page=1, last_page=2, status="filed", patient=patient,
                        doc_type="lab_result", doc_date=date(2024, 5, 1))
         s.add_all([item, doc])

@@ -7,6 +7,7 @@ generated on the fly — no OCR, no real data.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,7 +78,7 @@ def _source(home: Home, name: str, kind: str, data: bytes, pages: int) -> Intake
     (home.path / rel).parent.mkdir(parents=True, exist_ok=True)
     (home.path / rel).write_bytes(data)
     return IntakeItem(original_name=name, origin="ingest", stored_path=str(rel), size=len(data), kind=kind,
-                      state="processed", page_count=pages)
+                      state="processed", page_count=pages, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _doc(item: IntakeItem, first: int, last: int, patient: Patient | None, doc_type: str,

@@ -20,6 +20,7 @@ ALLOWED = {
     ("received", "processing"), ("received", "duplicate"), ("received", "quarantined"),
     ("processing", "processed"), ("processing", "quarantined"), ("processing", "received"),
     ("quarantined", "received"),
+    ("received", "receiving"), ("processing", "receiving"),  # the sender changed the file: taken again whole
 }
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from intake.completeness import Inspection
 from intake.stability import StabilityTracker, is_ignored
+
+PDF_CUT = Inspection("pdf", False)
 
 
 class Clock:
@@ -105,7 +109,7 @@ def test_never_ready_before_quiet_since_last_change(events: list[tuple[int, floa
             last_change = clock.t
             prev = size
         ready = tr.ready()
-        assert (ready == ["/in/f.pdf"]) == (clock.t - last_change >= 3.0)
+        assert (ready == ["/in/f.pdf"]) == (clock.t - last_change >= 3.0 and size > 0)
 
 
 def test_ready_limit_returns_the_oldest_few() -> None:
@@ -151,41 +155,44 @@ def test_watcher_considers_only_regular_files_directly_in_the_inbox(tmp_path: Pa
         InboxWatcher(cfg, inbox, observer="inotify-please")
 
 
+def _inspector(asked: list[str], verdicts: dict[str, Inspection]) -> Callable[[str], Inspection]:
+    def inspect(path: str) -> Inspection:
+        asked.append(path)
+        return verdicts.get(path, Inspection(None, False))
+    return inspect
+
+
 def test_complete_file_is_taken_after_the_settle_period() -> None:
     clock = Clock()
     asked: list[str] = []
-
-    def complete(path: str) -> bool:
-        asked.append(path)
-        return path.endswith(".pdf")
-
+    inspect = _inspector(asked, {"/in/whole.pdf": Inspection("pdf", True), "/in/growing.pdf": PDF_CUT})
     tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
     tr.observe("/in/whole.pdf", 100, 1)
-    tr.observe("/in/growing.tif", 100, 1)
+    tr.observe("/in/growing.pdf", 100, 1)
     clock.t += 0.4
-    assert tr.ready(is_complete=complete) == []
+    assert tr.ready(inspect=inspect) == []
     assert asked == []  # nothing is opened before the settle period
     clock.t += 0.2
-    assert tr.ready(is_complete=complete) == ["/in/whole.pdf"]
-    assert tr.ready(is_complete=complete) == ["/in/whole.pdf"]
-    assert asked.count("/in/growing.tif") == 1  # asked once per size/mtime
+    assert tr.ready(inspect=inspect) == ["/in/whole.pdf"]
+    assert tr.ready(inspect=inspect) == ["/in/whole.pdf"]
+    assert asked.count("/in/growing.pdf") == 1  # asked once per size/mtime
     clock.t += 2.5
-    assert tr.ready(is_complete=complete) == ["/in/whole.pdf", "/in/growing.tif"]
+    assert tr.ready(inspect=inspect) == ["/in/whole.pdf", "/in/growing.pdf"]
 
 
 def test_a_change_after_the_completeness_check_asks_again() -> None:
     clock = Clock()
-    verdict = {"now": False}
+    verdict = {"now": PDF_CUT}
     tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
-    tr.observe("/in/a.tif", 100, 1)
+    tr.observe("/in/a.pdf", 100, 1)
     clock.t += 0.6
-    assert tr.ready(is_complete=lambda p: verdict["now"]) == []
-    verdict["now"] = True
-    tr.observe("/in/a.tif", 200, 2)  # the writer appended the last page
+    assert tr.ready(inspect=lambda p: verdict["now"]) == []
+    verdict["now"] = Inspection("pdf", True)
+    tr.observe("/in/a.pdf", 200, 2)  # the writer wrote the end
     clock.t += 0.3
-    assert tr.ready(is_complete=lambda p: verdict["now"]) == []
+    assert tr.ready(inspect=lambda p: verdict["now"]) == []
     clock.t += 0.3
-    assert tr.ready(is_complete=lambda p: verdict["now"]) == ["/in/a.tif"]
+    assert tr.ready(inspect=lambda p: verdict["now"]) == ["/in/a.pdf"]
 
 
 def test_without_a_completeness_check_the_full_quiet_period_applies() -> None:
@@ -202,10 +209,10 @@ def test_next_due_counts_down_to_the_next_checkpoint() -> None:
     clock = Clock()
     tr = StabilityTracker(3.0, clock, settle_seconds=0.5)
     assert tr.next_due() is None
-    tr.observe("/in/a.tif", 100, 1)
+    tr.observe("/in/a.pdf", 100, 1)
     assert tr.next_due() == pytest.approx(0.5)
     clock.t += 0.6
-    assert tr.ready(is_complete=lambda p: False) == []
+    assert tr.ready(inspect=lambda p: PDF_CUT) == []
     assert tr.next_due() == pytest.approx(2.4)  # checked and not complete: the full period
     clock.t += 3.0
     assert tr.next_due() == 0.0
