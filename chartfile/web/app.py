@@ -52,6 +52,14 @@ def create_app(office: Office) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one uvicorn worker process (``web.workers`` > 1): the office of ``$CHARTFILE_HOME``."""
+    from chartfile.service.office import open_office
+    from intake.config import load_config
+
+    return create_app(open_office(load_config()))
+
+
 def _include_views(app: FastAPI) -> list[tuple[str, str]]:
     """Include every page module's router and the API's; returns (method, path) of each route."""
     import importlib

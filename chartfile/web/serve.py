@@ -4,10 +4,14 @@ The command lives with the web app (the CLI registers it by name, so neither
 entrypoint imports the other); it gets the CLI's context object through
 click (``cfg``, ``office``).
 
-The web app runs in this process (uvicorn); unless ``--no-watch`` the intake
-service runs as a child process (``chartfile watch``), so both share the data
-home and stop together on Ctrl-C/SIGTERM.  uvicorn's own access log is off: the
-app logs route templates only (no query strings, so no PHI), see
+The web app runs under uvicorn in ``web.workers`` processes (default 2:
+Python runs one request at a time per process, so a search no longer holds up
+the worklist of the clerk beside it; each worker opens the office of
+``$CHARTFILE_HOME`` through :func:`chartfile.web.app.app_from_environment`;
+with 1 it runs in this process).  Unless ``--no-watch`` the intake service
+runs as a child process (``chartfile watch``), so both share the data home and
+stop together on Ctrl-C/SIGTERM.  uvicorn's own access log is off: the app
+logs route templates only (no query strings, so no PHI), see
 :mod:`chartfile.web.security`.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -25,6 +30,7 @@ from typing import Any
 
 import click
 
+from intake.config import MAX_WEB_WORKERS
 from intake.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -72,31 +78,54 @@ def _stop_watcher(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def _worker_logging() -> dict[str, Any]:
+    """Logging of a worker process as this process has it (named loggers to stderr at the -v level)."""
+    return {"version": 1, "disable_existing_loggers": False,
+            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                                    "stream": "ext://sys.stderr"}},
+            "root": {"level": logging.getLogger().getEffectiveLevel(), "handlers": ["stderr"]}}
+
+
+def _run(app: Any, host: str, port: int, workers: int) -> None:
+    """uvicorn in this process (1 worker) or in ``workers`` processes sharing the socket."""
+    import uvicorn
+
+    common: dict[str, Any] = {"host": host, "port": port, "access_log": False, "server_header": False,
+                              "log_level": "warning", "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
+                              "timeout_graceful_shutdown": 10}
+    if workers == 1:
+        from chartfile.web.app import create_app  # FastAPI only when serving (keeps other commands quick)
+
+        uvicorn.run(create_app(app.office), **common)
+        return
+    os.environ["CHARTFILE_HOME"] = str(app.cfg.home.resolve())  # each worker opens this office
+    uvicorn.run("chartfile.web.app:app_from_environment", factory=True, workers=workers,
+                log_config=_worker_logging(), **common)
+
+
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (web.host, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (web.port, default 8080).")
+@click.option("--workers", type=click.IntRange(1, MAX_WEB_WORKERS), default=None,
+              help="Web server processes (web.workers, default 2).")
 @click.option("--no-watch", is_flag=True, help="Only the web app; run 'chartfile watch' elsewhere.")
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), help="Folder the intake service watches.")
 @click.pass_obj
-def serve_cmd(app: Any, host: str | None, port: int | None, no_watch: bool, inbox: Path | None) -> None:
+def serve_cmd(app: Any, host: str | None, port: int | None, workers: int | None, no_watch: bool,
+              inbox: Path | None) -> None:
     """The clerk's web workstation and the JSON API (with the intake service unless --no-watch)."""
-    import uvicorn
-
-    from chartfile.web.app import create_app  # FastAPI only when serving (keeps other commands quick)
-
     cfg = app.cfg
     host = host or cfg.web.host
     port = port or cfg.web.port
-    office = app.office  # refuses a data home that is missing or not ready (exit 5, with the fix)
+    app.office  # noqa: B018 - refuses a data home that is missing or not ready (exit 5, with the fix)
     _check_port(host, port)
-    web = create_app(office)
     watcher = None if no_watch else _start_watcher(click.get_current_context(), cfg.home, inbox)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Chartfile is running at http://{shown}:{port}/ (Ctrl-C to stop). "
                f"Log in with a user from 'chartfile users add'.", err=True)
     try:
-        uvicorn.run(web, host=host, port=port, access_log=False, server_header=False, log_level="warning",
-                    proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=10)
+        _run(app, host, port, workers or cfg.web.workers)
     finally:
         if watcher is not None:
             _stop_watcher(watcher)
