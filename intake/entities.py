@@ -31,6 +31,7 @@ from intake.identifiers import OrgName
 from intake.idread import IdentifierReader, LabelName, dedupe_names, dedupe_values
 from intake.layout import PageLayout, analyse
 from intake.model import Entities, NameMention, PageEntities, PageText, RosterLexicon, ValueMention
+from intake.patient_ids import BAR_INITIAL
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +326,8 @@ def _value_span(text: str, hit: Hit, nxt: Hit | None) -> tuple[int, int]:
     while start < stop and text[start] in _SEP:
         start += 1
     cut = _LINE_STOP.search(text, start, stop)
+    while cut and cut.group(0) == "|" and BAR_INITIAL.match(text, cut.start() - 1, stop):
+        cut = _LINE_STOP.search(text, cut.end(), stop)  # "Nicholas | Blackwell": a misread initial
     end = cut.start() if cut else stop
     while end > start and text[end - 1].isspace():
         end -= 1

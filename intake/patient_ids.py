@@ -70,8 +70,15 @@ def name_label(label: str, text: str, label_start: int) -> NameLabel | None:
     return NameLabel.WEAK
 
 
+# a lone bar between two words of a name is a misread initial ("Nicholas | Blackwell" for "Nicholas J
+# Blackwell"), not a field separator: one last word before the end of the line, a gap or the next label
+BAR_INITIAL = re.compile(r"(?<=[^\W\d_])\s\|\s(?=[^\W\d_][^\W\d_'’.-]*(?:[ \t]*(?:\n|$)|[ \t]{2,}"
+                         r"|[ \t]+[^\W\d_][\w.]*[ \t]*[:#]))")
+
+
 def cut_name_value(value: str) -> str:
     """The name part of a label value: up to the next ``Word:``/``Word #`` label, a digit or a gap."""
+    value = BAR_INITIAL.sub(" ", value)
     m = _CUT.search(value)
     return (value[:m.start()] if m else value).strip(" ,;.-")
 

@@ -162,8 +162,9 @@ def restrict(entities: Entities, first: int, last: int, covers: set[int]) -> Ent
     def keep(page: int) -> bool:
         return first <= page <= last and page not in covers
 
-    info = describe(entities, first, last) if entities.pages and any(
-        p.type_scores or p.is_cover for p in entities.pages) else None
+    # described from the part's own pages' evidence; entities read before layout evidence existed keep theirs
+    info = describe(entities, first, last) if any(
+        p.type_scores or p.is_cover for p in entities.pages if first <= p.page <= last) else None
     # from the pages, not the file-level lists: those keep one mention per value, maybe from another page
     kept = [p for p in entities.pages if keep(p.page)]
     sub = replace(

@@ -49,7 +49,9 @@ def events(home: Path, event_type: str) -> list[AuditEvent]:
 
 def test_twins_referral_cannot_be_filed_into_the_sisters_chart(chartfile: Any, home: Path, tmp_path: Path) -> None:
     """Before: ``review file 9 --mrn CF828448`` filed Samuel's referral to Jessica and taught an alias."""
-    setup(chartfile, tmp_path, ("samuel.pdf", referral("Samuel Garcia", "10/20/1983", "M")))
+    # no DOB on the referral: a name alone never files, so it waits for a clerk (with its DOB the matcher
+    # itself would file it to Samuel: the full given name tells the twins apart)
+    setup(chartfile, tmp_path, ("samuel.pdf", referral("Samuel Garcia", None, "M")))
     [item] = json.loads(chartfile("review", "list", "--json").out)
     doc = f"D{item['document_id']}"
     refused = chartfile("review", "file", doc, "--mrn", "CF828448")
@@ -113,11 +115,12 @@ def test_review_list_lines_fit_80_columns_and_keep_the_instruction_whole(chartfi
 
 SULLIVAN = HEADER + "CF587304,Sullivan,Joseph,Jeffrey,1983-06-03,M,(555) 489-3877,269 Willow Ct,Albany,OR,97321\n"
 COVER = ["ST BRIGID MEDICAL CENTER", "FAX COVER SHEET", "To: Maple Street Family Medicine", "Pages: 3",
-         "RE: Joe J Sullivan   DOB: 06/03/1983", "[ ] Urgent  [X] For Review",
+         "RE: Joe J Sullivan", "[ ] Urgent  [X] For Review",
          "Attached are results for your patient."]
-LAB = ["ST BRIGID MEDICAL CENTER LABORATORY", "LABORATORY REPORT", "Patient: Sullivan, Joe",
-       "DOB: 06/03/1983   Med Rec #: SB1583955", "Collected: 10/21/2026",
+LAB = ["ST BRIGID MEDICAL CENTER LABORATORY", "LABORATORY REPORT", "Patient: Sullivan, Joe", "Page 1 of 2",
+       "Med Rec #: SB1583955", "Collected: 10/21/2026",
        "Potassium 6.9 mmol/L CRITICAL  (3.5-5.1)", "Critical value called to Dr. Ortiz."]
+LAB_2 = LAB[:3] + ["Page 2 of 2", "Comment: repeat potassium in the morning."]
 
 
 def test_a_manual_split_keeps_what_each_part_says(chartfile: Any, home: Path, tmp_path: Path) -> None:
@@ -128,11 +131,12 @@ def test_a_manual_split_keeps_what_each_part_says(chartfile: Any, home: Path, tm
     assert chartfile("patients", "import", str(tmp_path / "r.csv")).code == 0
     drop = tmp_path / "drop"
     drop.mkdir()
-    pdf(drop / "lab.pdf", [COVER, LAB, LAB[:3] + ["Comment: repeat potassium in the morning."]])
+    # the fax names the patient without a DOB anywhere: a name alone never files, so it waits for a clerk
+    pdf(drop / "lab.pdf", [COVER, LAB, LAB_2])
     assert chartfile("ingest", str(drop)).code == 0
     items = json.loads(chartfile("review", "list", "--json").out)
     whole = [i for i in items if i["pages"] == [1, 3]]
-    assert whole, items
+    assert whole, json.dumps(items)
     parent = whole[0]["document_id"]
     r = chartfile("review", "split", f"D{parent}", "--pages", "1,2-3")
     assert r.code == 0, r.err

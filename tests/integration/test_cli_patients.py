@@ -73,6 +73,7 @@ def test_import_learns_the_mrn_format_from_the_roster(chartfile, tmp_path: Path,
     prefixed = write_csv(tmp_path / "cf.csv", [f"CF{100000 + i},Fam{i},Giv{i},,1960-01-01,F,,,,,"
                                               for i in range(40)])
     other = home.parent / "other-home"
+    assert chartfile("--home", str(other), "init").code == 0
     r = chartfile("--home", str(other), "patients", "import", str(prefixed))
     assert r.code == 0 and "prefix 'CF' + 6 digits" in r.out
     (home / "chartfile.toml").write_text('[extract]\nmrn_pattern = "\\\\d{8}"\n', encoding="utf-8")

@@ -172,3 +172,11 @@ def test_ocr_slips_around_identifiers(line: str) -> None:
     ent = extract(line + "\n")
     assert [(n.family, n.given, n.source) for n in ent.patient_names][:1] == [("Hickman", "Erin", "label")], line
     assert [d.value for d in ent.dobs] == ["1995-05-16"], line
+
+
+def test_a_bar_between_name_words_is_a_misread_initial_not_a_separator() -> None:
+    from intake.patient_ids import cut_name_value
+
+    assert cut_name_value("Nicholas | Blackwell") == "Nicholas Blackwell"  # OCR read the middle "J" as "|"
+    assert cut_name_value("Smith | DOB: 01/02/1990") == "Smith"  # a bar before another label still cuts
+    assert cut_name_value("Smith, John | MRN: 4471") == "Smith, John"
