@@ -150,6 +150,11 @@ class SearchEngine:
                 self._searcher = None
             self.index.close()
 
+    def warm(self) -> None:
+        """Open the searcher and the name vocabulary now rather than at the first search."""
+        with self._lock, guarded("search"):
+            self._vocabulary(self._current_searcher())
+
     def parse(self, query: str, include_rejected: bool = False) -> ParsedQuery:
         """Parse without searching (raises InputError on malformed queries)."""
         return parse_query(query, self.cfg.extract.mrn_pattern, self._today(), include_rejected=include_rejected)

@@ -26,6 +26,8 @@ from search.store import leaves
 
 MAX_CACHED_DOCNUMS = 2_000_000  # across all cached term sets (roughly 80 MB)
 MAX_CACHED_LEXICONS = 2000
+MAX_CACHED_COLUMNS = 200  # (segment, column field) lists of every document's value
+COLUMN_KEY = "column"
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class DocSetCache:
         self._sets: OrderedDict[tuple[Any, ...], frozenset[int]] = OrderedDict()
         self._size = 0
         self._lexicons: dict[tuple[str, str, str], list[str]] = {}
+        self._columns: dict[tuple[str, str, str], list[Any]] = {}
 
     def term_docs(self, leaf: Any, field: str, term: Any) -> frozenset[int]:
         segment = leaf.segment()
@@ -203,6 +206,17 @@ class DocSetCache:
             terms = leaf.expand_prefix(field, prefix) if prefix else leaf.lexicon(field)
             found = [_text(t) for t in terms]
             self._lexicons[key] = found
+        return found
+
+    def column(self, leaf: Any, field: str) -> list[Any]:
+        """Every document's value of a column field in one segment (indexed by document number), read once."""
+        key = (str(leaf.segment().segment_id()), field, COLUMN_KEY)
+        found = self._columns.get(key)
+        if found is None:
+            if len(self._columns) > MAX_CACHED_COLUMNS:
+                self._columns.clear()
+            found = list(leaf.column_reader(field, translate=False))
+            self._columns[key] = found
         return found
 
     def _node(self, leaf: Any, node: FilterNode) -> frozenset[int]:

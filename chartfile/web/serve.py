@@ -95,9 +95,9 @@ def _run(app: Any, host: str, port: int, workers: int) -> None:
                               "log_level": "warning", "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
                               "timeout_graceful_shutdown": 10}
     if workers == 1:
-        from chartfile.web.app import create_app  # FastAPI only when serving (keeps other commands quick)
+        from chartfile.web.app import serving_app  # FastAPI only when serving (keeps other commands quick)
 
-        uvicorn.run(create_app(app.office), **common)
+        uvicorn.run(serving_app(app.office), **common)
         return
     os.environ["CHARTFILE_HOME"] = str(app.cfg.home.resolve())  # each worker opens this office
     uvicorn.run("chartfile.web.app:app_from_environment", factory=True, workers=workers,
