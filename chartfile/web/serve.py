@@ -6,9 +6,8 @@ click (``cfg``, ``office``).
 
 The web app runs under uvicorn in ``web.workers`` processes (default 2:
 Python runs one request at a time per process, so a search no longer holds up
-the worklist of the clerk beside it; each worker opens the office of
-``$CHARTFILE_HOME`` through :func:`chartfile.web.app.app_from_environment`;
-with 1 it runs in this process).  Unless ``--no-watch`` the intake service
+the worklist of the clerk beside it; see :mod:`chartfile.web.workers`; with 1
+it runs in this process).  Unless ``--no-watch`` the intake service
 runs as a child process (``chartfile watch``), so both share the data home and
 stop together on Ctrl-C/SIGTERM.  uvicorn's own access log is off: the app
 logs route templates only (no query strings, so no PHI), see
@@ -17,11 +16,8 @@ logs route templates only (no query strings, so no PHI), see
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -30,12 +26,12 @@ from typing import Any
 
 import click
 
+from chartfile.web.workers import die_with_parent
 from intake.config import MAX_WEB_WORKERS
 from intake.errors import ConfigError
 
 log = logging.getLogger(__name__)
 WATCHER_STOP_SECONDS = 120
-PR_SET_PDEATHSIG = 1
 
 
 def _check_port(host: str, port: int) -> None:
@@ -54,16 +50,7 @@ def _start_watcher(ctx: click.Context, home: Path, inbox: Path | None) -> subpro
     cmd = [sys.executable, "-m", module, "--home", str(home), "watch"]
     if inbox is not None:
         cmd += ["--inbox", str(inbox)]
-    return subprocess.Popen(cmd, preexec_fn=_die_with_parent)  # noqa: S603,PLW1509 - our own interpreter
-
-
-def _die_with_parent() -> None:
-    """In the watcher child: get SIGTERM if this server dies without stopping it (Linux prctl)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the server's own shutdown still stops it
-        pass
+    return subprocess.Popen(cmd, preexec_fn=die_with_parent)  # noqa: S603,PLW1509 - our own interpreter
 
 
 def _stop_watcher(proc: subprocess.Popen[bytes]) -> None:
@@ -88,20 +75,21 @@ def _worker_logging() -> dict[str, Any]:
 
 
 def _run(app: Any, host: str, port: int, workers: int) -> None:
-    """uvicorn in this process (1 worker) or in ``workers`` processes sharing the socket."""
-    import uvicorn
-
-    common: dict[str, Any] = {"host": host, "port": port, "access_log": False, "server_header": False,
-                              "log_level": "warning", "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
+    """uvicorn in this process (1 worker) or in ``workers`` processes (:mod:`chartfile.web.workers`)."""
+    common: dict[str, Any] = {"access_log": False, "server_header": False, "log_level": "warning",
+                              "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
                               "timeout_graceful_shutdown": 10}
     if workers == 1:
+        import uvicorn
+
         from chartfile.web.app import serving_app  # FastAPI only when serving (keeps other commands quick)
 
-        uvicorn.run(serving_app(app.office), **common)
+        uvicorn.run(serving_app(app.office), host=host, port=port, **common)
         return
-    os.environ["CHARTFILE_HOME"] = str(app.cfg.home.resolve())  # each worker opens this office
-    uvicorn.run("chartfile.web.app:app_from_environment", factory=True, workers=workers,
-                log_config=_worker_logging(), **common)
+    from chartfile.web.workers import Workers
+
+    os.environ["CHARTFILE_HOME"] = str(app.cfg.home.resolve())  # each process opens this office
+    Workers(workers, host, port, common, _worker_logging()).run()
 
 
 @click.command("serve")
