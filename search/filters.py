@@ -26,6 +26,7 @@ from search.store import leaves
 
 MAX_CACHED_DOCNUMS = 2_000_000  # across all cached term sets (roughly 80 MB)
 MAX_CACHED_LEXICONS = 2000
+PRELOAD_TERMS = 200  # per segment and field, at most
 MAX_CACHED_COLUMNS = 200  # (segment, column field) lists of every document's value
 COLUMN_KEY = "column"
 
@@ -207,6 +208,22 @@ class DocSetCache:
             found = [_text(t) for t in terms]
             self._lexicons[key] = found
         return found
+
+    def preload(self, reader: IndexReader, field: str, budget: int) -> int:
+        """Read the document sets of ``field``'s most frequent terms now, ``budget`` document numbers at most.
+
+        The commonest words are the dearest to read (tens of thousands of
+        postings each) and the likeliest to be searched; read at start-up,
+        the first clerk to search them does not wait for it.  Returns how many
+        document numbers were read.
+        """
+        loaded = 0
+        for leaf, _ in leaves(reader):
+            for freq, term in leaf.most_frequent_terms(field, number=PRELOAD_TERMS):
+                if loaded + freq > budget:
+                    return loaded
+                loaded += len(self.term_docs(leaf, field, term))
+        return loaded
 
     def column(self, leaf: Any, field: str) -> list[Any]:
         """Every document's value of a column field in one segment (indexed by document number), read once."""
