@@ -10,7 +10,8 @@ once per set of parameters: the home is kept under
 corpus version (built beside and renamed into place when complete, migrated
 to the current schema on reuse; ``--rebuild`` builds it afresh; ``--home``
 names another place).  Then it starts a real ``chartfile serve
---no-watch`` on a free loopback port; then each simulated clerk logs in and,
+--no-watch`` on a free loopback port (``web.workers`` processes, or
+``--workers``); then each simulated clerk logs in and,
 until the time is up, opens the worklist, opens an item, and runs a search
 (POST, from the benchmark's query mix, typos included), pausing between
 pages like a person (``--think``, seconds, uniform around the mean; 0 = no
@@ -150,16 +151,20 @@ def start_server(home: Path, port: int, workers: int | None = None,
         if spy is None:
             raise SystemExit("--profile needs py-spy (pip install py-spy)")
         cmd = [spy, "record", "--subprocesses", "-r", "50", "-f", "raw", "-o", str(profile), "--", *cmd]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
+    said = home.parent / f"serve-{port}.log"  # the server says it is running once every process serves
+    with open(said, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+            if (b"is running" in said.read_bytes()
+                    and httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200):
                 return proc
         except httpx.HTTPError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     proc.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server did not start: {said.read_text(errors='replace')[-2000:]}")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

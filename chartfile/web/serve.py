@@ -21,6 +21,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def _worker_logging() -> dict[str, Any]:
             "root": {"level": logging.getLogger().getEffectiveLevel(), "handlers": ["stderr"]}}
 
 
-def _run(app: Any, host: str, port: int, workers: int) -> None:
+def _run(app: Any, host: str, port: int, workers: int, on_ready: Callable[[], None]) -> None:
     """uvicorn in this process (1 worker) or in ``workers`` processes (:mod:`chartfile.web.workers`)."""
     common: dict[str, Any] = {"access_log": False, "server_header": False, "log_level": "warning",
                               "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1",
@@ -84,12 +85,13 @@ def _run(app: Any, host: str, port: int, workers: int) -> None:
 
         from chartfile.web.app import serving_app  # FastAPI only when serving (keeps other commands quick)
 
+        on_ready()
         uvicorn.run(serving_app(app.office), host=host, port=port, **common)
         return
     from chartfile.web.workers import Workers
 
     os.environ["CHARTFILE_HOME"] = str(app.cfg.home.resolve())  # each process opens this office
-    Workers(workers, host, port, common, _worker_logging()).run()
+    Workers(workers, host, port, common, _worker_logging()).run(on_ready)
 
 
 @click.command("serve")
@@ -110,10 +112,13 @@ def serve_cmd(app: Any, host: str | None, port: int | None, workers: int | None,
     _check_port(host, port)
     watcher = None if no_watch else _start_watcher(click.get_current_context(), cfg.home, inbox)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Chartfile is running at http://{shown}:{port}/ (Ctrl-C to stop). "
-               f"Log in with a user from 'chartfile users add'.", err=True)
+
+    def tell() -> None:
+        click.echo(f"Chartfile is running at http://{shown}:{port}/ (Ctrl-C to stop). "
+                   f"Log in with a user from 'chartfile users add'.", err=True)
+
     try:
-        _run(app, host, port, workers or cfg.web.workers)
+        _run(app, host, port, workers or cfg.web.workers, tell)
     finally:
         if watcher is not None:
             _stop_watcher(watcher)

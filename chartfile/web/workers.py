@@ -25,6 +25,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -60,15 +61,25 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve_one(host: str, port: int, options: dict[str, Any], log_config: dict[str, Any]) -> None:
-    """One web process (run in a spawned child): its own socket, uvicorn on the app factory."""
+def _serve_one(host: str, port: int, options: dict[str, Any], log_config: dict[str, Any], ready: Any) -> None:
+    """One web process (run in a spawned child): its own socket, uvicorn on the app factory; ``ready`` set
+    once it serves (after its warm-up)."""
     import uvicorn
 
     die_with_parent()
     logging.config.dictConfig(log_config)
     sock = listening_socket(host, port)
     config = uvicorn.Config(APP, factory=True, host=host, port=port, log_config=log_config, **options)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+
+    def tell_when_started() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            ready.set()
+
+    threading.Thread(target=tell_when_started, daemon=True).start()
+    server.run(sockets=[sock])
 
 
 class Workers:
@@ -82,22 +93,35 @@ class Workers:
         self._stop = threading.Event()
         self._procs: list[tuple[BaseProcess, float]] = []
         self._quick_exits = 0
+        self._ready: list[Any] = []  # multiprocessing Events: set by each process once it serves
 
     def _start(self) -> tuple[BaseProcess, float]:
+        ready = self._ctx.Event()
+        self._ready.append(ready)
         proc = self._ctx.Process(target=_serve_one, name="chartfile-web",
-                                 args=(self.host, self.port, self.options, self.log_config))
+                                 args=(self.host, self.port, self.options, self.log_config, ready))
         proc.start()
         return proc, time.monotonic()
+
+    def _wait_ready(self, on_ready: Callable[[], None]) -> None:
+        """Call ``on_ready`` once every first process serves (or one died: then the loop reports it)."""
+        while not self._stop.is_set():
+            if all(e.is_set() for e in self._ready) or any(not p.is_alive() for p, _ in self._procs):
+                break
+            time.sleep(0.1)
+        if all(e.is_set() for e in self._ready):
+            on_ready()
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("stopping the web processes (signal %d)", signum)
         self._stop.set()
 
-    def run(self) -> None:
-        """Start the processes, replace any that die, stop them all on SIGINT/SIGTERM."""
+    def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
+        """Start the processes (``on_ready`` when all serve), replace any that die, stop all on SIGINT/SIGTERM."""
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self._procs = [self._start() for _ in range(self.count)]
+            self._wait_ready(on_ready)
             while not self._stop.wait(0.5):
                 self._replace_dead()
         finally:
