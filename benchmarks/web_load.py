@@ -10,7 +10,8 @@ once per set of parameters: the home is kept under
 corpus version (built beside and renamed into place when complete, migrated
 to the current schema on reuse; ``--rebuild`` builds it afresh; ``--home``
 names another place).  Then it starts a real ``chartfile serve
---no-watch`` on a free loopback port; then each simulated clerk logs in and,
+--no-watch`` on a free loopback port (``web.workers`` processes, or
+``--workers``); then each simulated clerk logs in and,
 until the time is up, opens the worklist, opens an item, and runs a search
 (POST, from the benchmark's query mix, typos included), pausing between
 pages like a person (``--think``, seconds, uniform around the mean; 0 = no
@@ -138,25 +139,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(home: Path, port: int, profile: Path | None = None) -> subprocess.Popen[bytes]:
+def start_server(home: Path, port: int, workers: int | None = None,
+                 profile: Path | None = None) -> subprocess.Popen[bytes]:
     """``chartfile serve --no-watch`` on ``port`` (under ``py-spy record`` when ``profile`` names its output)."""
     exe = Path(sys.executable).with_name("chartfile")
     cmd = [str(exe), "--home", str(home), "serve", "--no-watch", "--port", str(port)]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
     if profile is not None:
         spy = shutil.which("py-spy", path=str(exe.parent)) or shutil.which("py-spy")
         if spy is None:
             raise SystemExit("--profile needs py-spy (pip install py-spy)")
         cmd = [spy, "record", "--subprocesses", "-r", "50", "-f", "raw", "-o", str(profile), "--", *cmd]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
+    said = home.parent / f"serve-{port}.log"  # the server says it is running once every process serves
+    with open(said, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+            if (b"is running" in said.read_bytes()
+                    and httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200):
                 return proc
         except httpx.HTTPError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     proc.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server did not start: {said.read_text(errors='replace')[-2000:]}")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -255,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--home", type=Path, help="keep the data home here (default: a cache under $TMPDIR, "
                                               "reused when it exists)")
     ap.add_argument("--rebuild", action="store_true", help="build the data home afresh")
+    ap.add_argument("--workers", type=int, help="web server processes (default: the home's web.workers, 2)")
     ap.add_argument("--profile", type=Path, help="sample the server with py-spy into this file (collapsed stacks)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -262,10 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"docs": args.docs, "clerks": args.clerks, "seconds": args.seconds, "think_s": args.think,
                               "cpus": os.cpu_count()}
     roster, docs = prepare_home(home, args.docs, args.seed, args.rebuild, report)
+    report["workers"] = args.workers or load_config(home, environ={}).web.workers
     names = add_clerks(home, args.clerks)
     queries = [q for kind, qs in QueryMix(roster, docs, args.seed + 1).queries(20).items() for q in qs]
     port = free_port()
-    server = start_server(home, port, args.profile)
+    server = start_server(home, port, args.workers, args.profile)
     try:
         load_start = os.getloadavg()[0]
         clerks = asyncio.run(run_clerks(f"http://127.0.0.1:{port}", names, queries, args.seconds, args.think,
@@ -283,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def format_report(r: dict[str, Any]) -> str:
     lines = [f"{r['docs']:,} documents, {r['clerks']} clerks for {r['seconds']:g} s, think {r['think_s']:g} s, "
-             f"{r['cpus']} cpus, load {r['loadavg_start']:.1f} -> {r['loadavg_end']:.1f}",
+             f"{r['workers']} server processes, {r['cpus']} cpus, load {r['loadavg_start']:.1f} -> "
+             f"{r['loadavg_end']:.1f}",
              f"{r['requests_per_s']:.1f} pages/s, {r['errors']} errors {r['error_examples'] or ''}",
              f"{'page':<12} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"]
     for kind, p in r["pages"].items():

@@ -152,6 +152,7 @@ class WebConfig:
     lockout_minutes: float = 15.0  # how long a locked account stays locked (an admin can unlock sooner)
     password_min_length: int = 12
     secure_cookies: str = "auto"  # auto = Secure when the request came over https | always | never
+    workers: int = 2  # web server processes (Python runs one request at a time per process; 1 = single process)
 
 
 @dataclass
@@ -303,6 +304,7 @@ def load_config(
 RESAMPLE_CHOICES = ("bilinear", "bicubic", "lanczos")
 ENGINE_CHOICES = ("library", "cli")
 SECURE_COOKIE_CHOICES = ("auto", "always", "never")
+MAX_WEB_WORKERS = 16
 
 
 def _check(cfg: Config) -> None:
@@ -318,6 +320,8 @@ def _check(cfg: Config) -> None:
                           f"not {cfg.web.secure_cookies!r}")
     if cfg.web.idle_minutes <= 0 or cfg.web.session_hours <= 0 or cfg.web.lockout_attempts < 1:
         raise ConfigError("web.idle_minutes and web.session_hours must be positive, web.lockout_attempts at least 1")
+    if not 1 <= cfg.web.workers <= MAX_WEB_WORKERS:
+        raise ConfigError(f"web.workers must be 1 to {MAX_WEB_WORKERS}, not {cfg.web.workers}")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")
 

@@ -29,7 +29,7 @@ from indexer.audit import record as audit
 from intake.config import Config
 from intake.errors import InputError
 from search.columns import facet_counts, ordered, segment_ids, vocabulary
-from search.filters import DocSetCache, FilterPlan, Matches, Terms
+from search.filters import MAX_CACHED_DOCNUMS, DocSetCache, FilterPlan, Matches, Terms
 from search.names import NameVocabulary
 from search.query import ParsedQuery, parse_query
 from search.schema import decode_body
@@ -43,6 +43,7 @@ MAX_PAGE_SIZE = 500
 MAX_DEPTH = 10_000  # page * page_size: deeper paging means the search should be narrowed
 TOP_SENDERS = 10
 MAX_FALLBACK_WORDS = 4
+PRELOAD_DOCNUMS = MAX_CACHED_DOCNUMS // 2  # document numbers of common words read by warm()
 FULL_COUNT_LIMIT = 20_000  # relevance searches expected to match more are not counted exactly
 RANK_LIMIT = 5_000  # several free words matching more documents: ranked by closeness and date, not scores
 
@@ -149,6 +150,16 @@ class SearchEngine:
                 self._searcher.close()
                 self._searcher = None
             self.index.close()
+
+    def warm(self) -> None:
+        """Open the searcher and the name vocabulary, and read the commonest words' documents, now.
+
+        (Rather than at the first searches; for a long-running server.)
+        """
+        with self._lock, guarded("search"):
+            searcher = self._current_searcher()
+            self._vocabulary(searcher)
+            self._sets.preload(searcher.reader(), "content", PRELOAD_DOCNUMS)
 
     def parse(self, query: str, include_rejected: bool = False) -> ParsedQuery:
         """Parse without searching (raises InputError on malformed queries)."""

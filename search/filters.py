@@ -26,6 +26,9 @@ from search.store import leaves
 
 MAX_CACHED_DOCNUMS = 2_000_000  # across all cached term sets (roughly 80 MB)
 MAX_CACHED_LEXICONS = 2000
+PRELOAD_TERMS = 200  # per segment and field, at most
+MAX_CACHED_COLUMNS = 200  # (segment, column field) lists of every document's value
+COLUMN_KEY = "column"
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ class DocSetCache:
         self._sets: OrderedDict[tuple[Any, ...], frozenset[int]] = OrderedDict()
         self._size = 0
         self._lexicons: dict[tuple[str, str, str], list[str]] = {}
+        self._columns: dict[tuple[str, str, str], list[Any]] = {}
 
     def term_docs(self, leaf: Any, field: str, term: Any) -> frozenset[int]:
         segment = leaf.segment()
@@ -203,6 +207,33 @@ class DocSetCache:
             terms = leaf.expand_prefix(field, prefix) if prefix else leaf.lexicon(field)
             found = [_text(t) for t in terms]
             self._lexicons[key] = found
+        return found
+
+    def preload(self, reader: IndexReader, field: str, budget: int) -> int:
+        """Read the document sets of ``field``'s most frequent terms now, ``budget`` document numbers at most.
+
+        The commonest words are the dearest to read (tens of thousands of
+        postings each) and the likeliest to be searched; read at start-up,
+        the first clerk to search them does not wait for it.  Returns how many
+        document numbers were read.
+        """
+        loaded = 0
+        for leaf, _ in leaves(reader):
+            for freq, term in leaf.most_frequent_terms(field, number=PRELOAD_TERMS):
+                if loaded + freq > budget:
+                    return loaded
+                loaded += len(self.term_docs(leaf, field, term))
+        return loaded
+
+    def column(self, leaf: Any, field: str) -> list[Any]:
+        """Every document's value of a column field in one segment (indexed by document number), read once."""
+        key = (str(leaf.segment().segment_id()), field, COLUMN_KEY)
+        found = self._columns.get(key)
+        if found is None:
+            if len(self._columns) > MAX_CACHED_COLUMNS:
+                self._columns.clear()
+            found = list(leaf.column_reader(field, translate=False))
+            self._columns[key] = found
         return found
 
     def _node(self, leaf: Any, node: FilterNode) -> frozenset[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search.text import content_term_set, content_term_spans
+from search.text import content_term_spans, content_terms_found
 
 SNIPPET_CHARS = 200
 ELLIPSIS = "…"
@@ -63,7 +63,7 @@ def make_snippet(pages: list[str], terms: set[str], width: int = SNIPPET_CHARS) 
     matched: list[tuple[int, int]] = []  # (page number, distinct terms on it)
     if terms:
         for number, text in enumerate(pages, start=1):
-            found = len(content_term_set(text) & terms)
+            found = len(content_terms_found(text, terms))
             if found:
                 matched.append((number, found))
     if not matched:
@@ -74,7 +74,7 @@ def make_snippet(pages: list[str], terms: set[str], width: int = SNIPPET_CHARS) 
         return Snippet(page=1 if first else None, text=cut)
     number = max(matched, key=lambda m: (m[1], -m[0]))[0]
     page = _flat(pages[number - 1])
-    spans = [s for s in content_term_spans(page) if s[0] in terms]
+    spans = content_term_spans(page, terms)
     start, end = _window_text(page, *_best_window(spans, width), width)
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(page.rstrip()) else ""

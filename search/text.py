@@ -103,18 +103,42 @@ def content_term_set(text: str) -> set[str]:
     return {_stem(w) for w in words if len(w) >= _MIN_CONTENT_TOKEN and w not in STOP_WORDS}
 
 
-def content_term_spans(text: str) -> list[tuple[str, int, int]]:
-    """(term, start, end) of every content word of ``text`` — for snippets and highlighting."""
+def content_terms_found(text: str, terms: set[str] | frozenset[str]) -> set[str]:
+    """Which of ``terms`` the text contains: ``content_term_set(text) & terms``, much cheaper.
+
+    Porter stemming never changes a word's first character, so only the words
+    starting like one of the terms are stemmed (a snippet asks this of every
+    page of every hit).
+    """
+    from whoosh.analysis import STOP_WORDS
+
+    firsts = {t[:1] for t in terms}
+    words = set(_CONTENT_TOKEN.findall(text.lower()))
+    return {stemmed for w in words if w[:1] in firsts and len(w) >= _MIN_CONTENT_TOKEN and w not in STOP_WORDS
+            and (stemmed := _stem(w)) in terms}
+
+
+def content_term_spans(text: str, only: set[str] | frozenset[str] | None = None) -> list[tuple[str, int, int]]:
+    """(term, start, end) of every content word of ``text`` (only those whose term is in ``only``, if given).
+
+    With ``only``, words that cannot stem to one of its terms (another first
+    letter: Porter keeps it) are skipped unstemmed.
+    """
     from whoosh.analysis import STOP_WORDS
 
     low = text.lower()  # same length as text for the scripts we see in faxes
     if len(low) != len(text):
         low = text
+    firsts = {t[:1] for t in only} if only is not None else None
     out: list[tuple[str, int, int]] = []
     for m in _CONTENT_TOKEN.finditer(low):
         word = m.group(0).lower()
+        if firsts is not None and word[:1] not in firsts:
+            continue
         if len(word) >= _MIN_CONTENT_TOKEN and word not in STOP_WORDS:
-            out.append((_stem(word), m.start(), m.end()))
+            term = _stem(word)
+            if only is None or term in only:
+                out.append((term, m.start(), m.end()))
     return out
 
 

@@ -36,6 +36,11 @@ def search(office: Office, actor: Actor, query: str, page: int = 1, page_size: i
                                engine=_engine(office))
 
 
+def warm(office: Office) -> None:
+    """Open the office's engine and its index now (a serving process, before its first search)."""
+    _engine(office).warm()
+
+
 def close(office: Office) -> None:
     """Close the office's engine (at shutdown)."""
     with _lock:

@@ -117,6 +117,10 @@ class ItemView:
 
 
 _QUEUE_ORDER = (ReviewItem.urgent.desc(), ReviewItem.created_at, ReviewItem.id)
+# what a worklist row shows (columns, not whole rows: a document's entities and match details stay unread)
+_ROW_COLUMNS = (ReviewItem.id, ReviewItem.document_id, ReviewItem.kind, ReviewItem.urgent, ReviewItem.reasons_json,
+                ReviewItem.candidates_json, Document.doc_type, Document.first_page, Document.last_page,
+                IntakeItem.received_at)
 FIELD_LABELS = {"dob": "date of birth", "family_name": "family name", "given_name": "given name",
                 "middle_name": "middle name", "sex": "sex", "mrn": "MRN", "phone": "phone", "address": "address"}
 
@@ -150,17 +154,17 @@ def review_queue(office: Office, actor: Actor, page: int = 1, page_size: int = 2
     open_items = ReviewItem.state == ReviewState.OPEN
     with office.db.read() as s:
         total = s.scalar(select(func.count()).select_from(ReviewItem).where(open_items)) or 0
-        rows = s.execute(select(ReviewItem, Document, IntakeItem.received_at)
+        rows = s.execute(select(*_ROW_COLUMNS)
                          .join(Document, Document.id == ReviewItem.document_id)
                          .join(IntakeItem, IntakeItem.id == Document.intake_item_id)
                          .where(open_items).order_by(*_QUEUE_ORDER)
                          .offset((page - 1) * page_size).limit(page_size)).all()
-        firsts = [(json.loads(item.candidates_json or "[]") or [None])[0] for item, _, _ in rows]
+        firsts = [(json.loads(row.candidates_json or "[]") or [None])[0] for row in rows]
         people = _patients(s, {str(c["mrn"]) for c in firsts if c})
-    out = [QueueRow(item.id, doc.id, item.kind, bool(item.urgent), f"{received:%Y-%m-%d %H:%M}", doc.doc_type,
-                    doc.last_page - doc.first_page + 1, json.loads(item.reasons_json or "[]"),
+    out = [QueueRow(row.id, row.document_id, row.kind, bool(row.urgent), f"{row.received_at:%Y-%m-%d %H:%M}",
+                    row.doc_type, row.last_page - row.first_page + 1, json.loads(row.reasons_json or "[]"),
                     _candidate(first, people.get(str(first["mrn"]))) if first else None)
-           for (item, doc, received), first in zip(rows, firsts, strict=True)]
+           for row, first in zip(rows, firsts, strict=True)]
     disclosure.recorded(office, actor, disclosure.Disclosure(
         "review.list", "R", [r.document_id for r in out], [r.best.mrn for r in out if r.best],
         detail=f"page {page}: {len(out)} of {total} items"))

@@ -10,7 +10,10 @@ not-found (404), a rule (409) — and an unexpected one a 500 without details.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
+import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,6 +32,8 @@ from intake.errors import ChartfileError
 
 log = logging.getLogger(__name__)
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
 API_PREFIX = "/api/"
 VIEW_MODULES = ("session", "review", "search", "documents", "intake", "roi", "audit", "users")
 
@@ -37,19 +42,40 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def create_app(office: Office) -> FastAPI:
+def create_app(office: Office, lifespan: Lifespan | None = None) -> FastAPI:
     """The web app over an open office (``chartfile.service.office.open_office``)."""
     app = FastAPI(title="Chartfile API", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
+                  openapi_url="/api/openapi.json", lifespan=lifespan,
                   description="Search, documents, review and audit of a Chartfile office. "
                               "Authenticate with `Authorization: Bearer <token>` (chartfile users token USERNAME).")
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates = Jinja2Templates(env=_template_env())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     routes = _include_views(app)
     app.state.chartfile = WebState(office=office, templates=templates, routes=routes)
     _error_handlers(app)
     app.add_middleware(SecurityHeaders)  # headers on every response, a bug's 500 too
     return app
+
+
+def _template_env() -> jinja2.Environment:
+    """Starlette's template environment, without a file check per page (templates ship with the package)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                              autoescape=jinja2.select_autoescape(), auto_reload=False)
+
+
+def serving_app(office: Office) -> FastAPI:
+    """The app as ``chartfile serve`` runs it: readied before the first clerk (see :mod:`chartfile.web.warm`)."""
+    from chartfile.web.warm import serving_lifespan
+
+    return create_app(office, lifespan=serving_lifespan)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one uvicorn worker process (``web.workers`` > 1): the office of ``$CHARTFILE_HOME``."""
+    from chartfile.service.office import open_office
+    from intake.config import load_config
+
+    return serving_app(open_office(load_config()))
 
 
 def _include_views(app: FastAPI) -> list[tuple[str, str]]:

@@ -14,7 +14,10 @@ from search.names import NameVocabulary
 from search.snippets import make_snippet
 from search.text import (
     content_analyzer,
+    content_term_set,
+    content_term_spans,
     content_terms,
+    content_terms_found,
     day_terms,
     name_index_text,
     name_tokens,
@@ -170,3 +173,18 @@ def test_word_pairs_stay_within_a_page_and_skip_stop_words() -> None:
     assert word_pairs(["chest", "pain", "radiat"]) == ["chest|pain", "pain|radiat"]
     assert content_pairs(["Pain in the chest", "Radiating"]) == "pain|chest"
     assert content_pairs(["one"]) == ""
+
+
+_WORDS = st.sampled_from(["studies", "study", "Studied", "relational", "relate", "possibly", "possible", "ponies",
+                          "pony", "hoped", "hoping", "the", "and", "x-ray", "e.g.", "A1c", "2026", "ies", "sses",
+                          "yearly", "years", "metformin", "Metformin's", "CHEST", "pain", "painful"])
+
+
+@given(st.lists(st.one_of(_WORDS, st.text(alphabet="abcdeilnorsty.1 '-", max_size=12)), max_size=30),
+       st.sets(st.one_of(_WORDS, st.text(alphabet="abcdeilnorsty", min_size=1, max_size=8)), max_size=4))
+def test_found_terms_and_spans_agree_with_stemming_every_word(words: list[str], typed: set[str]) -> None:
+    """The first-letter shortcut gives exactly what stemming every word gives (snippets on every page of a hit)."""
+    text = " ".join(words)
+    terms = {t for w in typed for t in content_terms(w)}
+    assert content_terms_found(text, terms) == content_term_set(text) & terms
+    assert content_term_spans(text, terms) == [s for s in content_term_spans(text) if s[0] in terms]
