@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from intake import paper, preprocess
+from intake import ocrtext, paper, preprocess
 from intake._exec import tesseract
 from intake.config import Config
 from intake.model import PageText
@@ -197,5 +197,5 @@ def ocr_image(image: Image.Image, number: int, cfg: Config,
         result = _binarized_retry(result, page, run)
     seconds = time.perf_counter() - started
     log.debug("page %d OCRed in %.2fs rotation=%d", number, seconds, rotation)
-    return PageText(number, result.text, "ocr", confidence=result.mean_confidence,
+    return PageText(number, ocrtext.tidy(result.text), "ocr", confidence=result.mean_confidence,
                     rotation=rotation, seconds=seconds, width_px=width, height_px=height)
