@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from intake import preprocess
+from intake import ocrtext, paper, preprocess
 from intake._exec import tesseract
 from intake.config import Config
 from intake.model import PageText
@@ -54,6 +54,7 @@ class OcrOptions:
     despeckle_squared: bool = False  # 204x98 two-level faxes: after squaring, before upscaling
     upscale_two_level: bool = True  # black-and-white pages under 250 dpi: to the target dpi, smoothed
     two_level_deskew: bool = False  # rotate black-and-white pages with NEAREST: they stay 1-bit
+    find_sheet: bool = True  # images without a resolution: crop to the sheet, resolution from its size
     min_deskew: float = MIN_DESKEW_DEGREES
     resample: str | None = None  # resize/deskew filter; None = cfg.ocr.resample
     psm: int | None = None  # None = cfg.ocr.psm
@@ -70,6 +71,8 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
              opts: OcrOptions) -> tuple[preprocess.Prepared, bool]:
     """The page at the resolution tesseract gets, and whether it is despeckled already."""
     grey = preprocess.to_grey(image)
+    if dpi is None and opts.find_sheet:  # no resolution in the file: the paper tells it
+        grey, dpi = paper.find_sheet(grey)
     despeckled = fax = False
     if opts.despeckle and opts.despeckle_first:
         grey, despeckled = preprocess.despeckle(grey), True
@@ -194,5 +197,5 @@ def ocr_image(image: Image.Image, number: int, cfg: Config,
         result = _binarized_retry(result, page, run)
     seconds = time.perf_counter() - started
     log.debug("page %d OCRed in %.2fs rotation=%d", number, seconds, rotation)
-    return PageText(number, result.text, "ocr", confidence=result.mean_confidence,
+    return PageText(number, ocrtext.tidy(result.text), "ocr", confidence=result.mean_confidence,
                     rotation=rotation, seconds=seconds, width_px=width, height_px=height)

@@ -30,6 +30,9 @@ UPSCALE_BELOW = 0.6  # upscale when resolution < 60% of the target (or pixels we
 # better (dev corpus, 204x196 faxes: truth words missing 20.8% -> 10.3%; docs/benchmarks.md)
 TWO_LEVEL_UPSCALE_BELOW = 250.0
 TWO_LEVEL_SMOOTH_RADIUS = 0.8
+# Two-level pages with non-square pixels (204x98 faxes) are interpolated straight to the two-level
+# target and smoothed harder: their rows are twice as coarse as their columns.
+FAX_SMOOTH_RADIUS = 1.2
 DOWNSCALE_ABOVE = 1.5  # downscale when resolution > 150% of the target
 MAX_UPSCALE = 2.5
 
@@ -127,7 +130,10 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
             sx = y / x
     res = max(x, y)
     factor = 1.0
-    if upscale and (fax or sx != 1.0 or sy != 1.0):
+    stretched = sx != 1.0 or sy != 1.0
+    if upscale and two_level and stretched and not fax:
+        factor = min((two_level_target or target) / res, MAX_UPSCALE)
+    elif upscale and (fax or stretched):
         factor = min((fax_target or target) / res, MAX_UPSCALE)
     elif upscale and two_level and res < TWO_LEVEL_UPSCALE_BELOW < (two_level_target or target):
         factor = min((two_level_target or target) / res, MAX_UPSCALE)
@@ -137,12 +143,15 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
         factor = target / res
     sx, sy = sx * factor, sy * factor
     if abs(sx - 1) < 0.01 and abs(sy - 1) < 0.01:
+        if two_level:  # a black-and-white page at full resolution is smoothed too (G4 scans at 300 dpi)
+            image = image.filter(ImageFilter.GaussianBlur(TWO_LEVEL_SMOOTH_RADIUS))
         return Prepared(image, int(round(res)))
     size = (max(1, int(round(width * sx))), max(1, int(round(height * sy))))
     method = RESAMPLE[resample] if factor >= 1 else Image.Resampling.BOX
     resized = image.resize(size, method)
-    if two_level and sx == sy and factor > 1:
-        resized = resized.filter(ImageFilter.GaussianBlur(TWO_LEVEL_SMOOTH_RADIUS))
+    if two_level and factor > 1:
+        radius = FAX_SMOOTH_RADIUS if stretched else TWO_LEVEL_SMOOTH_RADIUS
+        resized = resized.filter(ImageFilter.GaussianBlur(radius))
     return Prepared(resized, int(round(res * factor)))
 
 

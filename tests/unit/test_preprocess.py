@@ -95,3 +95,20 @@ def test_standard_fax_squared_by_repeating_rows_stays_two_level() -> None:
     assert image.size == (204, 204) and not any(image.histogram()[1:255])
     assert preprocess.square_two_level(page, (204, 196)) is None  # square enough already
     assert preprocess.square_two_level(page.point(lambda v: 128), (204, 98)) is None  # grey
+
+
+def test_a_black_and_white_standard_fax_is_interpolated_to_the_two_level_target_and_smoothed() -> None:
+    page = Image.new("L", (1728, 1078), 255)
+    page.paste(0, (100, 100, 400, 103))
+    prepared = preprocess.normalise_resolution(page, (204, 98), 300, fax_target=250, two_level=True,
+                                               two_level_target=300)
+    assert prepared.dpi == 300 and prepared.image.size == (round(1728 * 300 / 204), round(1078 * 300 / 98))
+    assert not preprocess.is_two_level(prepared.image)  # smoothed
+
+
+def test_a_black_and_white_page_at_full_resolution_is_smoothed_but_not_resized() -> None:
+    page = Image.new("L", (2550, 3300), 255)
+    page.paste(0, (100, 100, 400, 103))
+    prepared = preprocess.normalise_resolution(page, (300, 300), 300, two_level=True, two_level_target=300)
+    assert prepared.dpi == 300 and prepared.image.size == page.size
+    assert not preprocess.is_two_level(prepared.image)
