@@ -203,6 +203,15 @@ def fresh_home(home: Path, roster: Path) -> None:
     _run([*chartfile_cmd(), "--home", str(home), "patients", "import", str(roster)])
 
 
+def _outcome_rows(stdout: str) -> list[dict[str, object]]:
+    """``ingest --json`` prints one JSON array of ``{"intake_id", "outcome"}`` when done."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("["):
+            rows: list[dict[str, object]] = json.loads(line)
+            return rows
+    return []
+
+
 def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: list[Phase],
                   engine: str | None = None) -> None:
     """``chartfile ingest`` of the set; ``engine`` other than the default runs as phase ``chartfile-ENGINE``."""
@@ -213,7 +222,7 @@ def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: li
     with measured(name, bench.pages, cores, out) as phase:
         done = _run([*chartfile_cmd(), "--home", str(home), "ingest", "--json", str(work / "set")], check=False,
                     env=env)
-    outcomes = [json.loads(x)["outcome"] for x in done.stdout.splitlines() if x.startswith("{")]
+    outcomes = [row["outcome"] for row in _outcome_rows(done.stdout)]
     phase.failures = len(bench.files) - outcomes.count("processed")
     if done.returncode or phase.failures:
         print(f"warning: chartfile ingest exit {done.returncode}, outcomes {outcomes}", file=sys.stderr)

@@ -166,3 +166,43 @@ def test_restore_drill_on_the_command_line(home: Path, tmp_path: Path) -> None:
     assert run_chartfile(restored, "search", "Person00701", "--json").out.count('"doc_id"') == 1
     again = run_chartfile(restored, "restore", str(tmp_path / "backup"))
     assert again.code == 6 and "not empty" in again.err  # never over a home
+
+
+def test_restore_drill_on_postgresql(tmp_path: Path, pg_server: str,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same drill on PostgreSQL: pg_dump on the ledger's snapshot, pg_restore into an empty database."""
+    from tests.conftest import run_chartfile
+    from tests.pgcluster import new_database
+
+    source_db, target_db = new_database(pg_server), new_database(pg_server)
+    monkeypatch.setenv("CHARTFILE_DATABASE_URL", source_db)
+    pg_home = tmp_path / "pg-home"
+    init = run_chartfile(pg_home, "init")  # init_home() ignores the environment; the CLI reads it
+    assert init.code == 0, init.err
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for n in range(2):
+        (drop / f"lab {n}.pdf").write_bytes(text_pdf_bytes(800 + n))
+    assert run_chartfile(pg_home, "ingest", str(drop)).code == 0
+    done = run_chartfile(pg_home, "backup", str(tmp_path / "backup"))
+    assert done.code == 0, done.err
+    man = json.loads((tmp_path / "backup" / MANIFEST).read_text(encoding="utf-8"))
+    assert man["database"] == "postgresql"
+
+    monkeypatch.setenv("CHARTFILE_DATABASE_URL", target_db)
+    restored = tmp_path / "restored"
+    back = run_chartfile(restored, "restore", str(tmp_path / "backup"))
+    assert back.code == 0 and "verified" in back.out, back.err
+    exports = {}
+    for where, url in ((pg_home, source_db), (restored, target_db)):
+        monkeypatch.setenv("CHARTFILE_DATABASE_URL", url)
+        for what in ("documents", "intake"):
+            out = tmp_path / f"{where.name}-{what}.jsonl"
+            assert run_chartfile(where, what, "export", "-o", str(out)).code == 0
+            exports[where.name, what] = out.read_bytes()
+    for what in ("documents", "intake"):
+        assert exports["pg-home", what] == exports["restored", what] and exports["restored", what]
+    assert run_chartfile(restored, "audit", "verify").code == 0
+    assert run_chartfile(restored, "search", "Person00801", "--json").out.count('"doc_id"') == 1
+    again = run_chartfile(restored, "restore", str(tmp_path / "backup"))
+    assert again.code == 6  # the restored database is not empty: never over an office
