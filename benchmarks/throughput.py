@@ -85,6 +85,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--skip", default="", help="comma list of phases to skip: limit,library,chartfile,ocrmypdf,latency")
     ap.add_argument("--engines", default="",
                     help="also run chartfile with these ocr.engine values (e.g. cli), as phases chartfile-ENGINE")
+    ap.add_argument("--set", dest="settings", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="also run chartfile with this setting, as phase chartfile[SECTION.KEY=VALUE] (repeatable)")
     ap.add_argument("--json", dest="json_out", type=Path, help="also write all raw numbers here")
     ap.add_argument("--nice", type=int, default=0, help="niceness increment for this benchmark (negative needs root)")
     ap.add_argument("--report", type=Path, help="only print the tables of a saved WORK/results.json")
@@ -136,6 +138,8 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             run_chartfile(bench, roster, work, args.cores, phases)
             for engine in filter(None, args.engines.split(",")):
                 run_chartfile(bench, roster, work, args.cores, phases, engine)
+            for setting in args.settings:
+                run_chartfile(bench, roster, work, args.cores, phases, setting=setting)
         if "ocrmypdf" not in skip:
             run_ocrmypdf(bench, inputs, work, args.cores, phases)
         if drops:

@@ -212,13 +212,26 @@ def _outcome_rows(stdout: str) -> list[dict[str, object]]:
     return []
 
 
+def setting_env(setting: str) -> dict[str, str]:
+    """``ocr.two_level_dpi=0`` -> ``{"CHARTFILE_OCR__TWO_LEVEL_DPI": "0"}``."""
+    key, sep, value = setting.partition("=")
+    if not sep or "." not in key:
+        raise SystemExit(f"--set wants SECTION.KEY=VALUE, not {setting!r}")
+    return {"CHARTFILE_" + key.replace(".", "__").upper(): value}
+
+
 def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: list[Phase],
-                  engine: str | None = None) -> None:
-    """``chartfile ingest`` of the set; ``engine`` other than the default runs as phase ``chartfile-ENGINE``."""
+                  engine: str | None = None, setting: str | None = None) -> None:
+    """``chartfile ingest`` of the set; ``engine`` other than the default runs as phase ``chartfile-ENGINE``,
+    a ``setting`` (``SECTION.KEY=VALUE``) as phase ``chartfile[SECTION.KEY=VALUE]``."""
     home = work / "home-ingest"
     fresh_home(home, roster)
-    name, env = ("chartfile", _env()) if engine is None else (f"chartfile-{engine}",
-                                                            _env(CHARTFILE_OCR__ENGINE=engine))
+    if setting is not None:
+        name, env = f"chartfile[{setting}]", _env(**setting_env(setting))
+    elif engine is not None:
+        name, env = f"chartfile-{engine}", _env(CHARTFILE_OCR__ENGINE=engine)
+    else:
+        name, env = "chartfile", _env()
     with measured(name, bench.pages, cores, out) as phase:
         done = _run([*chartfile_cmd(), "--home", str(home), "ingest", "--json", str(work / "set")], check=False,
                     env=env)

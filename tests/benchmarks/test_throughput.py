@@ -193,3 +193,20 @@ def test_orientation_report_against_ground_truth(tmp_path: Path) -> None:
              {"file": "b.pdf", "pages": [{"number": 1, "rotation": 0}, {"number": 2, "rotation": 0}]}]
     got = orientation_report(db, truth)
     assert got == {"ocr_pages": 4, "osd_ran": 3, "truly_rotated": 2, "rotated_fixed": 1, "turned_wrongly": 1}
+
+
+# ----------------------------------------------------------- chartfile phase
+def test_ingest_outcomes_read_from_the_json_array() -> None:
+    from benchmarks.tput_runs import _outcome_rows
+
+    out = 'Reading 2 files\n[{"intake_id": 1, "outcome": "processed"}, {"intake_id": 2, "outcome": "quarantined"}]\n'
+    assert [r["outcome"] for r in _outcome_rows(out)] == ["processed", "quarantined"]
+    assert _outcome_rows("no json here\n") == []
+
+
+def test_setting_variant_becomes_an_environment_override() -> None:
+    from benchmarks.tput_runs import setting_env
+
+    assert setting_env("ocr.two_level_dpi=0") == {"CHARTFILE_OCR__TWO_LEVEL_DPI": "0"}
+    with pytest.raises(SystemExit, match="SECTION.KEY=VALUE"):
+        setting_env("two_level_dpi")
