@@ -21,6 +21,7 @@ from chartfile.service.runner import ingest
 from indexer import ledger, recovery, sources
 from indexer.db.engine import Database
 from indexer.db.models import Document, IntakeItem
+from indexer.states import IntakeState
 from intake.config import Config
 from intake.spool import move_atomic, reason_sidecar, sha256_file
 from intake.workers import scratch_dir
@@ -306,7 +307,7 @@ def test_legacy_order_file_archived_but_not_committed(home: tuple[Config, Databa
     claimed = ledger.claim(db, cfg, src, origin="ingest")
     with db.transaction() as s:
         item = s.get_one(IntakeItem, claimed.item_id)
-        ledger.transition(item, "processing")
+        ledger.transition(item, IntakeState.PROCESSING)
     os.makedirs(cfg.archive_dir / "2026" / "01")
     move_atomic(claimed.path, cfg.archive_dir / "2026" / "01" / claimed.path.name)
     ingest(cfg, db, [])

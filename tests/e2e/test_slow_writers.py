@@ -89,9 +89,9 @@ def _run_matrix(tmp_path: Path, scenarios: dict[str, list[str]] | None = None,
         time.sleep(1.0)  # nothing more arrives late
     items = _items(db)
     assert sorted(name for name, *_ in items) == sorted(plan), items  # exactly one item per sender
-    for name, state, sha, size in items:
+    for name, state, sha, stored_size in items:
         assert state == "processed", (name, state)
-        assert (sha, size) == final[name], name  # the hash of the final bytes, not of a moment before
+        assert (sha, stored_size) == final[name], name  # the hash of the final bytes, not of a moment before
         stored = next(cfg.archive_dir.glob(f"*/*/*-{name.replace(' ', '_')}"))
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
     assert check(cfg, db).ok

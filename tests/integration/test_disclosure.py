@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from sqlalchemy import select
@@ -24,7 +26,7 @@ CLERK = Actor(username="clerk1", role=Role.CLERK, os_login="clerk1", channel=Cha
 
 
 @pytest.fixture
-def office(home: Path) -> Office:
+def office(home: Path) -> Iterator[Office]:
     opened = open_office(load_config(home, environ={}))
     yield opened
     opened.close()
@@ -41,7 +43,8 @@ class Watching(io.StringIO):
 
     def __init__(self, office: Office, event_type: str) -> None:
         super().__init__()
-        self.office, self.event_type, self.seen_before_first_byte = office, event_type, None
+        self.office, self.event_type = office, event_type
+        self.seen_before_first_byte: int | None = None
 
     def write(self, text: str) -> int:
         if self.seen_before_first_byte is None:
@@ -83,7 +86,7 @@ def test_a_failed_write_leaves_nothing_and_is_recorded(office: Office, tmp_path:
     target = folder / "out.jsonl"
     target.write_text("the previous export\n")
 
-    def half_then_fail(fh: io.TextIOBase) -> int:
+    def half_then_fail(fh: TextIO) -> int:
         fh.write("half a row")
         raise OSError("disk full")
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from indexer import failures
 from indexer.db.models import IntakeItem
 from indexer.ledger import FINAL_STATES, STATES, TRANSITIONS, IllegalTransition, check_transition, transition
+from indexer.states import IntakeState
 from intake.errors import ExitCode, FileRejected, TransientError
 from intake.pool import WorkerFailed
 from intake.spool import display_name
@@ -39,15 +40,15 @@ def test_final_states_are_final_except_a_clerks_retry() -> None:
     assert set(TRANSITIONS) == set(STATES)
     for state in FINAL_STATES:
         assert TRANSITIONS[state] <= {"received"}
-    assert TRANSITIONS["processed"] == TRANSITIONS["duplicate"] == frozenset()
+    assert TRANSITIONS[IntakeState.PROCESSED] == TRANSITIONS[IntakeState.DUPLICATE] == frozenset()
 
 
 def test_transition_changes_the_item_or_refuses() -> None:
     item = IntakeItem(original_name="x.pdf", state="received")
-    transition(item, "processing")
+    transition(item, IntakeState.PROCESSING)
     assert item.state == "processing"
     with pytest.raises(IllegalTransition):
-        transition(item, "duplicate")
+        transition(item, IntakeState.DUPLICATE)
     assert item.state == "processing"
 
 

@@ -18,7 +18,7 @@ from intake import openfiles
 from intake.completeness import Inspection, inspect
 from intake.config import FormatQuietConfig, load_config
 from intake.errors import ConfigError
-from intake.stability import OPEN_RECHECK_SECONDS, StabilityTracker
+from intake.stability import OPEN_RECHECK_SECONDS, StabilityTracker, WriterCheck
 
 PDF_WHOLE = Inspection("pdf", True)
 TIFF_WHOLE = Inspection("tiff", True)
@@ -143,8 +143,12 @@ def test_proc_saying_closed_wins_over_a_modify_event_whose_close_is_not_processe
         tr.observe("/in/a.pdf", 100, 1)
         tr.wrote("/in/a.pdf")
         clock.t += 1
-        assert tr.ready(inspect=lambda p: PDF_WHOLE, writer_open=lambda ps, v=verdict: dict.fromkeys(ps, v)) \
-            == expected
+        assert tr.ready(inspect=lambda p: PDF_WHOLE, writer_open=_answers(verdict)) == expected
+
+
+def _answers(verdict: bool | None) -> WriterCheck:
+    """A writer check that gives ``verdict`` for every path it is asked about."""
+    return lambda paths: dict.fromkeys(paths, verdict)
 
 
 Step = tuple[int, float, str]
@@ -220,7 +224,7 @@ def test_open_for_writing_reads_fd_flags_and_cannot_tell_when_the_owners_process
     def scandir(path: object = ".") -> object:
         if str(path).endswith("4242/fd"):
             raise PermissionError(13, "hidden")  # another user's process
-        return real_scandir(path)  # type: ignore[arg-type]
+        return real_scandir(path)  # type: ignore[arg-type, call-overload]
 
     monkeypatch.setattr(openfiles.os, "scandir", scandir)
     monkeypatch.setattr(openfiles.os, "geteuid", lambda: 4321)  # not root, not the files' owner
