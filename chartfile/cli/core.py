@@ -42,6 +42,8 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 # workers = 0            # 0 = one per core
 # psm = 4                # tesseract page segmentation mode
 # fax_dpi = 250          # 204x98 faxes are squared and resampled to this (docs/benchmarks-ocr.md)
+# two_level_dpi = 300    # black-and-white pages under 250 dpi are read at this; 0 = as sent: ~40 % faster,
+                         # more words and identifiers misread (docs/benchmarks.md)
 # resample = "bilinear"  # bilinear | bicubic | lanczos
 # engine = "library"     # library: tesseract in each worker, model loaded once | cli: the tesseract command
 
