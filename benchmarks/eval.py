@@ -111,8 +111,8 @@ def settings_env(settings: Iterable[str]) -> dict[str, str]:
     env: dict[str, str] = {}
     for item in settings:
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SystemExit(f"--set wants section.key=value, not {item!r}")
+        if not sep or "." not in key.strip(" ."):
+            raise SystemExit(f"--set wants SECTION.KEY=VALUE, not {item!r}")
         env["CHARTFILE_" + key.strip().replace(".", "__").upper()] = value
     return env
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.eval import settings_env
 from benchmarks.tput_stats import Drop, Phase, measured
 
 REPO = Path(__file__).resolve().parents[1]
@@ -212,14 +213,6 @@ def _outcome_rows(stdout: str) -> list[dict[str, object]]:
     return []
 
 
-def setting_env(setting: str) -> dict[str, str]:
-    """``ocr.two_level_dpi=0`` -> ``{"CHARTFILE_OCR__TWO_LEVEL_DPI": "0"}``."""
-    key, sep, value = setting.partition("=")
-    if not sep or "." not in key:
-        raise SystemExit(f"--set wants SECTION.KEY=VALUE, not {setting!r}")
-    return {"CHARTFILE_" + key.replace(".", "__").upper(): value}
-
-
 def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: list[Phase],
                   engine: str | None = None, setting: str | None = None) -> None:
     """``chartfile ingest`` of the set; ``engine`` other than the default runs as phase ``chartfile-ENGINE``,
@@ -227,7 +220,7 @@ def run_chartfile(bench: BenchSet, roster: Path, work: Path, cores: int, out: li
     home = work / "home-ingest"
     fresh_home(home, roster)
     if setting is not None:
-        name, env = f"chartfile[{setting}]", _env(**setting_env(setting))
+        name, env = f"chartfile[{setting}]", _env(**settings_env([setting]))
     elif engine is not None:
         name, env = f"chartfile-{engine}", _env(CHARTFILE_OCR__ENGINE=engine)
     else:

@@ -205,8 +205,8 @@ def test_ingest_outcomes_read_from_the_json_array() -> None:
 
 
 def test_setting_variant_becomes_an_environment_override() -> None:
-    from benchmarks.tput_runs import setting_env
+    from benchmarks.eval import settings_env  # the one parser of --set, shared with benchmarks.eval
 
-    assert setting_env("ocr.two_level_dpi=0") == {"CHARTFILE_OCR__TWO_LEVEL_DPI": "0"}
+    assert settings_env(["ocr.two_level_dpi=0"]) == {"CHARTFILE_OCR__TWO_LEVEL_DPI": "0"}
     with pytest.raises(SystemExit, match="SECTION.KEY=VALUE"):
-        setting_env("two_level_dpi")
+        settings_env(["two_level_dpi"])

@@ -19,6 +19,7 @@ from indexer.db.engine import Database
 from indexer.exports import iter_documents, iter_intake
 from intake.config import load_config
 from intake.errors import IntegrityError, RefusedError
+from tests.conftest import CliResult
 from tests.e2e.helpers import make_home, text_pdf_bytes
 
 
@@ -142,16 +143,23 @@ def test_the_backup_is_the_state_of_one_moment(office: tuple[Path, Database], tm
     assert events[-1] == "backup.create"  # audited before the copy was taken
 
 
-def test_restore_drill_on_the_command_line(home: Path, tmp_path: Path) -> None:
-    """The drill a practice runs: backup, restore into a new folder, identical exports, the trail verifies."""
+def _ingest_then_back_up(home: Path, tmp_path: Path, first_seed: int, files: int) -> CliResult:
+    """Ingest ``files`` one-page lab PDFs (Person<first_seed>…) into ``home``, then ``chartfile backup``."""
     from tests.conftest import run_chartfile
 
     drop = tmp_path / "drop"
     drop.mkdir()
-    for n in range(3):
-        (drop / f"lab {n}.pdf").write_bytes(text_pdf_bytes(700 + n))
+    for n in range(files):
+        (drop / f"lab {n}.pdf").write_bytes(text_pdf_bytes(first_seed + n))
     assert run_chartfile(home, "ingest", str(drop)).code == 0
-    done = run_chartfile(home, "backup", str(tmp_path / "backup"))
+    return run_chartfile(home, "backup", str(tmp_path / "backup"))
+
+
+def test_restore_drill_on_the_command_line(home: Path, tmp_path: Path) -> None:
+    """The drill a practice runs: backup, restore into a new folder, identical exports, the trail verifies."""
+    from tests.conftest import run_chartfile
+
+    done = _ingest_then_back_up(home, tmp_path, 700, 3)
     assert done.code == 0 and "audit key is not in the backup" in done.out, done.err
     restored = tmp_path / "restored"
     back = run_chartfile(restored, "restore", str(tmp_path / "backup"))
@@ -179,12 +187,7 @@ def test_restore_drill_on_postgresql(tmp_path: Path, pg_server: str,
     pg_home = tmp_path / "pg-home"
     init = run_chartfile(pg_home, "init")  # init_home() ignores the environment; the CLI reads it
     assert init.code == 0, init.err
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    for n in range(2):
-        (drop / f"lab {n}.pdf").write_bytes(text_pdf_bytes(800 + n))
-    assert run_chartfile(pg_home, "ingest", str(drop)).code == 0
-    done = run_chartfile(pg_home, "backup", str(tmp_path / "backup"))
+    done = _ingest_then_back_up(pg_home, tmp_path, 800, 2)
     assert done.code == 0, done.err
     man = json.loads((tmp_path / "backup" / MANIFEST).read_text(encoding="utf-8"))
     assert man["database"] == "postgresql"
