@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 SAMPLE_SECONDS = 0.1
-TARGET_OF_LIMIT = 0.85
+TARGET_OF_LIMIT = 0.85  # issue 8's target for the pipeline around tesseract
+FLOOR_OF_LIMIT = 0.80  # issue 15's floor once OCR reads faxes better (the two-level upscale costs CPU)
 TARGET_PEAK_MB = 1536.0
 TARGET_LATENCY_MARGIN = 2.0
 
@@ -129,7 +130,10 @@ def verdicts(phases: Sequence[Phase], lat: dict[str, float] | None) -> list[str]
     cf = by.get("chartfile")
     if cf and "limit-native" in by:
         share = ratio(cf.pages_per_minute, by["limit-native"].pages_per_minute)
-        line(share >= TARGET_OF_LIMIT, f"Chartfile at {share:.0%} of the tesseract limit (target >= 85%)")
+        line(share >= FLOOR_OF_LIMIT, f"Chartfile at {share:.0%} of the tesseract limit "
+                                      f"(floor >= {FLOOR_OF_LIMIT:.0%}, issue 15)")
+        line(share >= TARGET_OF_LIMIT, f"Chartfile at {share:.0%} of the tesseract limit "
+                                       f"(target >= {TARGET_OF_LIMIT:.0%}, issue 8)")
         cpu = ratio(by["limit-native"].cpu_per_page, cf.cpu_per_page)
         out.append(f"info  by CPU time per page (robust to other load) Chartfile is at {cpu:.0%} of the limit")
     if cf and "limit-library" in by:

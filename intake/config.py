@@ -82,6 +82,9 @@ class OcrConfig:
     # black-and-white pages under 250 dpi (fine faxes, G4 scans) are upscaled to this and smoothed; 0 = off
     # (dev corpus 204x196 faxes: words missing 20.8% -> 10.3%, about +30% CPU on such pages)
     two_level_dpi: int = 300
+    # ...but only when at least this share of their stroke cross-sections is thin (<= 0.01 in); bolder print
+    # is read as sent (it gains < 1 point from the upscale for ~35 % more CPU).  0 = upscale them all
+    two_level_thin_share: float = 0.12
     resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
@@ -324,6 +327,9 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"web.workers must be 1 to {MAX_WEB_WORKERS}, not {cfg.web.workers}")
     if cfg.ocr.target_dpi < 72 or cfg.ocr.fax_dpi < 72:
         raise ConfigError("ocr.target_dpi and ocr.fax_dpi must be at least 72")
+    if not 0 <= cfg.ocr.two_level_thin_share <= 1:
+        raise ConfigError(f"ocr.two_level_thin_share must be 0 to 1 (0 = upscale every black-and-white page "
+                          f"under 250 dpi), not {cfg.ocr.two_level_thin_share}")
 
 
 # C0/C1 control characters, and the bidirectional formatting characters that make

@@ -5,6 +5,7 @@ measure it (see ``docs/benchmarks-ocr.md``):
 
 * :func:`to_grey` - any mode (1-bit, palette, alpha, 16-bit, CMYK) to 8-bit grey on white.
 * :func:`orientation_tag` / :func:`apply_orientation` - honour the TIFF/EXIF Orientation tag.
+* :func:`thin_stroke_share` - how much of the ink is thin strokes (decides the two-level upscale).
 * :func:`normalise_resolution` - square the pixels of 204x98 "normal" faxes and bring
   the page to the OCR resolution (upscale low-resolution pages, downscale huge ones).
 * :func:`is_blank` - detect pages with no ink (fax noise tolerated).
@@ -33,6 +34,15 @@ TWO_LEVEL_SMOOTH_RADIUS = 0.8
 # Two-level pages with non-square pixels (204x98 faxes) are interpolated straight to the two-level
 # target and smoothed harder: their rows are twice as coarse as their columns.
 FAX_SMOOTH_RADIUS = 1.2
+# Only thin strokes need that upscale.  A stroke cross-section is a horizontal run of black pixels up to
+# STROKE_RUN_MAX_INCH (longer runs are rules and bars); a thin one is at most THIN_RUN_INCH (0.7 pt: 1-2 px
+# at 200 dpi).  Pages where at least ``ocr.two_level_thin_share`` of the cross-sections are thin are
+# upscaled (dev corpus faxes and 200-dpi scans: 0.18-0.86, the upscale halves their missed words); pages
+# of bolder print (0.03-0.11 on the throughput benchmark's faxes) gain 0.2 points from it for ~35 % more
+# CPU and are read as sent (docs/benchmarks.md, "The stroke gate").
+STROKE_RUN_MAX_INCH = 0.06
+THIN_RUN_INCH = 0.01
+MIN_STROKE_RUNS = 500  # fewer cross-sections than this say nothing: such a page is treated as thin
 DOWNSCALE_ABOVE = 1.5  # downscale when resolution > 150% of the target
 MAX_UPSCALE = 2.5
 
@@ -153,6 +163,22 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
         radius = FAX_SMOOTH_RADIUS if stretched else TWO_LEVEL_SMOOTH_RADIUS
         resized = resized.filter(ImageFilter.GaussianBlur(radius))
     return Prepared(resized, int(round(res * factor)))
+
+
+def thin_stroke_share(image: Image.Image, x_dpi: float) -> float:
+    """Share of the stroke cross-sections (horizontal black runs up to :data:`STROKE_RUN_MAX_INCH`)
+    no wider than :data:`THIN_RUN_INCH`, on every second row; 1.0 when the page has too little ink to tell.
+
+    Measured along x, whose resolution is the fine one on every fax mode.
+    """
+    dark = np.asarray(image, dtype=np.uint8)[::2] < 128
+    edges = np.diff(np.pad(dark.view(np.int8), ((0, 0), (1, 1))), axis=1)
+    starts, ends = np.nonzero(edges == 1)[1], np.nonzero(edges == -1)[1]
+    runs = ends - starts
+    runs = runs[runs <= max(1, round(x_dpi * STROKE_RUN_MAX_INCH))]
+    if runs.size < MIN_STROKE_RUNS:
+        return 1.0
+    return float(np.count_nonzero(runs <= max(1, round(x_dpi * THIN_RUN_INCH)))) / runs.size
 
 
 def ink_mask(image: Image.Image, dpi: int | None, cell_dpi: int = 50) -> np.ndarray:

@@ -42,8 +42,10 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 # workers = 0            # 0 = one per core
 # psm = 4                # tesseract page segmentation mode
 # fax_dpi = 250          # 204x98 faxes are squared and resampled to this (docs/benchmarks-ocr.md)
-# two_level_dpi = 300    # black-and-white pages under 250 dpi are read at this; 0 = as sent: ~40 % faster,
-                         # more words and identifiers misread (docs/benchmarks.md)
+# two_level_dpi = 300    # black-and-white pages under 250 dpi in thin print are read at this; 0 = as sent:
+                         # ~40 % faster on them, more words and identifiers misread (docs/benchmarks.md)
+# two_level_thin_share = 0.12  # ...when this share of their strokes is thin (<= 0.01 in); bolder print
+                         # is read as sent; 0 = upscale every such page
 # resample = "bilinear"  # bilinear | bicubic | lanczos
 # engine = "library"     # library: tesseract in each worker, model loaded once | cli: the tesseract command
 

@@ -82,18 +82,25 @@ def test_throughput_table_ratios_against_the_limit() -> None:
 def test_verdicts_pass_and_fail() -> None:
     lat = latency_summary([Drop("a", 4.0, 2.5, 3.0), Drop("b", 3.0, 2.0, 2.5)])
     good = verdicts([phase("limit-native", 60.0), phase("chartfile", 65.0), phase("ocrmypdf", 90.0)], lat)
-    assert [v.split()[0] for v in good] == ["PASS", "info", "PASS", "PASS", "PASS"]
+    assert [v.split()[0] for v in good] == ["PASS", "PASS", "info", "PASS", "PASS", "PASS"]
     slow = phase("chartfile", 120.0, rss=2000.0)
     bad = verdicts([phase("limit-native", 60.0), slow, phase("ocrmypdf", 90.0)],
                    latency_summary([Drop("a", 9.0, 2.0, 2.0)]))
-    assert [v.split()[0] for v in bad] == ["FAIL", "info", "FAIL", "FAIL", "FAIL"]
+    assert [v.split()[0] for v in bad] == ["FAIL", "FAIL", "info", "FAIL", "FAIL", "FAIL"]
     assert "50% of the tesseract limit" in bad[0]
+
+
+def test_the_issue_15_floor_and_the_issue_8_target_are_judged_apart() -> None:
+    out = verdicts([phase("limit-native", 60.0), phase("chartfile", 60.0 / 0.82)], None)
+    assert out[0].startswith("PASS") and "82%" in out[0] and "floor >= 80%" in out[0]
+    assert out[1].startswith("FAIL") and "target >= 85%" in out[1]
 
 
 def test_library_limit_is_reported_beside_the_target_not_instead_of_it() -> None:
     out = verdicts([phase("limit-native", 60.0), phase("limit-library", 50.0), phase("chartfile", 62.5)], None)
     assert out[0].startswith("PASS") and "96% of the tesseract limit" in out[0]
-    assert out[2].startswith("info") and "libtesseract alone" in out[2] and "80%" in out[2]
+    assert out[1].startswith("PASS") and "target >= 85%" in out[1]
+    assert out[3].startswith("info") and "libtesseract alone" in out[3] and "80%" in out[3]
 
 
 def test_latency_summary_excess_is_latency_minus_ocr() -> None:

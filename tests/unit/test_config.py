@@ -44,6 +44,7 @@ def test_home_from_environment(tmp_path: Path) -> None:
     ("[intake]\nquiet_seconds = -1\n", {}),
     ("", {"CHARTFILE_OCR__WORKERS": "-2"}),
     ("", {"CHARTFILE_MATCH__CERTAIN_SCORE": "nan"}),
+    ("", {"CHARTFILE_OCR__TWO_LEVEL_THIN_SHARE": "1.5"}),
     ("[office]\nname = \"Lakeside\\u0000 Clinic\"\n", {}),
     ("[office]\nproviders = [\"Dr. \\u202eAna Ruiz\"]\n", {}),
     ("", {"CHARTFILE_OFFICE__FAX": "555\n0101"}),

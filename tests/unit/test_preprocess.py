@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 from intake import preprocess
+from intake.config import Config
 
 
 def _page(width: int, height: int) -> Image.Image:
@@ -112,3 +113,33 @@ def test_a_black_and_white_page_at_full_resolution_is_smoothed_but_not_resized()
     prepared = preprocess.normalise_resolution(page, (300, 300), 300, two_level=True, two_level_target=300)
     assert prepared.dpi == 300 and prepared.image.size == page.size
     assert not preprocess.is_two_level(prepared.image)
+
+
+def _strokes(width: int, *, dpi: int = 204) -> Image.Image:
+    """A US-letter page at ``dpi`` of short vertical strokes ``width`` px wide, as print is
+    (a 20-px stem every 12 px across text lines), crossed by a long table rule."""
+    page = Image.new("L", (int(8.5 * dpi), 11 * dpi), 255)
+    for top in range(200, 2000, 60):
+        for left in range(100, 1600, 12):
+            page.paste(0, (left, top, left + width, top + 20))
+    page.paste(0, (100, 150, 1600, 152))  # a rule: a horizontal run far longer than any stroke
+    return page
+
+
+@pytest.mark.parametrize("width, thin", [(1, True), (2, True), (4, False), (5, False)])
+def test_thin_stroke_share_tells_thin_print_from_bold(width: int, thin: bool) -> None:
+    share = preprocess.thin_stroke_share(_strokes(width), 204)
+    assert (share >= Config().ocr.two_level_thin_share) is thin
+    assert share == (1.0 if thin else 0.0)
+
+
+def test_thin_stroke_share_scales_with_the_resolution() -> None:
+    """2 px is thin at 204 dpi (0.01 in) but 3 px at 300 dpi is thin too, and 4 px is not."""
+    assert preprocess.thin_stroke_share(_strokes(3, dpi=300), 300) == 1.0
+    assert preprocess.thin_stroke_share(_strokes(4, dpi=300), 300) == 0.0
+
+
+def test_a_page_with_too_little_ink_to_tell_counts_as_thin() -> None:
+    page = _page(1728, 2200)
+    page.paste(0, (100, 100, 104, 120))
+    assert preprocess.thin_stroke_share(page, 204) == 1.0
