@@ -10,7 +10,7 @@ it times, per run and side by side:
   ``OMP_THREAD_LIMIT=1``, on page images extracted beforehand (untimed).  Two
   variants: the decoded page as it is (``native``) and the page as Chartfile
   hands it to tesseract after its preprocessing (``prepared``: grey, square
-  pixels, 300 dpi, deskewed).  Text-layer pages need no OCR and cost nothing.
+  pixels, at the resolution Chartfile reads it, deskewed).  Text-layer pages need no OCR and cost nothing.
 * ``limit-library``: the same engine without its per-run start-up:
   libtesseract in one process per core, the model loaded once per process,
   on the native pages (what is left when no start-up is paid per page).

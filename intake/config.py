@@ -83,7 +83,7 @@ class OcrConfig:
     # (dev corpus 204x196 faxes: words missing 20.8% -> 10.3%, about +30% CPU on such pages)
     two_level_dpi: int = 300
     # ...but only when at least this share of their stroke cross-sections is thin (<= 0.01 in); bolder print
-    # is read as sent (it gains < 1 point from the upscale for ~35 % more CPU).  0 = upscale them all
+    # is read as sent (it gains 0.2 points from the upscale for ~35 % more CPU).  0 = upscale them all
     two_level_thin_share: float = 0.12
     resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
