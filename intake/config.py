@@ -88,6 +88,9 @@ class OcrConfig:
     resample: str = "bilinear"  # resize/deskew filter: bilinear | lanczos (docs/benchmarks-ocr.md)
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
+    # OCR words that are no word, one or two confusable shapes from exactly one common word of the
+    # model's word list, are repaired ("contidential" -> "confidential"; intake/wordfix.py)
+    word_repair: bool = True
     engine: str = "library"  # library = libtesseract in each worker (model loaded once) | cli = the tesseract command
 
 

@@ -137,8 +137,11 @@ class Gazetteer:
                 for part in parts:
                     self._parts.setdefault(part, set()).add(fam)
         self._givens_by_family: dict[str, set[str]] = {}
+        self._given_index: dict[str, set[str]] = {}
         for fam, giv in self._pairs:
             self._givens_by_family.setdefault(fam, set()).add(giv)
+            for part in {giv, *(_deletes(giv) if len(giv) >= MIN_FUZZY_LEN else ())}:
+                self._given_index.setdefault(part, set()).add(giv)
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -151,6 +154,22 @@ class Gazetteer:
         for d in _deletes(token):
             found |= self._family_index.get(d, set())
         return {f for f in found if within_one(token, f)}
+
+    def near_name(self, word: str) -> bool:
+        """Whether a capitalised ``word`` is, or is one OCR error from, a roster family or given name.
+
+        Word repair (:mod:`intake.wordfix`) leaves such words as they were read, for :meth:`find`.
+        """
+        if not word[:1].isupper():
+            return False
+        folded = fold(word).strip("'’-")
+        if self._family_candidates(folded) or folded in self._parts:
+            return True
+        found = set(self._given_index.get(folded, ()))
+        if len(folded) >= MIN_FUZZY_LEN:
+            for d in {folded, *_deletes(folded)}:
+                found |= self._given_index.get(d, set())
+        return any(within_one(folded, g) for g in found)
 
     def find(self, text: str) -> list[GazetteerHit]:
         """Roster names in ``text`` as ``Given [Middle] Family`` or ``Family, Given``.

@@ -3,7 +3,8 @@
 Owns what runs inside the OCR worker pool: planning a file's pages, reading
 one page (text layer or OCR), and extracting entities from a file's pages.
 Expensive per-process state (the spaCy pipeline with the patient gazetteer,
-tesseract's model for the ``library`` engine) is built once per worker by
+tesseract's model for the ``library`` engine, the word list of OCR word
+repair) is built once per worker by
 :func:`init_worker`, which also points the worker's temporary files at a
 scratch folder inside the data home.
 """
@@ -16,13 +17,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from intake.config import Config
 from intake.model import Entities, PageText, RosterLexicon
 
+if TYPE_CHECKING:
+    from intake.names import Gazetteer
+
 _CFG: Config | None = None
 _GAZETTEER: tuple[tuple[str, str], ...] | RosterLexicon = ()
 _EXTRACTOR: object | None = None
+_ROSTER_NAMES: Gazetteer | None = None  # the roster's names as the gazetteer reads them, for word repair
 
 
 def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexicon, eager: bool = True) -> None:
@@ -32,7 +38,7 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexico
     paid before the worker reports ready and never counts against a task's
     time limit.
     """
-    global _CFG, _GAZETTEER, _EXTRACTOR
+    global _CFG, _GAZETTEER, _EXTRACTOR, _ROSTER_NAMES
     from PIL import Image
 
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -40,12 +46,16 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexico
     use_scratch(scratch_dir(cfg))
     _CFG = cfg
     _GAZETTEER = gazetteer if isinstance(gazetteer, RosterLexicon) else tuple(gazetteer)
-    _EXTRACTOR = None
+    _EXTRACTOR = _ROSTER_NAMES = None
     if eager:
         from intake.entities import EntityExtractor
 
         _EXTRACTOR = EntityExtractor(cfg, _GAZETTEER)
         _load_tesseract(cfg)
+        if cfg.ocr.word_repair:
+            from intake import wordfix
+
+            wordfix.lexicon_for(cfg.ocr.language)
 
 
 def _load_tesseract(cfg: Config) -> None:
@@ -99,10 +109,29 @@ def read_one_page(job: object) -> PageText:
     from intake.pages import read_page
 
     t0 = time.perf_counter()
-    page = read_page(job, _cfg())  # type: ignore[arg-type]
+    page = repaired(read_page(job, _cfg()), _cfg())  # type: ignore[arg-type]
     if not page.seconds:
         page.seconds = time.perf_counter() - t0
     return page
+
+
+def repaired(page: PageText, cfg: Config) -> PageText:
+    """An OCR'd page with its non-words repaired (``ocr.word_repair``), the roster's names left as read."""
+    if page.source != "ocr" or not cfg.ocr.word_repair:
+        return page
+    from intake import wordfix
+
+    page.text = wordfix.repair(page.text, wordfix.lexicon_for(cfg.ocr.language), _roster_names().near_name)
+    return page
+
+
+def _roster_names() -> Gazetteer:
+    global _ROSTER_NAMES
+    if _ROSTER_NAMES is None:
+        from intake.names import Gazetteer
+
+        _ROSTER_NAMES = Gazetteer(_GAZETTEER.names if isinstance(_GAZETTEER, RosterLexicon) else _GAZETTEER)
+    return _ROSTER_NAMES
 
 
 def extract_entities(pages: Sequence[PageText]) -> Entities:
