@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from intake import ocr, preprocess
 from intake.config import Config
@@ -42,3 +42,13 @@ def test_no_two_level_dpi_reads_thin_print_as_sent() -> None:
     cfg = Config()
     cfg.ocr.two_level_dpi = 0
     assert _prepared(_fax(2), cfg).dpi == 204
+
+
+def test_a_standard_fax_in_thin_print_is_squared_by_repeating_rows_then_upscaled() -> None:
+    page = _fax(2).resize((1728, 1078), Image.Resampling.NEAREST)  # 204x98: half the rows
+    prepared, _despeckled = ocr._prepare(page, (204.0, 98.0), Config(), ocr.DEFAULT_OPTIONS)
+    squared = preprocess.square_two_level(page, (204.0, 98.0))
+    assert squared is not None and squared[0].size == (1728, 2244)  # rows repeated: still black and white
+    upscaled = squared[0].resize((2541, 3300), Image.Resampling.BILINEAR)
+    expected = upscaled.filter(ImageFilter.GaussianBlur(preprocess.FAX_SMOOTH_RADIUS))
+    assert prepared.dpi == 300 and prepared.image.tobytes() == expected.tobytes()
