@@ -56,7 +56,7 @@ class Lexicon:
     """The words OCR text is checked against, lower-cased."""
 
     known: frozenset[str]  # every entry
-    common: frozenset[str]  # entries the list spells in lower case (no proper names)
+    common: frozenset[str]  # entries the list spells in lower case (words in common use)
 
     @classmethod
     def from_words(cls, words: Iterable[str]) -> Lexicon:

@@ -34,7 +34,7 @@ def test_acronyms_short_words_and_ambiguous_words_are_kept() -> None:
     assert repair("tine", LEX) == "tine"  # 'fine' and 'line' both fit: no guess
 
 
-def test_never_repaired_into_a_proper_name() -> None:
+def test_never_repaired_into_a_word_the_list_only_capitalises() -> None:
     assert repair("Paye", LEX) == "Paye"  # 'Faye' is only a name in the list
 
 
