@@ -147,13 +147,7 @@ class Gazetteer:
         return len(self._pairs)
 
     def _family_candidates(self, token: str) -> set[str]:
-        exact = self._family_index.get(token, set())
-        if len(token) < MIN_FUZZY_LEN:
-            return {f for f in exact if f == token}
-        found = set(exact)
-        for d in _deletes(token):
-            found |= self._family_index.get(d, set())
-        return {f for f in found if within_one(token, f)}
+        return _within_one_of(self._family_index, token)
 
     def near_name(self, word: str) -> bool:
         """Whether a capitalised ``word`` is, or is one OCR error from, a roster family or given name.
@@ -163,13 +157,8 @@ class Gazetteer:
         if not word[:1].isupper():
             return False
         folded = fold(word).strip("'’-")
-        if self._family_candidates(folded) or folded in self._parts:
-            return True
-        found = set(self._given_index.get(folded, ()))
-        if len(folded) >= MIN_FUZZY_LEN:
-            for d in {folded, *_deletes(folded)}:
-                found |= self._given_index.get(d, set())
-        return any(within_one(folded, g) for g in found)
+        return bool(self._family_candidates(folded) or folded in self._parts
+                    or _within_one_of(self._given_index, folded))
 
     def find(self, text: str) -> list[GazetteerHit]:
         """Roster names in ``text`` as ``Given [Middle] Family`` or ``Family, Given``.
@@ -207,6 +196,18 @@ class Gazetteer:
                                 family = tok.strip("'’-")
                             hits.append(GazetteerHit(family, given, span[0], span[1], exact))
         return hits
+
+
+def _within_one_of(index: dict[str, set[str]], token: str) -> set[str]:
+    """Names of a deletion index (each name under itself and, from :data:`MIN_FUZZY_LEN` letters,
+    under each one-letter deletion) that are ``token`` or, for tokens that long, one edit from it."""
+    exact = index.get(token, set())
+    if len(token) < MIN_FUZZY_LEN:
+        return {n for n in exact if n == token}
+    found = set(exact)
+    for d in _deletes(token):
+        found |= index.get(d, set())
+    return {n for n in found if within_one(token, n)}
 
 
 def _is_middle(tokens: Sequence[tuple[str, int, int]], i: int, j: int) -> bool:

@@ -87,10 +87,6 @@ def _prepare(image: Image.Image, dpi: tuple[float, float] | None, cfg: Config,
                      and preprocess.is_two_level(grey))
     if two_level and dpi is not None and _bold_print(grey, dpi, cfg):
         two_level = False  # bold print reads as sent: the upscale buys 0.2 points for ~35 % more CPU
-    if two_level and dpi is not None and not fax:
-        squared = preprocess.square_two_level(grey, dpi)  # 204x98: rows repeated first, then upscaled
-        if squared is not None:
-            grey, dpi, fax = squared[0], squared[1], True
     prepared = preprocess.normalise_resolution(
         grey, dpi, cfg.ocr.target_dpi, upscale=opts.upscale, downscale=opts.downscale,
         resample=opts.resample or cfg.ocr.resample, fax_target=opts.fax_dpi or cfg.ocr.fax_dpi,

@@ -129,10 +129,14 @@ def normalise_resolution(image: Image.Image, dpi: tuple[float, float] | None, ta
     low- or high-resolution pages towards ``target`` dpi.  ``fax``: the pixels were
     non-square at the source and have been squared already (:func:`square_two_level`).
     ``two_level``: a black-and-white page under :data:`TWO_LEVEL_UPSCALE_BELOW` dpi is upscaled to
-    ``two_level_target`` (default ``target``) and smoothed, harder (:data:`FAX_SMOOTH_RADIUS`) when its
-    pixels were not square."""
+    ``two_level_target`` (default ``target``) and smoothed; one with non-square pixels (204x98) is
+    squared by repeating rows first (:func:`square_two_level`) and smoothed harder (:data:`FAX_SMOOTH_RADIUS`)."""
     if dpi is None:
         return Prepared(image, None)
+    if two_level and upscale and not fax:
+        squared = square_two_level(image, dpi)
+        if squared is not None:
+            image, dpi, fax = squared[0], squared[1], True
     x, y = dpi
     width, height = image.size
     sx = sy = 1.0

@@ -102,7 +102,15 @@ def _cased(word: str, like: str) -> str:
     return word
 
 
-def repair_core(core: str, lexicon: Lexicon) -> str:
+Keep = Callable[[str], bool]
+"""Words to leave as read whatever the lexicon says (the roster's names, :meth:`intake.names.Gazetteer.near_name`)."""
+
+
+def _never(_word: str) -> bool:
+    return False
+
+
+def repair_core(core: str, lexicon: Lexicon, keep: Keep = _never) -> str:
     """One word without its surrounding punctuation, repaired when exactly one common word fits."""
     if not (MIN_LENGTH <= len(core) <= MAX_LENGTH) or core.lower() in lexicon.known:
         return core
@@ -112,25 +120,17 @@ def repair_core(core: str, lexicon: Lexicon) -> str:
     if len(core) <= ACRONYM_MAX and all(c.isupper() for c in letters):
         return core
     found = _candidates(core, lexicon)
-    return _cased(found.pop(), core) if len(found) == 1 else core
+    return _cased(found.pop(), core) if len(found) == 1 and not keep(core) else core
 
 
-def repair_token(token: str, lexicon: Lexicon) -> str:
+def repair_token(token: str, lexicon: Lexicon, keep: Keep = _never) -> str:
     """A whitespace-separated token: leading and trailing punctuation kept, the word repaired."""
     start, end = 0, len(token)
     while start < end and token[start] in _LEAD:
         start += 1
     while end > start and token[end - 1] in _TRAIL:
         end -= 1
-    return token[:start] + repair_core(token[start:end], lexicon) + token[end:]
-
-
-Keep = Callable[[str], bool]
-"""Words to leave as read whatever the lexicon says (the roster's names, :meth:`intake.names.Gazetteer.near_name`)."""
-
-
-def _never(_word: str) -> bool:
-    return False
+    return token[:start] + repair_core(token[start:end], lexicon, keep) + token[end:]
 
 
 def _repair_line(line: str, lexicon: Lexicon, keep: Keep) -> str:
@@ -140,9 +140,7 @@ def _repair_line(line: str, lexicon: Lexicon, keep: Keep) -> str:
         if token == "|" and following[:1].islower():
             tokens[i] = "1" if following == "of" else "I"  # "page | of 3"; "| have"
         elif token:
-            repaired = repair_token(token, lexicon)
-            if repaired != token and not keep(token.strip(_LEAD + _TRAIL)):
-                tokens[i] = repaired
+            tokens[i] = repair_token(token, lexicon, keep)
     return " ".join(tokens)
 
 
