@@ -116,12 +116,14 @@ def read_one_page(job: object) -> PageText:
 
 
 def repaired(page: PageText, cfg: Config) -> PageText:
-    """An OCR'd page with its non-words repaired (``ocr.word_repair``), the roster's names left as read."""
+    """An OCR'd page with its misread units, test names, labels, addresses and page counters repaired,
+    then its non-words (``ocr.word_repair``), the roster's names left as read."""
     if page.source != "ocr" or not cfg.ocr.word_repair:
         return page
-    from intake import wordfix
+    from intake import textfix, unitfix, wordfix
 
-    page.text = wordfix.repair(page.text, wordfix.lexicon_for(cfg.ocr.language), _roster_names().near_name)
+    text = textfix.repair(unitfix.repair(page.text))
+    page.text = wordfix.repair(text, wordfix.lexicon_for(cfg.ocr.language), _roster_names().near_name)
     return page
 
 

@@ -48,8 +48,9 @@ def test_the_worker_repairs_ocr_pages_only_and_keeps_roster_names(
     monkeypatch.setenv("TMPDIR", os.environ.get("TMPDIR", tempfile.gettempdir()))
     cfg = Config(home=tmp_path)
     workers.init_worker(cfg, [("Baird", "John")], eager=False)
-    text = "Patient: Baiid, John\nThis fax is contidential."
-    assert workers.repaired(PageText(1, text, "ocr"), cfg).text == "Patient: Baiid, John\nThis fax is confidential."
+    text = "Patient: Baiid, John\nThis fax is contidential.\nBUN 17 mg/dt 7-20\nPage lofl"
+    assert workers.repaired(PageText(1, text, "ocr"), cfg).text == (
+        "Patient: Baiid, John\nThis fax is confidential.\nBUN 17 mg/dL 7-20\nPage 1 of 1")
     assert workers.repaired(PageText(1, text, "text_layer"), cfg).text == text  # the sender's own text
     cfg.ocr.word_repair = False
     assert workers.repaired(PageText(1, text, "ocr"), cfg).text == text
