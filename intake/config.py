@@ -89,7 +89,8 @@ class OcrConfig:
     min_text_layer_chars: int = 20
     detect_orientation: bool = True
     # OCR words that are no word, one or two confusable shapes from exactly one common word of the
-    # model's word list, are repaired ("contidential" -> "confidential"; intake/wordfix.py)
+    # model's word list, are repaired ("contidential" -> "confidential"; intake/wordfix.py), and so are
+    # units and test names in result rows, labels, page counters (intake/unitfix.py, intake/textfix.py)
     word_repair: bool = True
     engine: str = "library"  # library = libtesseract in each worker (model loaded once) | cli = the tesseract command
 

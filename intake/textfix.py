@@ -1,6 +1,6 @@
 """Repair the small print of fixed text patterns that OCR misreads: labels, addresses, page counters.
 
-Three patterns every office document repeats, each misread the same ways in thin print:
+Four patterns every office document repeats, each misread the same ways in thin print:
 
 * **Field labels.** A label's colon read as a semicolon (``Provider; Dr. Park``,
   ``DOB; 03/04/1957``).  A word ending in ``;`` that opens its line before a
@@ -11,6 +11,9 @@ Three patterns every office document repeats, each misread the same ways in thin
 * **Page counters.** ``Page 1 of 1`` read as ``Page lof 1``, ``Page 1 ot l``,
   ``Page 1 of |``: a counter after ``Page`` whose digits are read as the letters
   and bars OCR confuses with ``1`` (:data:`ONE`), or ``of`` as ``ot``/``0f``.
+* **Numbers.** A ``0`` read as ``@`` in a date, time or decimal (``@3/02/2026``, ``MAR-@5-2026``),
+  and a decimal point read as a comma in a range (``14,0-46.0``, ``4,.20-5.80``):
+  a comma followed by one or two digits is no thousands separator.
 
 Pure functions on text; measured in ``docs/benchmarks.md`` ("Text repair").
 """
@@ -31,6 +34,15 @@ _OF = r"(?:of|ot|0f|Of|OF|oF)"
 # "Page 1 of 3", "Page lof 3", "Page 1 otl", "Page l of |" (the word before is the anchor)
 _COUNTER = re.compile(rf"(?<![^\s])(?P<page>[Pp]age|PAGE|Pg\.?)(?P<sp1>\s+)(?P<n>{_N})(?P<sp2>\s*)(?P<of>{_OF})"
                       rf"(?P<sp3>\s*)(?P<m>{_N})(?![^\s.,;:|])")
+
+
+# what a token with "@" for a 0 must become: a date, a time or a decimal ("@3/02/2026", "MAR-@5-2026",
+# "@9:29", "@.2-1.2"); "@001/003" is a fax machine's page counter, as printed
+_AT_SHAPES = re.compile(r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|[A-Z]{3}-\d{2}-\d{4}|\d{2}-[A-Z]{3}-\d{4}"
+                        r"|\d{1,2}:\d{2}(?::\d{2})?|\d+\.\d+(?:-\d+\.\d+)?)[,.;:)]?")
+# a reference range whose decimal point may be read as a comma ("14,0-46.0", "4,.20-5.80")
+_RANGE = re.compile(r"\d+(?:[.,]{1,2}\d+)?-\d+(?:[.,]{1,2}\d+)?")
+_DECIMAL_COMMA = re.compile(r",\.?(?=\d{1,2}(?!\d))")
 
 
 def _number(read: str) -> str:
@@ -65,11 +77,21 @@ def _addresses(tokens: list[str]) -> None:
             tokens[i] = tokens[i][:-1] + ","
 
 
+def _numbers(tokens: list[str]) -> None:
+    for i, token in enumerate(tokens):
+        if "@" in token and _AT_SHAPES.fullmatch(token.replace("@", "0")):
+            token = token.replace("@", "0")
+        if "," in token and _RANGE.fullmatch(token):
+            token = _DECIMAL_COMMA.sub(".", token)
+        tokens[i] = token
+
+
 def repair_line(line: str) -> str:
-    """One line of OCR text with its labels, addresses and page counters repaired (spacing kept)."""
+    """One line of OCR text with its labels, addresses, page counters and numbers repaired (spacing kept)."""
     tokens = line.split(" ")
     _addresses(tokens)  # first: "Tacoma; WA 98405" is a city, not a label
     _labels(tokens)
+    _numbers(tokens)
     return _COUNTER.sub(_counter, " ".join(tokens))
 
 

@@ -47,7 +47,8 @@ CONFIG_TEMPLATE = """# Chartfile settings. Environment variables CHARTFILE_SECTI
 # two_level_thin_share = 0.12  # ...when this share of their strokes is thin (<= 0.01 in); bolder print
                          # is read as sent; 0 = upscale every such page
 # resample = "bilinear"  # bilinear | bicubic | lanczos
-# word_repair = true     # non-words one or two confusable letters from one common word are repaired
+# word_repair = true     # non-words one or two confusable letters from one common word are repaired,
+                         # and misread units, test names, labels, page counters (docs/benchmarks.md)
 # engine = "library"     # library: tesseract in each worker, model loaded once | cli: the tesseract command
 
 [match]

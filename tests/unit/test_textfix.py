@@ -45,3 +45,14 @@ def test_counters_that_cannot_be_are_left_alone() -> None:
 def test_repair_keeps_the_lines(tokens: list[str]) -> None:
     text = "\n".join(tokens)
     assert repair(text).count("\n") == text.count("\n")
+
+
+def test_a_zero_read_as_at_among_digits_is_repaired() -> None:
+    assert repair("@3/02/2026 MAR-@5-2026 @9:29 @.2-1.2") == "03/02/2026 MAR-05-2026 09:29 0.2-1.2"
+    assert repair("email x@5 or me@host.com P@001/003 @001/003") == "email x@5 or me@host.com P@001/003 @001/003"
+
+
+def test_a_decimal_comma_in_a_range_is_a_point_but_thousands_stay() -> None:
+    assert repair("Lymphocytes 15.9 % 14,0-46.0") == "Lymphocytes 15.9 % 14.0-46.0"
+    assert repair("RBC 4.9 4,.20-5.80 6.0-8,3") == "RBC 4.9 4.20-5.80 6.0-8.3"
+    assert repair("Platelets 150,000-400,000 and 1,25") == "Platelets 150,000-400,000 and 1,25"
