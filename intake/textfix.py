@@ -3,17 +3,21 @@
 Four patterns every office document repeats, each misread the same ways in thin print:
 
 * **Field labels.** A label's colon read as a semicolon (``Provider; Dr. Park``,
-  ``DOB; 03/04/1957``).  A word ending in ``;`` that opens its line before a
-  capitalised word or a number, or that stands before a number anywhere, is a label.
-  A semicolon inside running text (``disorder; anemia``) is left alone.
+  ``DOB; 03/04/1957``): a word ending in ``;`` that opens its line, before a
+  capitalised word or a number, with no other semicolon on the line (that is a
+  list: ``Hypertension; Hyperlipidemia; GERD``).  A semicolon inside running text
+  (``smoker; 20 pack-years``) is left alone.
 * **City, state and ZIP.** The comma after the city read as a stop (``Kent. WA 98032``):
-  a word ending in ``.`` or ``;`` before a US state code and a ZIP code.
+  a word of four letters or more ending in ``.`` or ``;`` before a US state code and a ZIP
+  code.  ``ID`` and ``MD`` are left out: after ``Pt.`` or ``Lic.`` they are an identifier
+  and a licence far more often than Idaho or Maryland.
 * **Page counters.** ``Page 1 of 1`` read as ``Page lof 1``, ``Page 1 ot l``,
   ``Page 1 of |``: a counter after ``Page`` whose digits are read as the letters
   and bars OCR confuses with ``1`` (:data:`ONE`), or ``of`` as ``ot``/``0f``.
-* **Numbers.** A ``0`` read as ``@`` in a date, time or decimal (``@3/02/2026``, ``MAR-@5-2026``),
-  and a decimal point read as a comma in a range (``14,0-46.0``, ``4,.20-5.80``):
-  a comma followed by one or two digits is no thousands separator.
+* **Numbers.** A ``0`` read as ``@`` inside a date, time or decimal (``MAR-@5-2026``,
+  ``@.2-1.2``; a leading ``@`` before a whole date is "at": ``@9:45``), and a decimal
+  point read as a comma in a range whose other end has its point (``14,0-46.0``,
+  ``4,.20-5.80``).
 
 Pure functions on text; measured in ``docs/benchmarks.md`` ("Text repair").
 """
@@ -22,13 +26,13 @@ from __future__ import annotations
 
 import re
 
-STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+STATES = frozenset(  # ID and MD left out: see above
+    "AL AK AZ AR CA CO CT DE FL GA HI IL IN IA KS KY LA ME MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
     "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR".split())
 ONE = "lLI|iJ!"  # what OCR reads for the digit 1 in thin print
 _ZIP = re.compile(r"\d{5}(?:-\d{4})?[,.]?")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z#.]*;")
-_CITY = re.compile(r"[A-Za-z][A-Za-z'-]*[.;]")
+_CITY = re.compile(r"[A-Za-z][A-Za-z'-]{3,}[.;]")
 _N = rf"(?:\d{{1,3}}|[{re.escape(ONE)}])"  # a page number as read
 _OF = r"(?:of|ot|0f|Of|OF|oF)"
 # "Page 1 of 3", "Page lof 3", "Page 1 otl", "Page l of |" (the word before is the anchor)
@@ -51,24 +55,24 @@ def _number(read: str) -> str:
 
 def _counter(match: re.Match[str]) -> str:
     n, m = _number(match["n"]), _number(match["m"])
-    if not (n.isdigit() and m.isdigit()) or int(n) > int(m):
+    as_read = (match["n"] == n and match["m"] == m and match["of"].lower() == "of"
+               and bool(match["sp2"]) and bool(match["sp3"]))
+    if as_read or not (n.isdigit() and m.isdigit()) or int(n) > int(m):
         return match.group(0)
     return f"{match['page']}{match['sp1']}{n} of {m}"
 
 
 def _starts_value(token: str) -> bool:
-    return bool(token) and (token[0].isdigit() or token[0] in "($#")
+    return bool(token) and (token[0].isdigit() or token[0] in "$#" or token[:2] in {f"({d}" for d in "0123456789"})
 
 
 def _labels(tokens: list[str]) -> None:
-    opening = True  # no word before on the line yet
-    for i, token in enumerate(tokens):
-        if not token:
-            continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if _LABEL.fullmatch(token) and (_starts_value(following) or (opening and following[:1].isupper())):
-            tokens[i] = token[:-1] + ":"
-        opening = False
+    first = next((i for i, t in enumerate(tokens) if t), None)
+    if first is None or not _LABEL.fullmatch(tokens[first]):
+        return
+    following = tokens[first + 1] if first + 1 < len(tokens) else ""
+    if (_starts_value(following) or following[:1].isupper()) and not any(";" in t for t in tokens[first + 1:]):
+        tokens[first] = tokens[first][:-1] + ":"
 
 
 def _addresses(tokens: list[str]) -> None:
@@ -79,9 +83,10 @@ def _addresses(tokens: list[str]) -> None:
 
 def _numbers(tokens: list[str]) -> None:
     for i, token in enumerate(tokens):
-        if "@" in token and _AT_SHAPES.fullmatch(token.replace("@", "0")):
-            token = token.replace("@", "0")
-        if "," in token and _RANGE.fullmatch(token):
+        if "@" in token and _AT_SHAPES.fullmatch(token.replace("@", "0")) and not (
+                token.startswith("@") and _AT_SHAPES.fullmatch(token[1:])):
+            token = token.replace("@", "0")  # not "@9:45", at a quarter to ten
+        if "," in token and _RANGE.fullmatch(token) and "." in token.replace(",.", ","):
             token = _DECIMAL_COMMA.sub(".", token)
         tokens[i] = token
 

@@ -8,16 +8,28 @@ as ``4``, ``*`` or ``°`` (``x1043/uL``), the slash as ``i`` (``UiL``), the
 ``l`` of ``lb`` as ``I`` (``Wt 171 Ib``), or the final letter lost (``mg/d``).
 A clerk reads through such slips, and a search for ``mg/dL`` should find them.
 
-A token is repaired only when the way OCR misreads units (:data:`MISREADS`)
-leads to exactly one unit, and the line says it is a unit:
+A token is repaired only when the ways OCR misreads unit characters
+(:data:`MISREADS`) lead to exactly one unit, and the line says it is a unit:
 
-* a misread into a shape no unit or word has (``mg/dt``, ``x10*3/uL``, ``Ib``)
-  needs a number (a value or a range) among the two tokens before it;
-* a misread that only changes case, drops a character or is all lower-case
-  letters like a word (``mg/dl``, ``fl``, ``mg/d``, ``UL``, ``mi``) could be meant as written
-  (``mg/d`` is milligrams a day, ``FL`` a state, ``mi`` miles), so it also
-  needs a reference range on the line (``70-99``, ``<200``, ``>=60``), which
-  only a result row has.
+* a misread into a shape no unit, abbreviation or word has (``mg/dt``,
+  ``x10*3/uL``, ``UiL``, ``Ib``) needs its value right before it, past at most
+  two flags or specks (``5.8 H g/db``, ``74 — mg/dt``);
+* a misread that could be meant as written needs a result row: its value
+  before it and a reference range right after it (``97 mg/dl 70-99``), or the
+  range right before it and the value before that (``97 70-99 mg/dl``).  That
+  is a case-only misread (``mg/dl``), a lost letter (``mg/d`` is milligrams a
+  day, ``UL``), a stop or dash for the last letter (``mg/d.``), and a spelling
+  of lower-case letters (``fl`` in ``8 fl oz``, ``mi``, ``ft``, ``meg``).  A
+  medication line (``aspirin 81 mg/d``, ``40 mg/d; LDL goal <70``) is no row.
+
+Never a repair: a spelling that is a unit of its own, in any case and before a
+stop (:data:`SMALL_UNITS`: ``meq``, ``IU``, ``U``, ``g``, ``m``, ``mg.``).
+
+The first word of a result row is repaired to a test's name (:data:`TESTS`)
+when OCR's blind spots are all that differ: ``ROW`` for ``RDW`` and ``C02``
+for ``CO2`` in capitals (``0``/``O``/``D`` and ``1``/``I`` alike), ``co2``
+in lower case.  A word of mixed case is left alone (``Row``; ``Alc`` is
+alcohol as often as a misread ``A1c``).
 
 Pure functions on text; measured in ``docs/benchmarks.md`` ("Unit repair").
 """
@@ -49,8 +61,7 @@ TESTS: tuple[str, ...] = (
     "ALT", "AST", "ALP", "GGT", "LDH", "TSH", "PSA", "INR", "PTT", "aPTT", "HDL", "LDL", "VLDL", "A1c",
     "HbA1c", "CRP", "ESR", "BNP", "SpO2", "FT4", "T4", "T3", "CK", "CK-MB", "NT-proBNP", "UACR", "PTH",
 )
-_CASELESS = frozenset("COSVWXZPKU")  # letters OCR cannot tell upper from lower case
-_TEST_FOLD = str.maketrans({"0": "O", "D": "O", "1": "I", "l": "I", "L": "I", "G": "C"})
+_CAPITALS_FOLD = str.maketrans({"0": "O", "D": "O", "1": "I"})  # what OCR confuses among capitals
 
 # How OCR misreads each character of a unit ("" = the character is lost).
 MISREADS: dict[str, tuple[str, ...]] = {
@@ -70,16 +81,20 @@ MISREADS: dict[str, tuple[str, ...]] = {
 }
 MAX_MISREADS = 2
 _NUMBER = re.compile(r"[<>]?=?\d+(?:[.,]\d+)?%?")
-_RANGE = re.compile(r"(?:\d+(?:\.\d+)?-\d+(?:\.\d+)?|[<>]=?\d+(?:\.\d+)?)")
+_RANGE = re.compile(r"\d+(?:\.\d+)?-\d+(?:\.\d+)?|[<>]=?\d+(?:\.\d+)?")  # a reference range or bound
 _TRAIL = ".,;:)]"
-_LOOKBACK = 2  # the value may be separated from its unit by a flag (H, L, *)
+# units written without a denominator, in any case: never a misread of a longer one
+SMALL_UNITS = frozenset({"meq", "iu", "u", "g", "m", "l", "ug", "mcg", "ng", "pg", "mg", "kg", "ml", "dl", "cm",
+                         "mm", "in", "oz", "mmol", "umol", "mosm", "units", "cc"})
+MAX_NOISE = 2  # tokens of specks or flags between a value and its unit or range
+FLAGS = frozenset({"H", "L", "HH", "LL", "A", "*", "!", "HI", "LO", "HIGH", "LOW", "(H)", "(L)", "C"})
 
 
 class Need(Enum):
     """What a line must show before a misread is repaired."""
 
-    VALUE = "value"  # a number among the tokens just before
-    RANGE = "range"  # ... and a reference range on the line
+    VALUE = "value"  # its value just before it
+    ROW = "row"  # ... and a reference range apart from the value: a result row
 
 
 @dataclass(frozen=True)
@@ -107,12 +122,18 @@ def _misreads(unit: str) -> dict[str, int]:
 
 
 def _need(variant: str, unit: str) -> Need:
-    """Case-only misreads, lost characters and a last letter read as a stop or dash (``mg/d.``) can be
-    real abbreviations: they need a result row."""
+    """Case-only misreads, a lost last letter, a stop or dash for it, and spellings of lower-case letters
+    (like words: ``mi``, ``fl``) can be meant as written: they need a result row."""
     if (variant.lower() == unit.lower() or len(variant) < len(unit) or variant[-1] in ".-"
             or (variant.isalpha() and variant.islower())):
-        return Need.RANGE
+        return Need.ROW
     return Need.VALUE
+
+
+def _never(variant: str) -> bool:
+    """Spellings never repaired: a unit of its own, in any case and before a stop (``meq``, ``IU``, ``U``,
+    ``g``, ``m``, ``mg.``)."""
+    return variant.rstrip(".-").lower() in SMALL_UNITS
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +150,9 @@ def fixes() -> dict[str, Fix]:
     units = {u.lower() for u in UNITS}
     table: dict[str, Fix] = {}
     for variant, (_cost, hits) in best.items():
-        if len(hits) == 1 and variant and variant not in UNITS and not _is_other_unit(variant, units, hits):
-            unit = next(iter(hits))
+        unit = next(iter(hits))
+        if (len(hits) == 1 and variant and variant not in UNITS and not _is_other_unit(variant, units, hits)
+                and not _never(variant)):
             table[variant] = Fix(unit, _need(variant, unit))
     return table
 
@@ -144,45 +166,78 @@ def _numeric(token: str) -> bool:
     return bool(_NUMBER.fullmatch(token) or _RANGE.fullmatch(token))
 
 
-def _has_value_before(tokens: list[str], i: int) -> bool:
-    return any(_numeric(t.rstrip(_TRAIL)) for t in tokens[max(0, i - _LOOKBACK):i])
+def _noise(token: str) -> bool:
+    """A flag, or a table rule's speck read as a token (``—``, ``_``, ``&``): no word of the row."""
+    return token in FLAGS or not any(c.isalnum() for c in token)
+
+
+def _next_word(tokens: list[str], j: int, step: int) -> int:
+    """The next token from ``j`` on (``step`` -1 back, 1 on) past at most :data:`MAX_NOISE` noise tokens."""
+    for _ in range(MAX_NOISE):
+        if 0 <= j < len(tokens) and _noise(tokens[j]):
+            j += step
+    return j
+
+
+def _at(tokens: list[str], j: int) -> str:
+    return tokens[j].rstrip(_TRAIL) if 0 <= j < len(tokens) else ""
+
+
+def _value_before(tokens: list[str], i: int) -> int | None:
+    """Where the unit's value stands: before it, past a flag or specks (``5.8 H g/dL``, ``74 — mg/dL``)."""
+    j = _next_word(tokens, i - 1, -1)
+    return j if _numeric(_at(tokens, j)) else None
+
+
+def _result_row(tokens: list[str], i: int) -> bool:
+    """The unit at ``i`` stands in a result row: a reference range after it and its value before it
+    (``97 mg/dl 70-99``), or the range before it and the value before that (``97 70-99 mg/dl``)."""
+    after, before = _next_word(tokens, i + 1, 1), _value_before(tokens, i)
+    if before is None:
+        return False
+    if _RANGE.fullmatch(_at(tokens, after)):
+        return not _RANGE.fullmatch(_at(tokens, before))
+    return bool(_RANGE.fullmatch(_at(tokens, before))) and _value_before(tokens, before) is not None
+
+
+def _plain_number(token: str) -> bool:
+    return bool(_NUMBER.fullmatch(token.rstrip(_TRAIL)))
 
 
 def _split(token: str) -> tuple[str, str]:
-    end = len(token)
-    while end > 1 and token[end - 1] in _TRAIL and token[:end] not in fixes():
-        end -= 1
-    return token[:end], token[end:]
-
-
-def _has_range(tokens: list[str]) -> bool:
-    return any(_RANGE.fullmatch(t.rstrip(_TRAIL)) for t in tokens)
+    """The token and the punctuation after it (``mg/dt,`` -> ``mg/dt``, ``,``)."""
+    if token in fixes():
+        return token, ""
+    core = token.rstrip(_TRAIL)
+    return core, token[len(core):]
 
 
 def repair_line(line: str) -> str:
     """One line of OCR text with its misread units and test name repaired (spacing kept)."""
     tokens = line.split(" ")
-    has_range: bool | None = None
     _repair_test_name(tokens)
     for i, token in enumerate(tokens):
         core, tail = _split(token)
         fix = fixes().get(core)
-        if fix is None or not _has_value_before(tokens, i):
+        if fix is None:
             continue
-        if fix.need is Need.RANGE:
-            if has_range is None:
-                has_range = _has_range(tokens)
-            if not has_range:
-                continue
+        value = _value_before(tokens, i)
+        if value is None or (fix.need is Need.ROW and not _result_row(tokens, i)):
+            continue
         tokens[i] = fix.unit + tail
     return " ".join(tokens)
 
 
-def _test_key(word: str) -> str:
-    """``word`` with the differences OCR cannot see folded: the case of letters written alike in both
-    cases (``co2``/``CO2``), and shapes it confuses (``0``/``O``/``D``, ``1``/``l``/``I``, ``G``/``C``)."""
-    folded = "".join(c.upper() if c.upper() in _CASELESS else c for c in word)
-    return folded.translate(_TEST_FOLD)
+def _test_key(word: str) -> str | None:
+    """``word`` with what OCR cannot see folded away, by its case; None for a word no test name is."""
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return None
+    if all(c.isupper() for c in letters):
+        return word.translate(_CAPITALS_FOLD)
+    if all(c.islower() for c in letters):
+        return word.upper()
+    return None  # mixed case: a word or another abbreviation (Row, Alc for alcohol)
 
 
 @lru_cache(maxsize=1)
@@ -190,18 +245,26 @@ def test_names() -> dict[str, str]:
     """Folded spelling -> the one test name it stands for (spellings two names share are left out)."""
     keys: dict[str, set[str]] = {}
     for name in TESTS:
-        keys.setdefault(_test_key(name), set()).add(name)
+        for spelling in {name, name.upper()}:
+            key = _test_key(spelling)
+            if key is not None:
+                keys.setdefault(key, set()).add(name)
     return {key: next(iter(names)) for key, names in keys.items() if len(names) == 1}
 
 
 def _repair_test_name(tokens: list[str]) -> None:
-    """The first word of a result row (a reference range on the line) misread from a test's name."""
+    """The first word of a result row misread from a test's name (``ROW 13.8 11.5-14.5``)."""
     first = next((i for i, t in enumerate(tokens) if t), None)
     if first is None or len(tokens[first]) < 3:
         return
     word = tokens[first].rstrip(".")  # a speck read as a stop after the name
-    name = test_names().get(_test_key(word))
-    if name is not None and name != tokens[first] and _has_range(tokens):
+    key = _test_key(word)
+    name = test_names().get(key) if key is not None else None
+    if name is None or name == tokens[first] or (word != name and word.upper() == name.upper()
+                                                  and not word.islower()):
+        return  # no test, or one as printed (A1C for A1c)
+    rest = tokens[first + 1:]
+    if any(_plain_number(t) for t in rest) and any(_RANGE.fullmatch(t.rstrip(_TRAIL)) for t in rest):
         tokens[first] = name
 
 

@@ -122,7 +122,7 @@ def repaired(page: PageText, cfg: Config) -> PageText:
         return page
     from intake import textfix, unitfix, wordfix
 
-    text = textfix.repair(unitfix.repair(page.text))
+    text = unitfix.repair(textfix.repair(page.text))  # a range's decimal comma first: it marks result rows
     page.text = wordfix.repair(text, wordfix.lexicon_for(cfg.ocr.language), _roster_names().near_name)
     return page
 
