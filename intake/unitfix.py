@@ -1,4 +1,4 @@
-"""Repair units of measure that OCR misread next to a value (lab rows, vital signs).
+"""Repair units of measure OCR misread next to a value, and test names heading result rows.
 
 A lab row names its unit from a small closed vocabulary (:data:`UNITS`, the
 UCUM spellings US laboratories print): ``Glucose 97 mg/dL 70-99``.  Thin print
@@ -9,35 +9,39 @@ as ``4``, ``*`` or ``°`` (``x1043/uL``), the slash as ``i`` (``UiL``), the
 A clerk reads through such slips, and a search for ``mg/dL`` should find them.
 
 A token is repaired only when the ways OCR misreads unit characters
-(:data:`MISREADS`) lead to exactly one unit, and the line says it is a unit:
+(:data:`MISREADS`) lead to exactly one unit (at any number of misreads: ``mU``
+could be ``mL`` or ``mU/L``, and is left alone), and the line says it is a unit:
 
 * a misread into a shape no unit, abbreviation or word has (``mg/dt``,
   ``x10*3/uL``, ``UiL``, ``Ib``) needs its value right before it, past at most
   two flags or specks (``5.8 H g/db``, ``74 — mg/dt``);
 * a misread that could be meant as written needs a result row: its value
-  before it and a reference range right after it (``97 mg/dl 70-99``), or the
-  range right before it and the value before that (``97 70-99 mg/dl``).  That
-  is a case-only misread (``mg/dl``), a lost letter (``mg/d`` is milligrams a
-  day, ``UL``), a stop or dash for the last letter (``mg/d.``), and a spelling
-  of lower-case letters (``fl`` in ``8 fl oz``, ``mi``, ``ft``, ``meg``).  A
-  medication line (``aspirin 81 mg/d``, ``40 mg/d; LDL goal <70``) is no row.
+  before it and a reference range after it, past at most two flags or specks
+  (``97 mg/dl 70-99``), or the range right before it and the value before that
+  (``97 70-99 mg/dl``).  A "range" followed by a word (``5-7 days``, ``3-4
+  times``) or spanning years (``1980-2010``) is none.  That is a case-only
+  misread (``mg/dl``), a lost letter (``mg/d`` is milligrams a day, ``UL``), a
+  stop or dash for the last letter (``mg/d.``), and a spelling of lower-case
+  letters (``fl``, ``mi``, ``gid``, ``meg``).  So ``aspirin 81 mg/d``, ``40 mg/d;
+  LDL goal <70``, ``Prednisone 40 mg/d 5-7 days``, ``8 fl oz`` and ``Walk 2 mi 3-4
+  times`` stay as written, and ``MCV 88 fl 80-100`` becomes ``fL``.
 
 Never a repair: a spelling that is a unit of its own, in any case and before a
-stop (:data:`SMALL_UNITS`: ``meq``, ``IU``, ``U``, ``g``, ``m``, ``mg.``).
+stop (:data:`SMALL_UNITS`: ``meq``, ``IU``, ``U``, ``g``, ``m``, ``mg.``), and a
+single character (``f`` after a temperature).
 
 The first word of a result row is repaired to a test's name (:data:`TESTS`)
 when OCR's blind spots are all that differ: ``ROW`` for ``RDW`` and ``C02``
-for ``CO2`` in capitals (``0``/``O``/``D`` and ``1``/``I`` alike), ``co2``
-in lower case.  A word of mixed case is left alone (``Row``; ``Alc`` is
-alcohol as often as a misread ``A1c``).
+for ``CO2`` in capitals (``0``/``O``/``D`` and ``1``/``I`` alike), and by
+case alone in lower case (``co2``; ``row`` is a word).  A word of mixed case
+is left alone (``Row``; ``Alc`` is alcohol as often as a misread ``A1c``).
 
-Pure functions on text; measured in ``docs/benchmarks.md`` ("Unit repair").
+Pure functions on text; measured in ``docs/benchmarks.md`` ("Units, labels and page counters").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -57,9 +61,9 @@ UNITS: tuple[str, ...] = (
 
 # Names of tests as result rows print them (full names are words: intake.wordfix repairs those).
 TESTS: tuple[str, ...] = (
-    "WBC", "RBC", "HGB", "HCT", "MCV", "MCH", "MCHC", "RDW", "PLT", "MPV", "BUN", "CO2", "eGFR", "EGFR",
+    "WBC", "RBC", "HGB", "HCT", "MCV", "MCH", "MCHC", "RDW", "PLT", "MPV", "BUN", "CO2", "EGFR",
     "ALT", "AST", "ALP", "GGT", "LDH", "TSH", "PSA", "INR", "PTT", "aPTT", "HDL", "LDL", "VLDL", "A1c",
-    "HbA1c", "CRP", "ESR", "BNP", "SpO2", "FT4", "T4", "T3", "CK", "CK-MB", "NT-proBNP", "UACR", "PTH",
+    "HbA1c", "CRP", "ESR", "BNP", "SpO2", "FT4", "CK-MB", "NT-proBNP", "UACR", "PTH",
 )
 _CAPITALS_FOLD = str.maketrans({"0": "O", "D": "O", "1": "I"})  # what OCR confuses among capitals
 
@@ -82,10 +86,12 @@ MISREADS: dict[str, tuple[str, ...]] = {
 MAX_MISREADS = 2
 _NUMBER = re.compile(r"[<>]?=?\d+(?:[.,]\d+)?%?")
 _RANGE = re.compile(r"\d+(?:\.\d+)?-\d+(?:\.\d+)?|[<>]=?\d+(?:\.\d+)?")  # a reference range or bound
+_YEARS = re.compile(r"(?:19|20)\d\d-(?:19|20)\d\d")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?%?")  # a value, not a bound
 _TRAIL = ".,;:)]"
 # units written without a denominator, in any case: never a misread of a longer one
 SMALL_UNITS = frozenset({"meq", "iu", "u", "g", "m", "l", "ug", "mcg", "ng", "pg", "mg", "kg", "ml", "dl", "cm",
-                         "mm", "in", "oz", "mmol", "umol", "mosm", "units", "cc"})
+                         "mm", "in", "oz", "mmol", "umol", "nmol", "pmol", "mosm", "units", "cc"})
 MAX_NOISE = 2  # tokens of specks or flags between a value and its unit or range
 FLAGS = frozenset({"H", "L", "HH", "LL", "A", "*", "!", "HI", "LO", "HIGH", "LOW", "(H)", "(L)", "C"})
 
@@ -99,6 +105,8 @@ class Need(Enum):
 
 @dataclass(frozen=True)
 class Fix:
+    """What a misread spelling stands for, and what the line must show before it is repaired."""
+
     unit: str
     need: Need
 
@@ -132,24 +140,21 @@ def _need(variant: str, unit: str) -> Need:
 
 def _never(variant: str) -> bool:
     """Spellings never repaired: a unit of its own, in any case and before a stop (``meq``, ``IU``, ``U``,
-    ``g``, ``m``, ``mg.``)."""
-    return variant.rstrip(".-").lower() in SMALL_UNITS
+    ``g``, ``m``, ``mg.``), and a single character."""
+    core = variant.rstrip(".-")
+    return core.lower() in SMALL_UNITS or len(core) < 2
 
 
 @lru_cache(maxsize=1)
 def fixes() -> dict[str, Fix]:
-    """Misread spelling -> the one unit it stands for (spellings two units share are left out)."""
-    best: dict[str, tuple[int, set[str]]] = {}
+    """Misread spelling -> the one unit it stands for (a spelling any two units reach is left out)."""
+    reached: dict[str, set[str]] = {}
     for unit in UNITS:
-        for variant, cost in _misreads(unit).items():
-            have = best.get(variant)
-            if have is None or cost < have[0]:
-                best[variant] = (cost, {unit})
-            elif cost == have[0]:
-                have[1].add(unit)
+        for variant in _misreads(unit):
+            reached.setdefault(variant, set()).add(unit)
     units = {u.lower() for u in UNITS}
     table: dict[str, Fix] = {}
-    for variant, (_cost, hits) in best.items():
+    for variant, hits in reached.items():
         unit = next(iter(hits))
         if (len(hits) == 1 and variant and variant not in UNITS and not _is_other_unit(variant, units, hits)
                 and not _never(variant)):
@@ -189,19 +194,29 @@ def _value_before(tokens: list[str], i: int) -> int | None:
     return j if _numeric(_at(tokens, j)) else None
 
 
+def _reference_range(tokens: list[str], j: int, unit: int) -> bool:
+    """A reference range at ``j``: not a span of years, not a count followed by a word (``5-7 days``;
+    the unit at ``unit`` may follow)."""
+    token = _at(tokens, j)
+    if not _RANGE.fullmatch(token) or _YEARS.fullmatch(token):
+        return False
+    following = _next_word(tokens, j + 1, 1)
+    return following == unit or not _at(tokens, following)[:1].islower()
+
+
 def _result_row(tokens: list[str], i: int) -> bool:
     """The unit at ``i`` stands in a result row: a reference range after it and its value before it
-    (``97 mg/dl 70-99``), or the range before it and the value before that (``97 70-99 mg/dl``)."""
-    after, before = _next_word(tokens, i + 1, 1), _value_before(tokens, i)
+    (``97 mg/dl 70-99``), or the range right before it and the value before that (``97 70-99 mg/dl``)."""
+    before = _value_before(tokens, i)
     if before is None:
         return False
-    if _RANGE.fullmatch(_at(tokens, after)):
+    if _reference_range(tokens, _next_word(tokens, i + 1, 1), i):
         return not _RANGE.fullmatch(_at(tokens, before))
-    return bool(_RANGE.fullmatch(_at(tokens, before))) and _value_before(tokens, before) is not None
+    return _reference_range(tokens, before, i) and _value_before(tokens, before) is not None
 
 
 def _plain_number(token: str) -> bool:
-    return bool(_NUMBER.fullmatch(token.rstrip(_TRAIL)))
+    return bool(_PLAIN.fullmatch(token.rstrip(_TRAIL)))
 
 
 def _split(token: str) -> tuple[str, str]:
@@ -221,23 +236,20 @@ def repair_line(line: str) -> str:
         fix = fixes().get(core)
         if fix is None:
             continue
-        value = _value_before(tokens, i)
-        if value is None or (fix.need is Need.ROW and not _result_row(tokens, i)):
-            continue
-        tokens[i] = fix.unit + tail
+        shown = _result_row(tokens, i) if fix.need is Need.ROW else _value_before(tokens, i) is not None
+        if shown:
+            tokens[i] = fix.unit + tail
     return " ".join(tokens)
 
 
 def _test_key(word: str) -> str | None:
-    """``word`` with what OCR cannot see folded away, by its case; None for a word no test name is."""
+    """``word`` with what OCR cannot see folded away, by its case; None for mixed case (a word)."""
     letters = [c for c in word if c.isalpha()]
-    if not letters:
-        return None
-    if all(c.isupper() for c in letters):
+    if letters and all(c.isupper() for c in letters):
         return word.translate(_CAPITALS_FOLD)
-    if all(c.islower() for c in letters):
-        return word.upper()
-    return None  # mixed case: a word or another abbreviation (Row, Alc for alcohol)
+    if letters and all(c.islower() for c in letters):
+        return word.upper()  # by case alone: "row" is a word, not a misread RDW
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -245,11 +257,17 @@ def test_names() -> dict[str, str]:
     """Folded spelling -> the one test name it stands for (spellings two names share are left out)."""
     keys: dict[str, set[str]] = {}
     for name in TESTS:
-        for spelling in {name, name.upper()}:
-            key = _test_key(spelling)
-            if key is not None:
-                keys.setdefault(key, set()).add(name)
+        keys.setdefault(name.upper().translate(_CAPITALS_FOLD), set()).add(name)
     return {key: next(iter(names)) for key, names in keys.items() if len(names) == 1}
+
+
+def _test_name(word: str) -> str | None:
+    key = _test_key(word)
+    if key is None:
+        return None
+    if word.islower():  # compared by case alone
+        return next((name for name in TESTS if name.upper() == key), None)
+    return test_names().get(key)
 
 
 def _repair_test_name(tokens: list[str]) -> None:
@@ -258,8 +276,7 @@ def _repair_test_name(tokens: list[str]) -> None:
     if first is None or len(tokens[first]) < 3:
         return
     word = tokens[first].rstrip(".")  # a speck read as a stop after the name
-    key = _test_key(word)
-    name = test_names().get(key) if key is not None else None
+    name = _test_name(word)
     if name is None or name == tokens[first] or (word != name and word.upper() == name.upper()
                                                   and not word.islower()):
         return  # no test, or one as printed (A1C for A1c)
@@ -271,8 +288,3 @@ def _repair_test_name(tokens: list[str]) -> None:
 def repair(text: str) -> str:
     """OCR text with the units of its result rows repaired (line structure kept)."""
     return "\n".join(repair_line(line) for line in text.split("\n"))
-
-
-def vocabulary() -> Iterable[str]:
-    """The units this module knows (for documentation and tests)."""
-    return UNITS
