@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from intake.dates import find_dates, header_footer_spans, is_footer
+from intake.ocrchars import ONE_LOOKALIKES
 
 
 class Role(StrEnum):
@@ -80,8 +81,9 @@ LEAD_LINES = 2  # lines after a salutation that state a letter's purpose
 LETTERHEAD_LINES = 7  # a sender's name and address/phone lines stand within these top lines
 LETTERHEAD_OPENING = 5  # ...and open the page: its address follows the name within this many lines
 _PATIENT_WORDS = re.compile(r"(?i)\b(?:dob|d\.o\.b|birth|patient|mrn)\b")
-_PAGE_OF = re.compile(r"(?i)\b(?:pa[a-z]{1,2}|pg|p)\s*[:.]?\s*(?P<k>[0-9Il|!]{1,3})\s*(?:[oa0][ft]|/)\s*"
-                      r"(?P<n>[0-9Il|!]{1,3})(?![0-9A-Za-z])")
+_DIGIT_AS_READ = rf"[0-9{re.escape(ONE_LOOKALIKES)}]"
+_PAGE_OF = re.compile(rf"(?i)\b(?:pa[a-z]{{1,2}}|pg|p)\s*[:.]?\s*(?P<k>{_DIGIT_AS_READ}{{1,3}})\s*(?:[oa0][ft]|/)\s*"
+                      rf"(?P<n>{_DIGIT_AS_READ}{{1,3}})(?![0-9A-Za-z])")
 # "Page 1 of 2" alone on its line
 _COUNTER_LINE = re.compile(r"(?i)^\W*(?:pa[a-z]{1,2}|pg)\s*\S{1,3}\s*(?:[oa0][ft]|/)\s*\S{1,3}\W*$")
 _CONTINUED = re.compile(r"(?i)\bcon(?:t|l)\w{0,5}ued\b|\bcont'?d\b|\(cont\.?\)"
@@ -102,7 +104,7 @@ _CLOSING = re.compile(r"(?im)^\s*(sincerely|regards|best regards|kind regards|re
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
 
-_ONE = str.maketrans("Il|!", "1111")
+_ONE = str.maketrans(ONE_LOOKALIKES, "1" * len(ONE_LOOKALIKES))
 
 
 def _num(s: str) -> int | None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+# What thin print reads for the digit 1 where only a number can stand (page counters: "Page lof l").
+ONE_LOOKALIKES = "lLI|iJ!"
+
 CONFUSABLE_PAIRS: tuple[tuple[str, str], ...] = (
     ("0", "8"), ("0", "6"), ("0", "9"), ("0", "O"), ("0", "D"), ("0", "Q"),
     ("1", "7"), ("1", "4"), ("1", "I"), ("1", "L"), ("1", "T"),

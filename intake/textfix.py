@@ -15,7 +15,8 @@ Four patterns every office document repeats, each misread the same ways in thin 
   identifier or a licence (``Acct. ID 55555``) far more often than Idaho or Maryland.
 * **Page counters.** ``Page 1 of 1`` read as ``Page lof 1``, ``Page 1 ot l``,
   ``Page 1 of |``: a counter after ``Page`` whose digits are read as the letters
-  and bars OCR confuses with ``1`` (:data:`ONE`), or ``of`` as ``ot``/``0f`` (``0f``
+  and bars OCR confuses with ``1`` (:data:`intake.ocrchars.ONE_LOOKALIKES`, which the
+  page-counter reader in :mod:`intake.layout` shares), or ``of`` as ``ot``/``0f`` (``0f``
   unless it could be a digit: ``Page 10f 12`` may be page 10, ``Page 20f5`` cannot).  A counter read right is
   left as printed; a repaired one keeps its spacing and writes ``of`` in the case of its
   ``Page`` (``PAGE l OF 3`` -> ``PAGE 1 OF 3``); one read as a single token (``1of2``) is spaced.
@@ -32,12 +33,15 @@ from __future__ import annotations
 
 import re
 
+from intake.ocrchars import ONE_LOOKALIKES as ONE
+
 STATES = frozenset(  # ID and MD left out: see above
     "AL AK AZ AR CA CO CT DE FL GA HI IL IN IA KS KY LA ME MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
     "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR".split())
-ONE = "lLI|iJ!"  # what OCR reads for the digit 1 in thin print
 _ZIP = re.compile(r"\d{5}(?:-\d{4})?[,.]?")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z#.]*;")
+_STATE_LIKE = re.compile(r"[A-Z]{2}")  # a state code, ID and MD among them
+_VALUE_START = re.compile(r"[\d$#]|\(\d")  # a number, an amount, a phone's "(253)"
 _CITY = re.compile(r"[A-Za-z][A-Za-z'-]{3,}[.;]")
 _N = rf"(?:\d{{1,3}}|[{re.escape(ONE)}])"  # a page number as read
 _OF = r"(?:of|ot|0f|Of|OF|oF)"
@@ -51,7 +55,7 @@ _COUNTER = re.compile(rf"(?<![^\s])(?P<page>[Pp]age|PAGE|Pg\.?)(?P<sp1>\s+)(?P<n
 _AT_SHAPES = re.compile(r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|[A-Z]{3}-\d{2}-\d{4}|\d{2}-[A-Z]{3}-\d{4}"
                         r"|\d{1,2}:\d{2}(?::\d{2})?|\d+\.\d+(?:-\d+\.\d+)?)[,.;:)]?")
 # a reference range whose decimal point may be read as a comma ("14,0-46.0", "4,.20-5.80")
-_RANGE = re.compile(r"\d+(?:[.,]{1,2}\d+)?-\d+(?:[.,]{1,2}\d+)?")
+_COMMA_RANGE = re.compile(r"\d+(?:[.,]{1,2}\d+)?-\d+(?:[.,]{1,2}\d+)?")
 _DECIMAL_COMMA = re.compile(r",\.?(?=\d{1,2}(?!\d))")
 
 
@@ -72,7 +76,7 @@ def _counter(match: re.Match[str]) -> str:
 
 
 def _starts_value(token: str) -> bool:
-    return bool(token) and (token[0].isdigit() or token[0] in "$#" or token[:2] in {f"({d}" for d in "0123456789"})
+    return _VALUE_START.match(token) is not None
 
 
 def _labels(tokens: list[str]) -> None:
@@ -81,7 +85,7 @@ def _labels(tokens: list[str]) -> None:
         return
     rest = tokens[first + 1:]
     following = rest[0] if rest else ""
-    address = len(rest) > 1 and re.fullmatch(r"[A-Z]{2}", following) is not None and _ZIP.fullmatch(rest[1])
+    address = len(rest) > 1 and _STATE_LIKE.fullmatch(following) is not None and _ZIP.fullmatch(rest[1])
     if ((_starts_value(following) or following[:1].isupper()) and not address
             and not any(";" in t for t in rest)):
         tokens[first] = tokens[first][:-1] + ":"
@@ -107,7 +111,7 @@ def _numbers(tokens: list[str]) -> None:
     for i, token in enumerate(tokens):
         if "@" in token and _zero_at(token):
             token = token.replace("@", "0")
-        if "," in token and _RANGE.fullmatch(token) and "." in token.replace(",.", ","):
+        if "," in token and _COMMA_RANGE.fullmatch(token) and "." in token.replace(",.", ","):
             token = _DECIMAL_COMMA.sub(".", token)
         tokens[i] = token
 

@@ -111,21 +111,16 @@ class Fix:
     need: Need
 
 
-def _misreads(unit: str) -> dict[str, int]:
+def _misreads(unit: str) -> set[str]:
     """Every way OCR misreads ``unit`` with up to :data:`MAX_MISREADS` characters (one for a unit of two
-    letters, which two misreads would make into anything), and how many it took."""
-    found: dict[str, int] = {}
+    letters, which two misreads would make into anything)."""
+    found: set[str] = set()
     frontier = {unit}
-    for step in range(1, (1 if len(unit) <= 2 else MAX_MISREADS) + 1):
-        reached: set[str] = set()
-        for variant in frontier:
-            for i, ch in enumerate(variant):
-                for alt in MISREADS.get(ch, ()):
-                    reached.add(variant[:i] + alt + variant[i + 1:])
-        for variant in reached:
-            found.setdefault(variant, step)
-        frontier = reached
-    found.pop(unit, None)
+    for _ in range(1 if len(unit) <= 2 else MAX_MISREADS):
+        frontier = {variant[:i] + alt + variant[i + 1:]
+                    for variant in frontier for i, ch in enumerate(variant) for alt in MISREADS.get(ch, ())}
+        found |= frontier
+    found.discard(unit)
     return found
 
 
@@ -143,6 +138,12 @@ def _never(variant: str) -> bool:
     ``g``, ``m``, ``mg.``), and a single character."""
     core = variant.rstrip(".-")
     return core.lower() in SMALL_UNITS or len(core) < 2
+
+
+def warm() -> None:
+    """Build the tables now (a worker's start), not on its first page."""
+    fixes()
+    test_names()
 
 
 @lru_cache(maxsize=1)
@@ -196,12 +197,13 @@ def _value_before(tokens: list[str], i: int) -> int | None:
 
 def _reference_range(tokens: list[str], j: int, unit: int) -> bool:
     """A reference range at ``j``: not a span of years, not a count followed by a word (``5-7 days``;
-    the unit at ``unit`` may follow)."""
+    a unit may follow, the one at ``unit`` or any other)."""
     token = _at(tokens, j)
     if not _RANGE.fullmatch(token) or _YEARS.fullmatch(token):
         return False
     following = _next_word(tokens, j + 1, 1)
-    return following == unit or not _at(tokens, following)[:1].islower()
+    word = _at(tokens, following)
+    return following == unit or not word[:1].islower() or word in UNITS or word in fixes()
 
 
 def _result_row(tokens: list[str], i: int) -> bool:
@@ -280,11 +282,11 @@ def _repair_test_name(tokens: list[str]) -> None:
     if name is None or name == tokens[first] or (word != name and word.upper() == name.upper()
                                                   and not word.islower()):
         return  # no test, or one as printed (A1C for A1c)
-    rest = tokens[first + 1:]
-    if any(_plain_number(t) for t in rest) and any(_RANGE.fullmatch(t.rstrip(_TRAIL)) for t in rest):
+    rest = range(first + 1, len(tokens))
+    if any(_plain_number(tokens[j]) for j in rest) and any(_reference_range(tokens, j, -1) for j in rest):
         tokens[first] = name
 
 
 def repair(text: str) -> str:
-    """OCR text with the units of its result rows repaired (line structure kept)."""
+    """OCR text with the units and test names of its result rows repaired (line structure kept)."""
     return "\n".join(repair_line(line) for line in text.split("\n"))

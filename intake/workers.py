@@ -53,9 +53,10 @@ def init_worker(cfg: Config, gazetteer: Sequence[tuple[str, str]] | RosterLexico
         _EXTRACTOR = EntityExtractor(cfg, _GAZETTEER)
         _load_tesseract(cfg)
         if cfg.ocr.word_repair:
-            from intake import wordfix
+            from intake import unitfix, wordfix
 
             wordfix.lexicon_for(cfg.ocr.language)
+            unitfix.warm()
 
 
 def _load_tesseract(cfg: Config) -> None:

@@ -85,3 +85,12 @@ def test_a_decimal_comma_in_a_range_is_a_point_but_thousands_stay() -> None:
     assert repair("RBC 4.9 4,.20-5.80 6.0-8,3") == "RBC 4.9 4.20-5.80 6.0-8.3"
     for line in ("Platelets 150,000-400,000", "Charges 1,250-2,500.5", "Ribs 5,6-8 fractured", "Fingers 2,3-5 numb"):
         assert repair(line) == line
+
+
+def test_the_page_counter_reader_and_the_repair_share_one_table_of_ones() -> None:
+    from intake.layout import page_counter
+    from intake.ocrchars import ONE_LOOKALIKES
+
+    for one in ONE_LOOKALIKES:
+        assert repair(f"Page {one} of 3") == "Page 1 of 3"
+        assert page_counter(f"Page {one} of 3") == (1, 3)

@@ -78,7 +78,7 @@ def test_test_names_misread_in_result_rows_are_repaired(line: str, expected: str
     "ALC 1.2 1.0-4.8 x10^3/uL", "RBG 145 70-140", "HGT 132 70-110", "GCT 1 145 0-140",
     "IDL 12 0-20 mg/dL", "IDH 12 0-20", "GRP 5 0-10", "MGH 30 27-33", "Row 3 Seat 5-6", "A1C 5.1 4.0-5.6 %",
     "Alc 0.08 <0.01", "ROW 3 of the form", "Hct 40 36-50", "row 3 seats 10-12", "lol 99 0-99", "aic 5.1 4.0-5.6",
-    "ROW <5", "HOL <5 note",
+    "ROW <5", "HOL <5 note", "ROW 2 chairs 3-4 wide",
 ])
 def test_other_abbreviations_and_words_stay(line: str) -> None:
     assert repair(line) == line
