@@ -104,6 +104,7 @@
       } else { handled = false; }
       if (handled) { ev.preventDefault(); }
     });
+    document.body.setAttribute("data-shortcuts", "ready");  // lets scripts and tests know keys now work
   }
 
   document.addEventListener("DOMContentLoaded", function () {
