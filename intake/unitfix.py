@@ -89,6 +89,7 @@ _RANGE = re.compile(r"\d+(?:\.\d+)?-\d+(?:\.\d+)?|[<>]=?\d+(?:\.\d+)?")  # a ref
 _YEARS = re.compile(r"(?:19|20)\d\d-(?:19|20)\d\d")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?%?")  # a value, not a bound
 _TRAIL = ".,;:)]"
+_SPECKS = frozenset({".", ","})  # what a speck after a row's unit is read as
 # units written without a denominator, in any case: never a misread of a longer one
 SMALL_UNITS = frozenset({"meq", "iu", "u", "g", "m", "l", "ug", "mcg", "ng", "pg", "mg", "kg", "ml", "dl", "cm",
                          "mm", "in", "oz", "mmol", "umol", "nmol", "pmol", "mosm", "units", "cc"})
@@ -229,6 +230,15 @@ def _split(token: str) -> tuple[str, str]:
     return core, token[len(core):]
 
 
+def _speck_after(tokens: list[str], i: int, tail: str) -> bool:
+    """The stop or comma after a result row's unit is a speck (``70-99 mg/dL.``): the row ends there, or its
+    reference range follows. A stop before more words may end a sentence (``mmol/L. KCl 20 meq``) and stays."""
+    if tail not in _SPECKS or not _result_row(tokens, i):
+        return False
+    after = _next_word(tokens, i + 1, 1)
+    return all(_noise(t) for t in tokens[after:]) or _RANGE.fullmatch(_at(tokens, after)) is not None
+
+
 def repair_line(line: str) -> str:
     """One line of OCR text with its misread units and test name repaired (spacing kept)."""
     tokens = line.split(" ")
@@ -237,10 +247,12 @@ def repair_line(line: str) -> str:
         core, tail = _split(token)
         fix = fixes().get(core)
         if fix is None:
+            if core in UNITS and _speck_after(tokens, i, tail):
+                tokens[i] = core
             continue
         shown = _result_row(tokens, i) if fix.need is Need.ROW else _value_before(tokens, i) is not None
         if shown:
-            tokens[i] = fix.unit + tail
+            tokens[i] = fix.unit + ("" if _speck_after(tokens, i, tail) else tail)
     return " ".join(tokens)
 
 

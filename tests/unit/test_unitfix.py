@@ -40,6 +40,19 @@ def test_case_and_a_lost_last_letter_need_a_result_row() -> None:
     assert repair("max 3 g/d, protein 60-80 g/d") == "max 3 g/d, protein 60-80 g/d"
 
 
+def test_a_speck_read_as_a_stop_after_a_rows_unit_is_dropped() -> None:
+    assert repair("Albumin 3.6 3.5-5.0 g/dL.") == "Albumin 3.6 3.5-5.0 g/dL"
+    assert repair("Glucose 97 mg/dL. 70-99") == "Glucose 97 mg/dL 70-99"
+    assert repair("BUN 17 mg/dt, 7-20") == "BUN 17 mg/dL 7-20"  # repaired and its speck dropped
+    assert repair("Below 100 mg/dL.") == "Below 100 mg/dL."  # a sentence's stop: no result row
+    assert repair("Take 5 mL. Repeat in 2-3 days") == "Take 5 mL. Repeat in 2-3 days"
+    assert repair("amoxicillin 400 mg/5 mL. 10 mL twice daily") == "amoxicillin 400 mg/5 mL. 10 mL twice daily"
+    assert repair("Vitamin D 1000 IU. 2-3 months") == "Vitamin D 1000 IU. 2-3 months"
+    assert repair("Potassium 3.2 3.5-5.1 mmol/L. KCl 20 meq PO") == "Potassium 3.2 3.5-5.1 mmol/L. KCl 20 meq PO"
+    assert repair("Potassium 3.2 3.5-5.1 mmol/L, repeat") == "Potassium 3.2 3.5-5.1 mmol/L, repeat"
+    assert repair("Creatinine 2.01 0.60-1.30 mg/dL. H") == "Creatinine 2.01 0.60-1.30 mg/dL H"
+
+
 @pytest.mark.parametrize("line", [
     "walks 2 mi daily", "Walked 2 mi; HR 72-88", "Tampa, FL 33601", "see my 2 notes", "Temp 97.2 F",
     "Height 5 ft 10 in, BMI 24.1, normal 18.5-24.9", "Ensure 8 fl oz BID, goal weight 150-160 lb",
