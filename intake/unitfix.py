@@ -89,6 +89,7 @@ _RANGE = re.compile(r"\d+(?:\.\d+)?-\d+(?:\.\d+)?|[<>]=?\d+(?:\.\d+)?")  # a ref
 _YEARS = re.compile(r"(?:19|20)\d\d-(?:19|20)\d\d")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?%?")  # a value, not a bound
 _TRAIL = ".,;:)]"
+_UNIT_SET = frozenset(UNITS)
 _SPECKS = frozenset({".", ","})  # what a speck after a row's unit is read as
 # units written without a denominator, in any case: never a misread of a longer one
 SMALL_UNITS = frozenset({"meq", "iu", "u", "g", "m", "l", "ug", "mcg", "ng", "pg", "mg", "kg", "ml", "dl", "cm",
@@ -247,7 +248,7 @@ def repair_line(line: str) -> str:
         core, tail = _split(token)
         fix = fixes().get(core)
         if fix is None:
-            if core in UNITS and _speck_after(tokens, i, tail):
+            if tail in _SPECKS and core in _UNIT_SET and _speck_after(tokens, i, tail):
                 tokens[i] = core
             continue
         shown = _result_row(tokens, i) if fix.need is Need.ROW else _value_before(tokens, i) is not None
