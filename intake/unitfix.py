@@ -36,6 +36,11 @@ for ``CO2`` in capitals (``0``/``O``/``D`` and ``1``/``I`` alike), and by
 case alone in lower case (``co2``; ``row`` is a word).  A word of mixed case
 is left alone (``Row``; ``Alc`` is alcohol as often as a misread ``A1c``).
 
+A stop or comma after a result row's unit, printed or repaired, is a speck in
+the flag column when the row ends there or its reference range follows
+(``0.60-1.30 mg/dL. H`` -> ``mg/dL H``); before more words it may end a
+sentence (``3.5-5.1 mmol/L. KCl 20 meq``) and stays.
+
 Pure functions on text; measured in ``docs/benchmarks.md`` ("Units, labels and page counters").
 """
 
@@ -247,14 +252,19 @@ def repair_line(line: str) -> str:
     for i, token in enumerate(tokens):
         core, tail = _split(token)
         fix = fixes().get(core)
-        if fix is None:
-            if tail in _SPECKS and core in _UNIT_SET and _speck_after(tokens, i, tail):
-                tokens[i] = core
+        if fix is not None and _shown(tokens, i, fix):
+            unit = fix.unit
+        elif core in _UNIT_SET:
+            unit = core
+        else:
             continue
-        shown = _result_row(tokens, i) if fix.need is Need.ROW else _value_before(tokens, i) is not None
-        if shown:
-            tokens[i] = fix.unit + ("" if _speck_after(tokens, i, tail) else tail)
+        tokens[i] = unit + ("" if _speck_after(tokens, i, tail) else tail)
     return " ".join(tokens)
+
+
+def _shown(tokens: list[str], i: int, fix: Fix) -> bool:
+    """The line shows what the misread at ``i`` needs: its value before it, or a whole result row."""
+    return _result_row(tokens, i) if fix.need is Need.ROW else _value_before(tokens, i) is not None
 
 
 def _test_key(word: str) -> str | None:
